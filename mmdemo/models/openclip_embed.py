@@ -1,0 +1,200 @@
+"""The CLIP-style embedder: images and texts into one L2-normalised vector space (open_clip).
+
+Every preset that uses open_clip goes through ``load`` -> ``build_openclip``: ``full``
+resolves its pretrained tag to a local checkpoint file first (cache or hub) and then
+loads that file, exactly as a test loads a randomly initialised checkpoint it saved.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from PIL import Image
+
+from mmdemo.errors import ModelLoadError, UnknownNameError
+from mmdemo.models.base import Backend, LoadContext
+from mmdemo.models.registry import BackendSpec
+from mmdemo.models.weights import OFFLINE_HINT, hub_reachable, resolve_hub_file
+
+log = logging.getLogger(__name__)
+
+_CONFIG_DIR = Path(__file__).with_name("configs")
+_DEFAULT_HUB_FILES = ("open_clip_model.safetensors", "open_clip_pytorch_model.bin")
+MAX_TEXT_CHARS = 2000  # the tokenizer truncates to 77 tokens anyway; this bounds the BPE work
+_configs_registered = False
+
+
+def _register_configs() -> None:
+    """Teach open_clip our own architectures (the tiny test model) once per process."""
+    global _configs_registered
+    if not _configs_registered:
+        import open_clip
+
+        open_clip.add_model_config(_CONFIG_DIR)
+        _configs_registered = True
+
+
+class OpenClipEmbedder(Backend):
+    """Embeds images and texts; vectors are float32, L2-normalised, shape (n, dim)."""
+
+    task = "embed"
+
+    def __init__(self, spec, model, transform, tokenizer, device, dtype, model_id, thresholds):
+        super().__init__(spec, device, dtype, model_label=model_id)
+        self.model = model.eval()
+        self.transform = transform
+        self.tokenizer = tokenizer
+        self.model_id = model_id
+        self.thresholds = dict(thresholds)
+        self.dim = int(model.visual.output_dim)
+        self.logit_scale = float(model.logit_scale.exp().item())
+        self.batch_size = 32
+
+    def modules(self) -> list[torch.nn.Module]:
+        return [self.model]
+
+    # -- images ------------------------------------------------------------------------
+    def preprocess_image(self, image: Image.Image) -> torch.Tensor:
+        """RGB PIL image -> CPU float tensor (3, H, W). Stateless, so worker threads may call it."""
+        return self.transform(image)
+
+    def embed_image_tensors(self, batch: torch.Tensor) -> np.ndarray:
+        """A stacked batch from ``preprocess_image`` -> normalised vectors (the device hot path)."""
+        with torch.inference_mode():
+            features = self.model.encode_image(self.to_device(batch))
+        return _normalise(features)
+
+    def embed_images(self, images: Sequence[Image.Image]) -> np.ndarray:
+        rows = self.run_batched(
+            list(images),
+            self.batch_size,
+            preprocess=lambda chunk: torch.stack([self.preprocess_image(im) for im in chunk]),
+            forward=self.model.encode_image,
+            postprocess=lambda out: list(_normalise(out)),
+        )
+        return np.stack(rows) if rows else np.zeros((0, self.dim), np.float32)
+
+    # -- texts -------------------------------------------------------------------------
+    def tokenize(self, texts: Sequence[str]) -> torch.Tensor:
+        """Token ids (n, context_length); over-long texts are truncated, never rejected."""
+        return self.tokenizer([t[:MAX_TEXT_CHARS] for t in texts])
+
+    def embed_texts(self, texts: Sequence[str]) -> np.ndarray:
+        rows = self.run_batched(
+            list(texts),
+            self.batch_size,
+            preprocess=self.tokenize,
+            forward=self.model.encode_text,
+            postprocess=lambda out: list(_normalise(out)),
+        )
+        return np.stack(rows) if rows else np.zeros((0, self.dim), np.float32)
+
+
+def _normalise(features: torch.Tensor) -> np.ndarray:
+    return F.normalize(features.float(), dim=-1).cpu().numpy().astype(np.float32, copy=False)
+
+
+def resolve_checkpoint(arch: str, pretrained: str | None, cache_dir: Path | None) -> str | None:
+    """A local checkpoint path for ``pretrained`` (a tag or a file), or None for random init."""
+    import open_clip
+
+    label = f"open_clip {arch}/{pretrained}"
+    if pretrained is None:
+        return None
+    if os.path.isfile(pretrained):
+        return pretrained
+    if os.sep in pretrained or pretrained.endswith((".pt", ".bin", ".safetensors", ".pth")):
+        raise ModelLoadError(label, f"the checkpoint file {pretrained} does not exist",
+                             "Check MMDEMO_CLIP_PRETRAINED, or use a pretrained tag.")
+    cfg = open_clip.get_pretrained_cfg(arch, pretrained)
+    if not cfg:
+        raise UnknownNameError(f"pretrained tag for {arch}", pretrained,
+                               open_clip.list_pretrained_tags_by_model(arch))
+    hub = cfg.get("hf_hub", "")
+    if hub:
+        # open_clip's convention: "org/repo/" means the repo's default weight files.
+        if hub.endswith("/"):
+            repo_id, names = hub.rstrip("/"), list(_DEFAULT_HUB_FILES)
+        else:
+            repo_id, filename = os.path.split(hub)
+            names = [filename]
+        return resolve_hub_file(repo_id, names, cache_dir, label)
+    url = cfg.get("url", "")
+    target = Path(cache_dir or Path.home() / ".cache" / "clip") / os.path.basename(url)
+    if target.is_file():
+        return str(target)
+    if not hub_reachable():
+        raise ModelLoadError(label, "its weights are not cached and cannot be downloaded",
+                             OFFLINE_HINT)
+    try:
+        return open_clip.pretrained.download_pretrained_from_url(url, cache_dir=cache_dir)
+    except Exception as err:
+        raise ModelLoadError(label, f"downloading {url} failed ({err})", OFFLINE_HINT) from err
+
+
+def build_openclip(arch: str, checkpoint: str | None, device: torch.device, dtype: torch.dtype,
+                   *, seed: int | None = None, image_mean=None, image_std=None):
+    """Build (model, eval transform, tokenizer) from an architecture and a local checkpoint."""
+    import open_clip
+
+    _register_configs()
+    if arch not in open_clip.list_models():
+        raise UnknownNameError("open_clip architecture", arch, open_clip.list_models())
+    precision = "fp16" if dtype == torch.float16 else "bf16" if dtype == torch.bfloat16 else "fp32"
+    with torch.random.fork_rng(devices=[]):
+        if seed is not None:
+            torch.manual_seed(seed)
+        try:
+            model, _, transform = open_clip.create_model_and_transforms(
+                arch, pretrained=checkpoint, precision=precision, device=device,
+                image_mean=image_mean, image_std=image_std,
+            )
+        except Exception as err:  # torch/pickle/safetensors each fail differently
+            first_line = str(err).strip().splitlines()[0][:200] if str(err).strip() else ""
+            raise ModelLoadError(
+                f"open_clip {arch}",
+                (f"the checkpoint {checkpoint} could not be loaded" if checkpoint
+                 else "the model could not be built") + f" ({type(err).__name__}: {first_line})",
+                "Check that the file is an open_clip checkpoint for this architecture.",
+            ) from err
+    return model, transform, open_clip.get_tokenizer(arch)
+
+
+def load(spec: BackendSpec, ctx: LoadContext) -> OpenClipEmbedder:
+    """Loader named by the registry: settings may override a real preset's model and weights."""
+    import open_clip
+
+    arch = spec.option("arch")
+    pretrained = spec.option("pretrained")
+    if not spec.is_random:
+        arch = ctx.settings.clip_model or arch
+        pretrained = ctx.settings.clip_pretrained or pretrained
+    started = time.perf_counter()
+    checkpoint = resolve_checkpoint(arch, pretrained, ctx.settings.cache_dir)
+    tag_cfg = open_clip.get_pretrained_cfg(arch, pretrained) if pretrained else {}
+    model, transform, tokenizer = build_openclip(
+        arch, checkpoint, ctx.device, ctx.dtype, seed=spec.option("seed"),
+        image_mean=tag_cfg.get("mean"), image_std=tag_cfg.get("std"),
+    )
+    if pretrained is None:
+        weights = f"random-seed{spec.option('seed')}"
+    elif checkpoint == pretrained:
+        weights = f"file:{os.path.basename(pretrained)}"
+    else:
+        weights = pretrained
+    embedder = OpenClipEmbedder(
+        spec, model, transform, tokenizer, ctx.device, ctx.dtype,
+        model_id=f"open_clip:{arch}/{weights}", thresholds=spec.option("thresholds", {}),
+    )
+    embedder.batch_size = ctx.settings.batch_size
+    embedder.load_seconds = time.perf_counter() - started
+    log.info("Loaded %s on %s (%s) in %.1fs", embedder.model_id, ctx.device, ctx.dtype,
+             embedder.load_seconds)
+    return embedder

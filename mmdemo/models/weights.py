@@ -1,0 +1,84 @@
+"""Finding model weights: local files and caches first, the hub only when it answers quickly.
+
+Why not let each library download: offline, open_clip and huggingface_hub retry for ~50 s
+before failing with a generic message. We look in the cache first, probe the hub with a
+short timeout, and fail fast with a ``ModelLoadError`` that says what to do. The files we
+return are then loaded by path - the same path that tests exercise offline.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+from collections.abc import Sequence
+from pathlib import Path
+from urllib.parse import urlparse
+
+from mmdemo.errors import ModelLoadError
+
+log = logging.getLogger(__name__)
+
+OFFLINE_HINT = (
+    "Either pre-download the weights on a machine with internet "
+    "(python -m mmdemo download) and copy the cache, point HF_HOME or MMDEMO_CACHE_DIR at a "
+    "cache that has them, or choose another preset (MMDEMO_PRESET=tiny for tests)."
+)
+
+
+def hub_reachable(timeout: float = 3.0) -> bool:
+    """True when the Hugging Face hub accepts a TCP connection within ``timeout`` seconds."""
+    if os.environ.get("HF_HUB_OFFLINE", "").lower() in ("1", "true", "yes"):
+        return False
+    endpoint = urlparse(os.environ.get("HF_ENDPOINT", "https://huggingface.co"))
+    host = endpoint.hostname or "huggingface.co"
+    port = endpoint.port or (443 if endpoint.scheme == "https" else 80)
+    try:
+        with socket.create_connection((host, port), timeout=timeout):
+            return True
+    except OSError as err:
+        log.info("Hugging Face hub at %s:%s is not reachable: %s", host, port, err)
+        return False
+
+
+def cached_hub_file(repo_id: str, filenames: Sequence[str], cache_dir: Path | None) -> str | None:
+    """The first of ``filenames`` already in the local hub cache, or None."""
+    from huggingface_hub import try_to_load_from_cache
+
+    for name in filenames:
+        found = try_to_load_from_cache(repo_id, name, cache_dir=cache_dir)
+        if isinstance(found, str) and os.path.isfile(found):
+            return found
+    return None
+
+
+def resolve_hub_file(
+    repo_id: str, filenames: Sequence[str], cache_dir: Path | None, model_label: str
+) -> str:
+    """A local path to the first of ``filenames`` in ``repo_id``: from the cache, else downloaded."""
+    found = cached_hub_file(repo_id, filenames, cache_dir)
+    if found:
+        log.info("Using cached weights for %s: %s", model_label, found)
+        return found
+    if not hub_reachable():
+        raise ModelLoadError(
+            model_label,
+            f"its weights ({repo_id}) are not in the local cache and the Hugging Face hub "
+            "cannot be reached",
+            OFFLINE_HINT,
+        )
+    from huggingface_hub import hf_hub_download
+    from huggingface_hub.errors import EntryNotFoundError
+
+    last_error: Exception | None = None
+    for name in filenames:
+        try:
+            log.info("Downloading %s/%s for %s", repo_id, name, model_label)
+            return hf_hub_download(repo_id, name, cache_dir=cache_dir)
+        except EntryNotFoundError as err:
+            last_error = err
+        except Exception as err:  # network, auth, disk: all become one clear message
+            raise ModelLoadError(model_label, f"downloading {repo_id} failed ({err})", OFFLINE_HINT) from err
+    raise ModelLoadError(
+        model_label, f"none of {list(filenames)} exists in {repo_id} ({last_error})", OFFLINE_HINT
+    )

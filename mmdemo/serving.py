@@ -1,0 +1,147 @@
+"""THE model-serving module: the only code that loads models.
+
+``ModelServer.get(task)`` is the one front door: it picks the backend the preset names,
+loads it on first use behind a per-task lock (so concurrent Gradio requests load it
+once), caches it, and hands back a ready object with its own preprocessing. Device and
+dtype are decided here once: CUDA when present (fp16), else CPU (fp32); ``MMDEMO_DEVICE``
+overrides, and an unavailable CUDA request falls back to CPU with a warning.
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+import threading
+import time
+from typing import Any
+
+from mmdemo.config import Settings
+from mmdemo.errors import MMDemoError, ModelLoadError
+from mmdemo.models import backend_for, get_backend, get_preset
+from mmdemo.models.registry import BackendSpec
+from mmdemo.types import ModelInfo
+
+log = logging.getLogger(__name__)
+
+
+def resolve_device(requested: str):
+    """(torch.device, torch.dtype) for a requested device name, falling back to CPU."""
+    import torch
+
+    wants_cuda = requested.startswith("cuda") or requested == "auto"
+    if wants_cuda and torch.cuda.is_available():
+        device = torch.device("cuda" if requested == "auto" else requested)
+        if device.index is not None and device.index >= torch.cuda.device_count():
+            log.warning("%s does not exist (%d GPU(s)); using cuda:0", requested,
+                        torch.cuda.device_count())
+            device = torch.device("cuda:0")
+        return device, torch.float16
+    if requested.startswith("cuda"):
+        log.warning("MMDEMO_DEVICE=%s but no CUDA GPU is available; falling back to CPU.",
+                    requested)
+    return torch.device("cpu"), torch.float32
+
+
+class ModelServer:
+    """Lazy, cached, thread-safe access to one backend per task for a preset."""
+
+    def __init__(self, settings: Settings, preset: str | None = None):
+        self.settings = settings
+        self.preset = preset or settings.preset
+        get_preset(self.preset)  # unknown preset -> UnknownNameError listing the choices
+        self._backends: dict[str, Any] = {}
+        self._locks: dict[str, threading.Lock] = {}
+        self._locks_guard = threading.Lock()
+        self._device = None
+        self._dtype = None
+
+    # -- device ------------------------------------------------------------------------
+    def _resolve_device(self) -> None:
+        if self._device is None:
+            self._device, self._dtype = resolve_device(self.settings.device)
+
+    @property
+    def device(self):
+        self._resolve_device()
+        return self._device
+
+    @property
+    def dtype(self):
+        self._resolve_device()
+        return self._dtype
+
+    # -- backends ----------------------------------------------------------------------
+    def spec_for(self, task: str) -> BackendSpec:
+        return get_backend(task, backend_for(self.preset, task))
+
+    def is_loaded(self, task: str) -> bool:
+        return task in self._backends
+
+    def _lock_for(self, task: str) -> threading.Lock:
+        with self._locks_guard:
+            return self._locks.setdefault(task, threading.Lock())
+
+    def get(self, task: str) -> Any:
+        """The ready backend for ``task``, loading it on first use (once, even under load)."""
+        backend = self._backends.get(task)
+        if backend is not None:
+            return backend
+        spec = self.spec_for(task)
+        for dependency in spec.needs:  # load dependencies first, outside this task's lock
+            self.get(dependency)
+        with self._lock_for(task):
+            backend = self._backends.get(task)
+            if backend is None:
+                backend = self._load(spec)
+                self._backends[task] = backend
+        return backend
+
+    def _load(self, spec: BackendSpec) -> Any:
+        from mmdemo.models.base import LoadContext
+
+        module_name, _, function_name = spec.loader.partition(":")
+        started = time.perf_counter()
+        log.info("Loading %s backend %r (preset %s)", spec.task, spec.name, self.preset)
+        try:
+            loader = getattr(importlib.import_module(module_name), function_name)
+        except ImportError as err:
+            raise ModelLoadError(
+                spec.name, f"its code could not be imported ({err})",
+                f"Install the missing package: pip install {err.name or 'the requirements'}",
+            ) from err
+        context = LoadContext(self.settings, self.device, self.dtype, self.get)
+        try:
+            backend = loader(spec, context)
+        except MMDemoError:
+            raise
+        except Exception as err:  # a loader bug or an unexpected library error
+            log.exception("Loading %s failed", spec.name)
+            raise ModelLoadError(spec.name, f"{type(err).__name__}: {err}",
+                                 "See the server log for details.") from err
+        if not getattr(backend, "load_seconds", 0):
+            backend.load_seconds = time.perf_counter() - started
+        return backend
+
+    def unload(self, task: str | None = None) -> None:
+        """Drop cached backends (all, or one task's) so memory can be reclaimed."""
+        for name in [task] if task else list(self._backends):
+            self._backends.pop(name, None)
+
+    # -- reporting ---------------------------------------------------------------------
+    def loaded(self) -> list[ModelInfo]:
+        return [backend.info() for backend in list(self._backends.values())]
+
+    def is_random(self) -> bool:
+        """True when the preset's embedder has random weights (tiny): results mean nothing."""
+        return self.spec_for("embed").is_random
+
+    def memory_report(self) -> dict[str, float]:
+        """Process RSS and (if used) CUDA memory in MiB, for the info command and the UI."""
+        import psutil
+
+        report = {"rss_mib": psutil.Process().memory_info().rss / 2**20}
+        if self._device is not None and self._device.type == "cuda":
+            import torch
+
+            report["cuda_allocated_mib"] = torch.cuda.memory_allocated(self._device) / 2**20
+        return report

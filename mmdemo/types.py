@@ -1,0 +1,108 @@
+"""Plain result types shared by the index, the serving module, the UI and the CLI.
+
+Frozen dataclasses rather than dicts so a typo is an error, not a silent ``None``.
+This module imports nothing from the package (and nothing heavy).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class ItemMeta:
+    """What the index remembers about one image, stored as JSON (never pickle)."""
+
+    id: int
+    path: str
+    sha256: str
+    size_bytes: int
+    width: int
+    height: int
+    added_at: str  # ISO 8601, UTC
+    caption: str | None = None
+
+    def to_json(self) -> dict:
+        return dataclasses.asdict(self)
+
+    @classmethod
+    def from_json(cls, data: dict) -> ItemMeta:
+        names = {f.name for f in dataclasses.fields(cls)}
+        return cls(**{k: v for k, v in data.items() if k in names})
+
+
+@dataclass(frozen=True)
+class SearchHit:
+    """One search result, best first in any list of them."""
+
+    id: int
+    score: float
+    path: str
+    caption: str | None = None
+
+
+@dataclass(frozen=True)
+class SearchResult:
+    """Hits plus whether the best one clears the model's "good match" threshold."""
+
+    hits: tuple[SearchHit, ...]
+    threshold: float | None
+    good_match: bool
+    message: str = ""
+
+
+@dataclass(frozen=True)
+class Unreadable:
+    """A file the pipeline skipped, and why."""
+
+    path: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class AddReport:
+    """Summary of adding images to the index."""
+
+    added: int
+    duplicates: int
+    unreadable: tuple[Unreadable, ...] = ()
+    added_ids: tuple[int, ...] = ()
+    total: int = 0
+
+    def summary(self) -> str:
+        text = (
+            f"added {self.added}, skipped {self.duplicates} duplicate(s), "
+            f"{len(self.unreadable)} unreadable; index now holds {self.total} image(s)"
+        )
+        if self.unreadable:
+            text += "\n" + "\n".join(f"  unreadable: {u.path}: {u.reason}" for u in self.unreadable)
+        return text
+
+
+@dataclass(frozen=True)
+class ModelInfo:
+    """What the serving module has loaded: for the info command and the UI status panel."""
+
+    task: str
+    backend: str
+    model: str
+    device: str
+    dtype: str
+    parameters: int
+    memory_bytes: int
+    load_seconds: float
+    is_random: bool = False  # tiny preset: random weights, never to be shown as a real model
+
+
+@dataclass(frozen=True)
+class IndexStats:
+    """Size and shape of the index, for the info command and the UI."""
+
+    count: int
+    dim: int
+    kind: str  # "flat" (exact) or "hnsw" (approximate)
+    model_id: str
+    on_gpu: bool
+    directory: str
+    extra: dict = field(default_factory=dict)
