@@ -1,0 +1,160 @@
+"""Real-browser smoke test: headless Debian chromium drives the running app like a person.
+
+Why: gradio_client tests call the API directly; only a browser proves the page renders, the
+elements are wired to the events and the gallery images actually load. Uses the system's
+``/usr/bin/chromium`` (``apt-get install chromium``), never ``playwright install``. Without
+it the tests skip, unless ``MMDEMO_REQUIRE_BROWSER=1`` (CI), where they fail instead.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterator
+from pathlib import Path
+from urllib.parse import urlparse
+
+import pytest
+
+pytestmark = pytest.mark.browser
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-quic",
+    "--no-first-run",
+]
+ARTIFACTS = Path(__file__).resolve().parents[2] / "artifacts" / "browser"
+TIMEOUT_MS = 60_000
+
+QUERY = "#search-text-query textarea, #search-text-query input"
+BUTTON = "#search-text-button"
+# True once the results gallery shows at least one image that really decoded.
+RESULTS_LOADED_JS = """() => {
+    const gallery = document.querySelector('#search-results');
+    if (!gallery) return false;
+    return [...gallery.querySelectorAll('img')].some(img => img.complete && img.naturalWidth > 0);
+}"""
+# Gradio shows gr.Error as a toast with the "error" class.
+ERROR_TOAST = '[data-testid="toast-body"].error, .toast-body.error'
+TOAST_MESSAGE = '[data-testid="toast-text"], .toast-message-text'
+
+
+def _unavailable(reason: str) -> None:
+    if os.environ.get("MMDEMO_REQUIRE_BROWSER") == "1":
+        pytest.fail(f"{reason} (MMDEMO_REQUIRE_BROWSER=1, so this is a failure)", pytrace=False)
+    pytest.skip(reason)
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator:
+    """One headless chromium for the session; checked before the app server starts."""
+    if not CHROMIUM.exists():
+        _unavailable(f"{CHROMIUM} is missing: install it with apt-get install -y chromium")
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        _unavailable("the playwright Python package is not installed")
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+@pytest.fixture
+def page(browser, app_server):
+    """A fresh page on the app; requests to any other host are blocked (we are offline)."""
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    context.set_default_timeout(TIMEOUT_MS)
+    app_host = urlparse(app_server.url).netloc
+
+    def only_the_app(route):
+        if urlparse(route.request.url).netloc == app_host:
+            route.continue_()
+        else:
+            route.abort()
+
+    context.route("**/*", only_the_app)
+    page = context.new_page()
+    page_errors: list[str] = []
+    page.on("pageerror", lambda err: page_errors.append(str(err)))
+    page.goto(app_server.url, wait_until="domcontentloaded")
+    page.wait_for_selector(QUERY)
+    page.page_errors = page_errors
+    try:
+        yield page
+    finally:
+        if page_errors:
+            ARTIFACTS.mkdir(parents=True, exist_ok=True)
+            (ARTIFACTS / "page_errors.json").write_text(json.dumps(page_errors, indent=2))
+        context.close()
+
+
+def _search(page, text: str) -> None:
+    box = page.locator(QUERY).first
+    box.fill(text)
+    page.locator(BUTTON).click()
+
+
+def _wait_for_results(page, app_server) -> None:
+    try:
+        page.wait_for_function(RESULTS_LOADED_JS, timeout=TIMEOUT_MS)
+    except Exception:
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / "no_results.png"), full_page=True)
+        pytest.fail(
+            "no loaded image appeared in #search-results; screenshot in "
+            f"{ARTIFACTS / 'no_results.png'}\napp log tail:\n{app_server.log_tail()}",
+            pytrace=False,
+        )
+
+
+def test_text_search_shows_images(page, app_server):
+    headings = " ".join(page.locator("h1, h2").all_inner_texts())
+    assert "mmdemo" in (page.title() + " " + headings).lower()
+    assert not page.evaluate(RESULTS_LOADED_JS), "results shown before any search"
+
+    _search(page, "a cup of coffee on a table")
+    _wait_for_results(page, app_server)
+
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "search.png"), full_page=True)
+    assert (ARTIFACTS / "search.png").stat().st_size > 0
+
+
+def test_empty_query_shows_error_and_page_keeps_working(page, app_server):
+    _search(page, "")
+
+    toast = page.locator(ERROR_TOAST).first
+    try:
+        toast.wait_for(state="visible", timeout=15_000)
+    except Exception:
+        pytest.fail(
+            "no error toast appeared after searching for an empty query (expected a gr.Error)"
+            f"\napp log tail:\n{app_server.log_tail()}",
+            pytrace=False,
+        )
+    # A gr.Error carries its message; an unexpected exception shows an empty "Error" toast.
+    message = toast.locator(TOAST_MESSAGE).first
+    try:
+        message.wait_for(state="visible", timeout=5_000)
+    except Exception:
+        pytest.fail(
+            f"the error toast shows no message, only {toast.inner_text()!r}: did the handler "
+            "raise something other than gr.Error?",
+            pytrace=False,
+        )
+    assert message.inner_text().strip(), "the error toast has an empty message"
+    page.wait_for_timeout(500)  # let the toast finish sliding in before the screenshot
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "empty_query_error.png"), full_page=True)
+
+    _search(page, "a cat")
+    _wait_for_results(page, app_server)
+    assert not page.page_errors, f"uncaught errors in the page: {page.page_errors}"
