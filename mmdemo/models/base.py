@@ -38,7 +38,9 @@ class Backend:
 
     task: str = ""
 
-    def __init__(self, spec: BackendSpec, device: torch.device, dtype: torch.dtype, model_label: str):
+    def __init__(
+        self, spec: BackendSpec, device: torch.device, dtype: torch.dtype, model_label: str
+    ):
         self.spec = spec
         self.device = device
         self.dtype = dtype

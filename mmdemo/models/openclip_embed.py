@@ -111,12 +111,16 @@ def resolve_checkpoint(arch: str, pretrained: str | None, cache_dir: Path | None
     if os.path.isfile(pretrained):
         return pretrained
     if os.sep in pretrained or pretrained.endswith((".pt", ".bin", ".safetensors", ".pth")):
-        raise ModelLoadError(label, f"the checkpoint file {pretrained} does not exist",
-                             "Check MMDEMO_CLIP_PRETRAINED, or use a pretrained tag.")
+        raise ModelLoadError(
+            label,
+            f"the checkpoint file {pretrained} does not exist",
+            "Check MMDEMO_CLIP_PRETRAINED, or use a pretrained tag.",
+        )
     cfg = open_clip.get_pretrained_cfg(arch, pretrained)
     if not cfg:
-        raise UnknownNameError(f"pretrained tag for {arch}", pretrained,
-                               open_clip.list_pretrained_tags_by_model(arch))
+        raise UnknownNameError(
+            f"pretrained tag for {arch}", pretrained, open_clip.list_pretrained_tags_by_model(arch)
+        )
     hub = cfg.get("hf_hub", "")
     if hub:
         # open_clip's convention: "org/repo/" means the repo's default weight files.
@@ -131,16 +135,25 @@ def resolve_checkpoint(arch: str, pretrained: str | None, cache_dir: Path | None
     if target.is_file():
         return str(target)
     if not hub_reachable():
-        raise ModelLoadError(label, "its weights are not cached and cannot be downloaded",
-                             OFFLINE_HINT)
+        raise ModelLoadError(
+            label, "its weights are not cached and cannot be downloaded", OFFLINE_HINT
+        )
     try:
         return open_clip.pretrained.download_pretrained_from_url(url, cache_dir=cache_dir)
     except Exception as err:
         raise ModelLoadError(label, f"downloading {url} failed ({err})", OFFLINE_HINT) from err
 
 
-def build_openclip(arch: str, checkpoint: str | None, device: torch.device, dtype: torch.dtype,
-                   *, seed: int | None = None, image_mean=None, image_std=None):
+def build_openclip(
+    arch: str,
+    checkpoint: str | None,
+    device: torch.device,
+    dtype: torch.dtype,
+    *,
+    seed: int | None = None,
+    image_mean=None,
+    image_std=None,
+):
     """Build (model, eval transform, tokenizer) from an architecture and a local checkpoint."""
     import open_clip
 
@@ -153,15 +166,23 @@ def build_openclip(arch: str, checkpoint: str | None, device: torch.device, dtyp
             torch.manual_seed(seed)
         try:
             model, _, transform = open_clip.create_model_and_transforms(
-                arch, pretrained=checkpoint, precision=precision, device=device,
-                image_mean=image_mean, image_std=image_std,
+                arch,
+                pretrained=checkpoint,
+                precision=precision,
+                device=device,
+                image_mean=image_mean,
+                image_std=image_std,
             )
         except Exception as err:  # torch/pickle/safetensors each fail differently
             first_line = str(err).strip().splitlines()[0][:200] if str(err).strip() else ""
             raise ModelLoadError(
                 f"open_clip {arch}",
-                (f"the checkpoint {checkpoint} could not be loaded" if checkpoint
-                 else "the model could not be built") + f" ({type(err).__name__}: {first_line})",
+                (
+                    f"the checkpoint {checkpoint} could not be loaded"
+                    if checkpoint
+                    else "the model could not be built"
+                )
+                + f" ({type(err).__name__}: {first_line})",
                 "Check that the file is an open_clip checkpoint for this architecture.",
             ) from err
     return model, transform, open_clip.get_tokenizer(arch)
@@ -180,8 +201,13 @@ def load(spec: BackendSpec, ctx: LoadContext) -> OpenClipEmbedder:
     checkpoint = resolve_checkpoint(arch, pretrained, ctx.settings.cache_dir)
     tag_cfg = open_clip.get_pretrained_cfg(arch, pretrained) if pretrained else {}
     model, transform, tokenizer = build_openclip(
-        arch, checkpoint, ctx.device, ctx.dtype, seed=spec.option("seed"),
-        image_mean=tag_cfg.get("mean"), image_std=tag_cfg.get("std"),
+        arch,
+        checkpoint,
+        ctx.device,
+        ctx.dtype,
+        seed=spec.option("seed"),
+        image_mean=tag_cfg.get("mean"),
+        image_std=tag_cfg.get("std"),
     )
     if pretrained is None:
         weights = f"random-seed{spec.option('seed')}"
@@ -190,11 +216,22 @@ def load(spec: BackendSpec, ctx: LoadContext) -> OpenClipEmbedder:
     else:
         weights = pretrained
     embedder = OpenClipEmbedder(
-        spec, model, transform, tokenizer, ctx.device, ctx.dtype,
-        model_id=f"open_clip:{arch}/{weights}", thresholds=spec.option("thresholds", {}),
+        spec,
+        model,
+        transform,
+        tokenizer,
+        ctx.device,
+        ctx.dtype,
+        model_id=f"open_clip:{arch}/{weights}",
+        thresholds=spec.option("thresholds", {}),
     )
     embedder.batch_size = ctx.settings.batch_size
     embedder.load_seconds = time.perf_counter() - started
-    log.info("Loaded %s on %s (%s) in %.1fs", embedder.model_id, ctx.device, ctx.dtype,
-             embedder.load_seconds)
+    log.info(
+        "Loaded %s on %s (%s) in %.1fs",
+        embedder.model_id,
+        ctx.device,
+        ctx.dtype,
+        embedder.load_seconds,
+    )
     return embedder

@@ -55,7 +55,7 @@ def cached_hub_file(repo_id: str, filenames: Sequence[str], cache_dir: Path | No
 def resolve_hub_file(
     repo_id: str, filenames: Sequence[str], cache_dir: Path | None, model_label: str
 ) -> str:
-    """A local path to the first of ``filenames`` in ``repo_id``: from the cache, else downloaded."""
+    """Local path to the first of ``filenames`` in ``repo_id``: cached, else downloaded."""
     found = cached_hub_file(repo_id, filenames, cache_dir)
     if found:
         log.info("Using cached weights for %s: %s", model_label, found)
@@ -78,7 +78,9 @@ def resolve_hub_file(
         except EntryNotFoundError as err:
             last_error = err
         except Exception as err:  # network, auth, disk: all become one clear message
-            raise ModelLoadError(model_label, f"downloading {repo_id} failed ({err})", OFFLINE_HINT) from err
+            raise ModelLoadError(
+                model_label, f"downloading {repo_id} failed ({err})", OFFLINE_HINT
+            ) from err
     raise ModelLoadError(
         model_label, f"none of {list(filenames)} exists in {repo_id} ({last_error})", OFFLINE_HINT
     )

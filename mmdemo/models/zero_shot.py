@@ -57,20 +57,24 @@ class ZeroShotClassifier(Backend):
     def modules(self):
         return []  # the embedder's weights are accounted for under its own task
 
-    def classify(self, image: Image.Image, labels: str | Sequence[str],
-                 template: str = DEFAULT_TEMPLATE) -> list[LabelScore]:
+    def classify(
+        self, image: Image.Image, labels: str | Sequence[str], template: str = DEFAULT_TEMPLATE
+    ) -> list[LabelScore]:
         """Scores for each label, most probable first; probabilities sum to 1."""
         names = parse_labels(labels)
-        prompts = [template.format(name) if "{}" in template else f"{template} {name}"
-                   for name in names]
+        prompts = [
+            template.format(name) if "{}" in template else f"{template} {name}" for name in names
+        ]
         text_vectors = self.embedder.embed_texts(prompts)
         image_vector = self.embedder.embed_images([image])[0]
         similarity = text_vectors @ image_vector
         logits = self.embedder.logit_scale * similarity
         probs = np.exp(logits - logits.max())
         probs /= probs.sum()
-        scores = [LabelScore(n, float(p), float(s)) for n, p, s in zip(names, probs, similarity,
-                                                                         strict=True)]
+        scores = [
+            LabelScore(n, float(p), float(s))
+            for n, p, s in zip(names, probs, similarity, strict=True)
+        ]
         return sorted(scores, key=lambda s: s.probability, reverse=True)
 
 

@@ -79,12 +79,12 @@ def test_concurrent_first_use_loads_once(counting_preset):
 
 def test_loader_crash_becomes_model_load_error(counting_preset):
     server = ModelServer(Settings(preset="failing"))
-    with pytest.raises(ModelLoadError, match="failing-test.*RuntimeError: boom"):
+    with pytest.raises(ModelLoadError, match=r"failing-test.*RuntimeError: boom"):
         server.get("embed")
 
 
 def test_unknown_names_list_choices():
-    with pytest.raises(UnknownNameError, match="full.*tiny"):
+    with pytest.raises(UnknownNameError, match=r"full.*tiny"):
         ModelServer(Settings(preset="tiny"), preset="nope")
     with pytest.raises(UnknownNameError, match="openclip-tiny"):
         get_backend("embed", "nope")
@@ -184,7 +184,7 @@ def test_full_preset_loads_a_local_checkpoint_through_the_real_path(random_vit_b
 def test_corrupt_checkpoint_is_a_clear_error(tmp_path):
     bad = tmp_path / "broken.pt"
     bad.write_bytes(b"not a checkpoint")
-    with pytest.raises(ModelLoadError, match="broken.pt"):
+    with pytest.raises(ModelLoadError, match=r"broken\.pt"):
         ModelServer(Settings(preset="full", clip_pretrained=str(bad))).get("embed")
     with pytest.raises(ModelLoadError, match="does not exist"):
         ModelServer(Settings(preset="full", clip_pretrained="/no/such/file.pt")).get("embed")

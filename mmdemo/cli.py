@@ -1,0 +1,194 @@
+"""Command line: ``python -m mmdemo index | search | info``.
+
+Every command takes ``--preset`` and ``--index-dir`` (else ``MMDEMO_*`` variables apply),
+prints results on stdout (``--json`` for machines), and on a user mistake prints one
+line to stderr and exits with status 2 - never a traceback (``-v`` shows details).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from pathlib import Path
+
+from mmdemo.config import Settings, settings_from_env
+from mmdemo.errors import MMDemoError
+
+log = logging.getLogger("mmdemo.cli")
+
+EXIT_USER_ERROR = 2
+EXIT_INTERNAL_ERROR = 1
+
+
+def _common(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--preset", help="model preset (full, tiny); default $MMDEMO_PRESET")
+    parser.add_argument("--index-dir", type=Path, help="index folder; default $MMDEMO_INDEX_DIR")
+    parser.add_argument("-v", "--verbose", action="store_true", help="log progress and details")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m mmdemo", description=__doc__.split("\n")[0])
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    index = commands.add_parser("index", help="add every image under DIR to the index")
+    index.add_argument("directory", type=Path, metavar="DIR")
+    index.add_argument(
+        "--rebuild", action="store_true", help="start a fresh index (e.g. after changing the model)"
+    )
+    _common(index)
+
+    search = commands.add_parser("search", help="search the index by text, image, or both")
+    search.add_argument("text", metavar="TEXT", help='query text ("" with --image for image only)')
+    search.add_argument("--image", type=Path, help="query image (mixed with TEXT if both given)")
+    search.add_argument(
+        "--weight",
+        type=float,
+        default=None,
+        help="text weight when mixing TEXT with --image (0..1, default 0.3)",
+    )
+    search.add_argument("--k", type=int, default=10, help="number of results (clamped)")
+    search.add_argument("--json", action="store_true", help="print a JSON list of results")
+    _common(search)
+
+    info = commands.add_parser("info", help="show preset, models, device and index")
+    info.add_argument("--json", action="store_true", help="print JSON")
+    _common(info)
+    return parser
+
+
+def _settings(args: argparse.Namespace, **changes) -> Settings:
+    settings = settings_from_env()
+    if args.preset:
+        changes["preset"] = args.preset
+    if args.index_dir:
+        changes["index_dir"] = args.index_dir
+    return settings.replace(**changes)
+
+
+def _services(settings: Settings):
+    from mmdemo.gallery import Gallery
+    from mmdemo.serving import ModelServer
+
+    server = ModelServer(settings)
+    return server, Gallery(server, settings)
+
+
+def cmd_index(args: argparse.Namespace) -> int:
+    from tqdm import tqdm
+
+    settings = _settings(args, index_default_gallery=False)
+    _, gallery = _services(settings)
+    if args.rebuild:
+        gallery.reset()
+    with tqdm(total=0, unit="img", desc="Embedding", disable=None, file=sys.stderr) as bar:
+
+        def progress(done: int, total: int) -> None:
+            bar.total = total
+            bar.update(done - bar.n)
+
+        report = gallery.add_directory(args.directory, progress=progress)
+    print(report.summary())
+    return 0
+
+
+def cmd_search(args: argparse.Namespace) -> int:
+    from mmdemo.gallery import DEFAULT_TEXT_WEIGHT
+    from mmdemo.imaging import load_image
+
+    settings = _settings(args)
+    _, gallery = _services(settings)
+    if args.image is not None:
+        image = load_image(args.image, max_pixels=settings.max_image_pixels)
+        weight = DEFAULT_TEXT_WEIGHT if args.weight is None else args.weight
+        result = gallery.search_image(image, args.k, text=args.text, text_weight=weight)
+    else:
+        result = gallery.search_text(args.text, args.k)
+    if args.json:
+        print(
+            json.dumps(
+                [
+                    {"path": h.path, "score": round(h.score, 6), "id": h.id, "caption": h.caption}
+                    for h in result.hits
+                ],
+                indent=2,
+            )
+        )
+    else:
+        for hit in result.hits:
+            print(f"{hit.score:7.3f}  {hit.id:>6}  {hit.path}")
+    if not result.good_match:
+        print(result.message, file=sys.stderr)
+    return 0
+
+
+def cmd_info(args: argparse.Namespace) -> int:
+    settings = _settings(args)
+    server, gallery = _services(settings)
+    info: dict = {
+        "preset": server.preset,
+        "device": str(server.device),
+        "index_dir": str(settings.index_dir),
+    }
+    status = 0
+    try:
+        stats = gallery.stats()
+        info["index"] = {
+            "count": stats.count,
+            "kind": stats.kind,
+            "dim": stats.dim,
+            "model_id": stats.model_id,
+            "on_gpu": stats.on_gpu,
+        }
+    except MMDemoError as err:
+        info["error"] = str(err)
+        status = EXIT_USER_ERROR
+    info["models"] = [vars(m) for m in server.loaded()]
+    info["memory_mib"] = round(server.memory_report()["rss_mib"])
+    if args.json:
+        print(json.dumps(info, indent=2))
+    else:
+        print(f"preset: {info['preset']}\ndevice: {info['device']}\nindex dir: {info['index_dir']}")
+        for model in server.loaded():
+            note = " (random weights)" if model.is_random else ""
+            print(
+                f"model[{model.task}]: {model.model} on {model.device} {model.dtype}, "
+                f"{model.parameters / 1e6:.1f}M params{note}"
+            )
+        if "index" in info:
+            idx = info["index"]
+            print(
+                f"index: {idx['count']} images, {idx['kind']} search, {idx['dim']}-d, "
+                f"{'GPU' if idx['on_gpu'] else 'CPU'}"
+            )
+        if "error" in info:
+            print(f"error: {info['error']}", file=sys.stderr)
+    return status
+
+
+COMMANDS = {"index": cmd_index, "search": cmd_search, "info": cmd_info}
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(
+        level=logging.INFO if args.verbose else logging.WARNING,
+        format="%(levelname)s %(name)s: %(message)s",
+    )
+    try:
+        return COMMANDS[args.command](args)
+    except MMDemoError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return EXIT_USER_ERROR
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+    except Exception as err:  # a bug: one line unless -v asked for the traceback
+        if args.verbose:
+            log.exception("Unexpected error")
+        print(
+            f"internal error: {type(err).__name__}: {err} (run with -v for details)",
+            file=sys.stderr,
+        )
+        return EXIT_INTERNAL_ERROR

@@ -1,0 +1,302 @@
+"""The Gradio Blocks UI: one small function per tab, handlers a few lines each.
+
+Rules kept here: every event has an ``api_name``; user mistakes become ``gr.Error`` with
+the message from ``mmdemo.errors``; uploads are decoded by our own safe loader (events
+with image inputs use ``preprocess=False`` so Gradio never decodes a corrupt file
+itself). This module never imports torch or faiss: it talks to the gallery and the
+model server only.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+from collections.abc import Callable
+from pathlib import Path
+
+import gradio as gr
+
+from mmdemo.errors import BadInputError, MMDemoError
+from mmdemo.gallery import DEFAULT_TEXT_WEIGHT, Gallery
+from mmdemo.imaging import image_from_upload
+from mmdemo.serving import ModelServer
+from mmdemo.types import SearchResult
+
+log = logging.getLogger(__name__)
+
+DEFAULT_K = 12
+DEFAULT_LABELS = "a cat, a dog, a cup of coffee, a rocket launch, an astronaut, a flower"
+EXAMPLE_QUERIES = ["a cup of coffee", "a cat", "a rocket launching", "old coins", "outer space"]
+CSS = """
+#mmdemo-banner {border-left: 4px solid #f59e0b; padding: 0.5rem 1rem;}
+#search-message p {margin: 0.25rem 0;}
+"""
+
+
+def friendly(fn: Callable) -> Callable:
+    """Show our own errors as a Gradio error message; log anything unexpected in full."""
+
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        try:
+            return fn(*args, **kwargs)
+        except gr.Error:
+            raise
+        except MMDemoError as err:
+            raise gr.Error(str(err), print_exception=False) from err
+        except Exception as err:
+            log.exception("Unexpected error in %s", fn.__name__)
+            raise gr.Error(
+                f"Something went wrong on our side ({type(err).__name__}). The server log has "
+                "the details; please try again or report it."
+            ) from err
+
+    return wrapper
+
+
+def upload_paths(value) -> tuple[list[str], list[str]]:
+    """Paths and original names from a (multi-)file input's raw payload."""
+    items = value if isinstance(value, list) else [value] if value else []
+    paths, names = [], []
+    for item in items:
+        if isinstance(item, dict):
+            path = item.get("path")
+            name = item.get("orig_name") or Path(str(path)).name
+        else:
+            path = getattr(item, "path", None) or getattr(item, "name", None) or item
+            name = Path(str(path)).name
+        if path:
+            paths.append(str(path))
+            names.append(str(name))
+    return paths, names
+
+
+def result_outputs(result: SearchResult):
+    """(gallery items, message markdown, JSON hits, hit ids) for a search result."""
+    items = [
+        (hit.path, f"{hit.score:.3f} · {hit.caption or Path(hit.path).name}") for hit in result.hits
+    ]
+    message = result.message if result.good_match else f"**{result.message}**"
+    # Not "path": gradio_client takes any dict with a "path" key for a file to download.
+    hits = [
+        {"id": h.id, "score": round(h.score, 4), "image_path": h.path, "caption": h.caption}
+        for h in result.hits
+    ]
+    return items, message, hits, [h.id for h in result.hits]
+
+
+def status_markdown(server: ModelServer, gallery: Gallery) -> str:
+    lines = [f"**Preset:** `{server.preset}` · **device:** `{server.device}`"]
+    for info in server.loaded():
+        random_note = " — *random weights*" if info.is_random else ""
+        lines.append(
+            f"- **{info.task}**: `{info.model}` on {info.device} ({info.dtype}), "
+            f"{info.parameters / 1e6:.1f} M parameters, {info.memory_bytes / 2**20:.0f} MiB"
+            f"{random_note}"
+        )
+    try:
+        stats = gallery.stats()
+        where = "GPU" if stats.on_gpu else "CPU"
+        lines.append(
+            f"- **index**: {stats.count} images, {stats.kind} search on {where}, "
+            f"{stats.dim}-d, `{stats.directory}`"
+        )
+    except MMDemoError as err:
+        lines.append(f"- **index**: not available — {err}")
+    memory = server.memory_report()
+    lines.append(f"- **memory**: {memory['rss_mib']:.0f} MiB resident")
+    return "\n".join(lines)
+
+
+def banner_text(server: ModelServer, gallery: Gallery) -> str:
+    notes = []
+    if server.is_random():
+        notes.append(
+            "⚠️ **Test preset `tiny`:** these models have random weights, so every result "
+            "below is meaningless. Start with `MMDEMO_PRESET=full` for real models."
+        )
+    try:
+        mismatch = gallery.mismatch()
+    except MMDemoError as err:  # e.g. the model's weights cannot be obtained
+        notes.append(f"⚠️ {err}")
+    else:
+        if mismatch is not None:
+            notes.append(f"⚠️ {mismatch} Use **Re-embed the index** under *Gallery & status*.")
+    return "\n\n".join(notes)
+
+
+def search_tab(server: ModelServer, gallery: Gallery) -> None:
+    max_k = server.settings.max_k
+    hit_ids = gr.State([])
+    with gr.Row():
+        with gr.Column(scale=2):
+            query = gr.Textbox(
+                label="Describe the image you want",
+                elem_id="search-text-query",
+                placeholder="e.g. a cup of coffee",
+                lines=1,
+            )
+            text_button = gr.Button(
+                "Search by text", variant="primary", elem_id="search-text-button"
+            )
+            gr.Examples(EXAMPLE_QUERIES, inputs=query, label="Try")
+        with gr.Column(scale=2):
+            image = gr.Image(
+                label="…or search with an image",
+                type="filepath",
+                height=220,
+                sources=["upload", "clipboard"],
+                elem_id="search-image-query",
+            )
+            mix_text = gr.Textbox(
+                label="Optional text to mix in (image + text search)", placeholder="e.g. at night"
+            )
+            weight = gr.Slider(
+                0, 1, value=DEFAULT_TEXT_WEIGHT, step=0.05, label="Text weight in the mix"
+            )
+            image_button = gr.Button("Search by image", elem_id="search-image-button")
+    k = gr.Slider(1, max_k, value=DEFAULT_K, step=1, label="Number of results")
+    message = gr.Markdown(elem_id="search-message")
+    results = gr.Gallery(
+        label="Results (click one for more like it)",
+        columns=6,
+        height="auto",
+        elem_id="search-results",
+        object_fit="cover",
+    )
+    with gr.Accordion("Raw results (JSON)", open=False):
+        raw = gr.JSON()
+    outputs = [results, message, raw, hit_ids]
+
+    @friendly
+    def by_text(text, k):
+        return result_outputs(gallery.search_text(text, k))
+
+    @friendly
+    def by_image(upload, text, text_weight, k):
+        picture, _ = image_from_upload(upload)
+        return result_outputs(gallery.search_image(picture, k, text=text, text_weight=text_weight))
+
+    @friendly
+    def more_like(ids, k, evt: gr.SelectData):
+        if not ids or evt.index is None or evt.index >= len(ids):
+            raise BadInputError("That result is no longer available; search again.")
+        return result_outputs(gallery.search_similar(ids[evt.index], k))
+
+    @friendly
+    def similar(item_id: int, k: int) -> tuple[list, str, list]:
+        """Images most like indexed image ``item_id``, itself left out: gallery, message, hits."""
+        return result_outputs(gallery.search_similar(item_id, k))[:3]
+
+    for trigger in (text_button.click, query.submit):
+        # preprocess=False: our clamp_k clamps an out-of-range k instead of the Slider refusing it
+        trigger(by_text, [query, k], outputs, api_name="search_text", preprocess=False)
+    image_button.click(
+        by_image, [image, mix_text, weight, k], outputs, api_name="search_image", preprocess=False
+    )
+    results.select(
+        more_like,
+        [hit_ids, k],
+        outputs,
+        api_name="search_more_like_this",
+        api_visibility="undocumented",
+        preprocess=False,
+    )
+    gr.api(similar, api_name="search_similar")
+
+
+def classify_tab(server: ModelServer) -> None:
+    gr.Markdown(
+        "Zero-shot classification: each label becomes a sentence (*a photo of a …*), both are "
+        "embedded in the same space, and the softmax of their similarities (scaled by the "
+        "model's learned temperature) gives the probabilities."
+    )
+    with gr.Row():
+        with gr.Column():
+            image = gr.Image(
+                label="Image",
+                type="filepath",
+                height=260,
+                sources=["upload", "clipboard"],
+                elem_id="classify-image",
+            )
+            labels = gr.Textbox(
+                label="Labels, comma-separated", value=DEFAULT_LABELS, elem_id="classify-labels"
+            )
+            template = gr.Textbox(label="Prompt template ({} is the label)", value="a photo of {}.")
+            button = gr.Button("Classify", variant="primary", elem_id="classify-button")
+        probabilities = gr.Label(label="Probabilities", elem_id="classify-output")
+
+    @friendly
+    def classify(upload, labels, template):
+        picture, _ = image_from_upload(upload)
+        scores = server.get("classify").classify(picture, labels, template or "{}")
+        return {s.label: s.probability for s in scores}
+
+    button.click(
+        classify, [image, labels, template], probabilities, api_name="classify", preprocess=False
+    )
+
+
+def gallery_tab(server: ModelServer, gallery: Gallery) -> gr.Markdown:
+    with gr.Accordion("Add images to the gallery", open=False):
+        files = gr.File(
+            label="Images", file_count="multiple", elem_id="index-add-files", file_types=["image"]
+        )
+        add_button = gr.Button("Add to the index", elem_id="index-add-button")
+        report = gr.Markdown(elem_id="index-add-report")
+    with gr.Accordion("Gallery & status", open=False):
+        status = gr.Markdown(elem_id="status")
+        refresh = gr.Button("Refresh", size="sm")
+        reembed = gr.Button("Re-embed the index with the active model", size="sm")
+
+    @friendly
+    def add(upload, progress=gr.Progress()):
+        paths, names = upload_paths(upload)
+        if not paths:
+            raise BadInputError("No files given: choose one or more images to add.")
+        result = gallery.add_files(
+            paths,
+            names=names,
+            copy=True,
+            progress=lambda done, total: progress((done, total), desc="Embedding images"),
+        )
+        return result.summary().replace("\n", "\n\n"), status_markdown(server, gallery)
+
+    @friendly
+    def rebuild(progress=gr.Progress()):
+        result = gallery.reembed(
+            progress=lambda done, total: progress((done, total), desc="Re-embedding")
+        )
+        return result.summary().replace("\n", "\n\n"), status_markdown(server, gallery)
+
+    add_button.click(add, files, [report, status], api_name="index_add", preprocess=False)
+    reembed.click(rebuild, None, [report, status], api_name="index_reembed")
+    refresh.click(friendly(lambda: status_markdown(server, gallery)), None, status, api_name="info")
+    return status
+
+
+def build_ui(server: ModelServer, gallery: Gallery) -> gr.Blocks:
+    """The whole app: header, banner, tabs. Nothing here loads a model until it is used."""
+    with gr.Blocks(title="mmdemo — multimodal playground") as demo:
+        gr.Markdown(
+            "# mmdemo — a multimodal model playground\n"
+            "Images and text mapped into **one shared embedding space** (CLIP): search "
+            "photos by words, by another photo, or both, and classify images with labels "
+            "you type."
+        )
+        banner = gr.Markdown(elem_id="mmdemo-banner")
+        with gr.Tabs():
+            with gr.Tab("Search", id="search"):
+                search_tab(server, gallery)
+            with gr.Tab("Classify", id="classify"):
+                classify_tab(server)
+        status = gallery_tab(server, gallery)
+        demo.load(
+            friendly(lambda: (banner_text(server, gallery), status_markdown(server, gallery))),
+            None,
+            [banner, status],
+            api_name="page_load",
+            api_visibility="undocumented",
+        )
+    return demo
