@@ -32,13 +32,15 @@ def resolve_device(requested: str):
     if wants_cuda and torch.cuda.is_available():
         device = torch.device("cuda" if requested == "auto" else requested)
         if device.index is not None and device.index >= torch.cuda.device_count():
-            log.warning("%s does not exist (%d GPU(s)); using cuda:0", requested,
-                        torch.cuda.device_count())
+            log.warning(
+                "%s does not exist (%d GPU(s)); using cuda:0", requested, torch.cuda.device_count()
+            )
             device = torch.device("cuda:0")
         return device, torch.float16
     if requested.startswith("cuda"):
-        log.warning("MMDEMO_DEVICE=%s but no CUDA GPU is available; falling back to CPU.",
-                    requested)
+        log.warning(
+            "MMDEMO_DEVICE=%s but no CUDA GPU is available; falling back to CPU.", requested
+        )
     return torch.device("cpu"), torch.float32
 
 
@@ -106,7 +108,8 @@ class ModelServer:
             loader = getattr(importlib.import_module(module_name), function_name)
         except ImportError as err:
             raise ModelLoadError(
-                spec.name, f"its code could not be imported ({err})",
+                spec.name,
+                f"its code could not be imported ({err})",
                 f"Install the missing package: pip install {err.name or 'the requirements'}",
             ) from err
         context = LoadContext(self.settings, self.device, self.dtype, self.get)
@@ -116,8 +119,9 @@ class ModelServer:
             raise
         except Exception as err:  # a loader bug or an unexpected library error
             log.exception("Loading %s failed", spec.name)
-            raise ModelLoadError(spec.name, f"{type(err).__name__}: {err}",
-                                 "See the server log for details.") from err
+            raise ModelLoadError(
+                spec.name, f"{type(err).__name__}: {err}", "See the server log for details."
+            ) from err
         if not getattr(backend, "load_seconds", 0):
             backend.load_seconds = time.perf_counter() - started
         return backend
