@@ -34,6 +34,7 @@ IMAGE_EXTENSIONS: frozenset[str] = frozenset({".jpg", ".jpeg", ".png", ".webp", 
 _FORMATS = ("PNG", "JPEG", "MPO", "WEBP", "GIF", "BMP", "DIB", "TIFF", "AVIF")
 _FORMAT_NAMES = "JPEG, PNG, WebP, GIF, BMP, TIFF or AVIF"
 _WHITE = (255, 255, 255)
+DEFAULT_MAX_PIXELS = 64_000_000  # the same default as Settings.max_image_pixels
 _CHUNK = 1 << 20
 
 
@@ -47,7 +48,7 @@ def load_image(
     source: str | os.PathLike | bytes,
     *,
     name: str | None = None,
-    max_pixels: int = 64_000_000,
+    max_pixels: int = DEFAULT_MAX_PIXELS,
 ) -> Image.Image:
     """Decode ``source`` (a path or the file's bytes) into a new 8-bit RGB image.
 
@@ -258,7 +259,27 @@ def find_images(directory: str | os.PathLike) -> list[Path]:
     return sorted(found)
 
 
-def image_from_upload(value: Any) -> tuple[Image.Image, str]:
+def require_inside(path: str | os.PathLike, root: str | os.PathLike, name: str) -> Path:
+    """``path`` resolved, refused unless it lies under ``root`` (the server's upload folder).
+
+    Why: handlers that skip Gradio's preprocessing receive the client's raw file payload,
+    and a crafted API call could otherwise name any file on the server.
+    """
+    resolved = Path(os.fspath(path)).resolve()
+    if not resolved.is_relative_to(Path(os.fspath(root)).resolve()):
+        raise BadInputError(
+            f"{name}: not a file uploaded to this app. Upload the image (from Python: "
+            "gradio_client.handle_file(path))."
+        )
+    return resolved
+
+
+def image_from_upload(
+    value: Any,
+    *,
+    allowed_root: str | os.PathLike | None = None,
+    max_pixels: int = DEFAULT_MAX_PIXELS,
+) -> tuple[Image.Image, str]:
     """Decode what a Gradio File/Image input hands a handler; returns (RGB image, display name).
 
     Accepts a file path, a dict with "path" (Gradio's FileData), an object with ``.path`` or
@@ -293,4 +314,6 @@ def image_from_upload(value: Any) -> tuple[Image.Image, str]:
     if not path:
         raise BadInputError("No image given: upload an image first.")
     display = display or Path(os.fspath(path)).name or "upload"
-    return load_image(path, name=display), display
+    if allowed_root is not None:
+        path = require_inside(path, allowed_root, display)
+    return load_image(path, name=display, max_pixels=max_pixels), display

@@ -18,7 +18,7 @@ import gradio as gr
 
 from mmdemo.errors import BadInputError, MMDemoError
 from mmdemo.gallery import DEFAULT_TEXT_WEIGHT, Gallery
-from mmdemo.imaging import image_from_upload
+from mmdemo.imaging import image_from_upload, require_inside
 from mmdemo.serving import ModelServer
 from mmdemo.types import SearchResult
 
@@ -54,8 +54,20 @@ def friendly(fn: Callable) -> Callable:
     return wrapper
 
 
+def upload_root() -> str:
+    """Gradio's upload folder: the only place raw upload payloads may point into."""
+    from gradio.utils import get_upload_folder
+
+    return get_upload_folder()
+
+
+def upload_image(value, max_pixels: int):
+    """Decode one uploaded image with our safe loader, refusing paths outside the uploads."""
+    return image_from_upload(value, allowed_root=upload_root(), max_pixels=max_pixels)
+
+
 def upload_paths(value) -> tuple[list[str], list[str]]:
-    """Paths and original names from a (multi-)file input's raw payload."""
+    """Paths and original names from a (multi-)file input's raw payload, confined to uploads."""
     items = value if isinstance(value, list) else [value] if value else []
     paths, names = [], []
     for item in items:
@@ -66,7 +78,7 @@ def upload_paths(value) -> tuple[list[str], list[str]]:
             path = getattr(item, "path", None) or getattr(item, "name", None) or item
             name = Path(str(path)).name
         if path:
-            paths.append(str(path))
+            paths.append(str(require_inside(path, upload_root(), str(name))))
             names.append(str(name))
     return paths, names
 
@@ -174,7 +186,7 @@ def search_tab(server: ModelServer, gallery: Gallery) -> None:
 
     @friendly
     def by_image(upload, text, text_weight, k):
-        picture, _ = image_from_upload(upload)
+        picture, _ = upload_image(upload, server.settings.max_image_pixels)
         return result_outputs(gallery.search_image(picture, k, text=text, text_weight=text_weight))
 
     @friendly
@@ -229,7 +241,7 @@ def classify_tab(server: ModelServer) -> None:
 
     @friendly
     def classify(upload, labels, template):
-        picture, _ = image_from_upload(upload)
+        picture, _ = upload_image(upload, server.settings.max_image_pixels)
         scores = server.get("classify").classify(picture, labels, template or "{}")
         return {s.label: s.probability for s in scores}
 

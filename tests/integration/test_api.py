@@ -173,3 +173,35 @@ def test_two_users_adding_at_once(app_server, make_test_image):
 def test_info_reports_preset_models_and_index(gradio_client):
     status = gradio_client.predict(api_name="/info")
     assert "tiny" in status and "random weights" in status and "images" in status
+
+
+def raw_call(base_url: str, api_name: str, data: list) -> str:
+    """Call an endpoint over plain HTTP (no gradio_client, which would upload files itself)."""
+    import json
+    import urllib.request
+
+    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+    request = urllib.request.Request(
+        f"{base_url}gradio_api/call/{api_name}", data=json.dumps({"data": data}).encode(),
+        headers={"Content-Type": "application/json"},
+    )
+    with opener.open(request, timeout=30) as response:
+        event_id = json.loads(response.read())["event_id"]
+    with opener.open(f"{base_url}gradio_api/call/{api_name}/{event_id}", timeout=60) as response:
+        return response.read().decode()
+
+
+def test_raw_payload_naming_a_server_file_is_refused(app_server, make_test_image):
+    """A crafted call must not make the server read files outside its upload folder.
+
+    Gradio 6.31 already refuses such payloads before our handler runs; ``require_inside``
+    in the handlers is the second line (its own unit test is in test_imaging.py).
+    """
+    private = str(make_test_image("private.png"))
+    payload = {"path": private, "orig_name": "x.png", "meta": {"_type": "gradio.FileData"}}
+    for api_name, data in [("search_image", [payload, "", 0.3, 3]), ("index_add", [[payload]]),
+                           ("classify", [payload, "a, b", "{}"])]:
+        stream = raw_call(app_server.url, api_name, data)
+        assert "event: error" in stream, stream
+        assert "private.png" not in stream.replace("x.png", "")  # nothing about the file leaks
+        assert "event: complete" not in stream

@@ -585,3 +585,16 @@ def test_image_from_upload_decoded_values():
 def test_image_from_upload_several_files_refused(upload_path):
     with pytest.raises(BadInputError, match="one image"):
         image_from_upload([str(upload_path), str(upload_path)])
+
+
+def test_require_inside_refuses_paths_outside_the_upload_root(tmp_path, upload_path):
+    from mmdemo.imaging import require_inside
+
+    root = upload_path.parent
+    assert require_inside(upload_path, root, "x.png") == upload_path.resolve()
+    outside = tmp_path.parent / "elsewhere.png"
+    for sneaky in (outside, root / ".." / ".." / "elsewhere.png"):
+        with pytest.raises(BadInputError, match="not a file uploaded to this app"):
+            require_inside(sneaky, root, "x.png")
+    with pytest.raises(BadInputError, match="not a file uploaded"):
+        image_from_upload({"path": str(upload_path)}, allowed_root=tmp_path / "uploads")
