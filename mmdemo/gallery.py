@@ -10,6 +10,7 @@ temp folder being cleaned.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import shutil
 import threading
@@ -235,9 +236,11 @@ class Gallery:
         """ "More like this": the item's own vector as the query, the item itself left out."""
         try:
             vector = self.index.vector(int(item_id))
+            name = Path(self.index.get(int(item_id)).path).name
         except (KeyError, TypeError, ValueError):
             raise BadInputError(f"There is no image with id {item_id!r} in the index.") from None
-        return self._search(vector, k, kind="image", exclude=(int(item_id),))
+        result = self._search(vector, k, kind="image", exclude=(int(item_id),))
+        return dataclasses.replace(result, message=f"More like {name}: {result.message}")
 
     def _search(
         self,

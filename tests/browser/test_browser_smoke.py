@@ -158,3 +158,28 @@ def test_empty_query_shows_error_and_page_keeps_working(page, app_server):
     _search(page, "a cat")
     _wait_for_results(page, app_server)
     assert not page.page_errors, f"uncaught errors in the page: {page.page_errors}"
+
+
+def test_clicking_a_result_finds_more_like_it(page, app_server):
+    _search(page, "a rocket launching")
+    _wait_for_results(page, app_server)
+    page.locator("#search-results .thumbnail-item").first.click()
+    page.locator("#search-message").get_by_text("More like").wait_for(timeout=TIMEOUT_MS)
+    _wait_for_results(page, app_server)
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "more_like_this.png"), full_page=True)
+    assert not page.page_errors, f"uncaught errors in the page: {page.page_errors}"
+
+
+def test_classify_tab_shows_probabilities(page, app_server, make_test_image):
+    page.get_by_role("tab", name="Classify").click()
+    image = make_test_image("classify_me.png", size=(120, 90))
+    page.locator("#classify-image input[type=file]").set_input_files(str(image))
+    page.locator("#classify-labels textarea, #classify-labels input").first.fill("cat, dog, rocket")
+    page.locator("#classify-button").click()
+    output = page.locator("#classify-output")
+    output.get_by_text("rocket").first.wait_for(state="visible", timeout=TIMEOUT_MS)
+    text = output.inner_text()
+    assert all(label in text for label in ("cat", "dog", "rocket")), text
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "classify.png"), full_page=True)
