@@ -54,6 +54,17 @@ def friendly(fn: Callable) -> Callable:
     return wrapper
 
 
+def image_input(label: str, elem_id: str, height: int = 260) -> gr.Image:
+    """An image upload box; events reading it use preprocess=False (see module docstring)."""
+    return gr.Image(
+        label=label,
+        type="filepath",
+        height=height,
+        elem_id=elem_id,
+        sources=["upload", "clipboard"],
+    )
+
+
 def upload_root() -> str:
     """Gradio's upload folder: the only place raw upload payloads may point into."""
     from gradio.utils import get_upload_folder
@@ -153,13 +164,7 @@ def search_tab(server: ModelServer, gallery: Gallery) -> None:
             )
             gr.Examples(EXAMPLE_QUERIES, inputs=query, label="Try")
         with gr.Column(scale=2):
-            image = gr.Image(
-                label="…or search with an image",
-                type="filepath",
-                height=220,
-                sources=["upload", "clipboard"],
-                elem_id="search-image-query",
-            )
+            image = image_input("…or search with an image", "search-image-query", height=220)
             mix_text = gr.Textbox(
                 label="Optional text to mix in (image + text search)", placeholder="e.g. at night"
             )
@@ -225,13 +230,7 @@ def classify_tab(server: ModelServer) -> None:
     )
     with gr.Row():
         with gr.Column():
-            image = gr.Image(
-                label="Image",
-                type="filepath",
-                height=260,
-                sources=["upload", "clipboard"],
-                elem_id="classify-image",
-            )
+            image = image_input("Image", "classify-image")
             labels = gr.Textbox(
                 label="Labels, comma-separated", value=DEFAULT_LABELS, elem_id="classify-labels"
             )
