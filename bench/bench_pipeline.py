@@ -38,6 +38,8 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from _machine import cpu_count, cpu_model
+
 from mmdemo import pipeline
 from mmdemo.config import PROJECT_ROOT, Settings
 from mmdemo.imaging import find_images
@@ -45,23 +47,6 @@ from mmdemo.serving import ModelServer
 
 GOAL = 0.90
 ARCH = "ViT-B-32"
-
-
-def cpu_model() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown CPU"
-
-
-def cpu_count() -> int:
-    try:
-        return len(os.sched_getaffinity(0))
-    except AttributeError:
-        return os.cpu_count() or 1
 
 
 def save_random_checkpoint(folder: Path) -> Path:
@@ -240,8 +225,10 @@ def run(args, work: Path, cores: int) -> int:
         preset="full", device="cpu", clip_pretrained=str(checkpoint), index_dir=work / "index"
     )
     embedder = ModelServer(settings).get("embed")
-    print(f"model: {embedder.model_id} on {embedder.device} ({embedder.dtype}), "
-          f"built in {time.perf_counter() - started:.1f} s")
+    print(
+        f"model: {embedder.model_id} on {embedder.device} ({embedder.dtype}), "
+        f"built in {time.perf_counter() - started:.1f} s"
+    )
     paths = make_images(work / "images", args.n, args.seed)
     sizes = [p.stat().st_size for p in paths]
     kinds = sorted({p.suffix.lower() for p in paths})
@@ -251,8 +238,10 @@ def run(args, work: Path, cores: int) -> int:
     )
 
     # Raw side input: the same images, decoded and preprocessed beforehand, same batches.
-    prepared = [pipeline.prepare_file(p, embedder, settings.max_image_pixels, lambda s: False)
-                for p in paths]
+    prepared = [
+        pipeline.prepare_file(p, embedder, settings.max_image_pixels, lambda s: False)
+        for p in paths
+    ]
     tensors = [item.tensor for item in prepared]
     batches = [
         torch.stack(tensors[i : i + args.batch_size])
@@ -293,8 +282,9 @@ def run(args, work: Path, cores: int) -> int:
         base = pipe(workers)
 
         def go() -> int:
-            with patched(*patch) if patch else _null(), (
-                torch_threads(threads) if threads else _null()
+            with (
+                patched(*patch) if patch else _null(),
+                torch_threads(threads) if threads else _null(),
             ):
                 return base()
 

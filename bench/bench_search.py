@@ -19,7 +19,6 @@ shows which kernel faiss itself picks for one query and for a batch, and its spe
 from __future__ import annotations
 
 import argparse
-import os
 import platform
 import statistics
 import sys
@@ -31,27 +30,12 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from _machine import cpu_count, cpu_model
+
 from mmdemo.index import VectorIndex
 
 GOAL_SINGLE = 1.25
 GOAL_BATCH = 0.15
-
-
-def cpu_model() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown CPU"
-
-
-def cpu_count() -> int:
-    try:
-        return len(os.sched_getaffinity(0))
-    except AttributeError:
-        return os.cpu_count() or 1
 
 
 def timed(fn) -> float:
