@@ -20,9 +20,10 @@ from mmdemo.errors import ModelLoadError
 log = logging.getLogger(__name__)
 
 OFFLINE_HINT = (
-    "Either pre-download the weights on a machine with internet "
-    "(python -m mmdemo download) and copy the cache, point HF_HOME or MMDEMO_CACHE_DIR at a "
-    "cache that has them, or choose another preset (MMDEMO_PRESET=tiny for tests)."
+    "Either run the app once on a machine with internet and copy its Hugging Face cache "
+    "(HF_HOME) here, point HF_HOME or MMDEMO_CACHE_DIR at a cache that has the weights, "
+    "point MMDEMO_CLIP_PRETRAINED at a local checkpoint file, or choose another preset "
+    "(MMDEMO_PRESET=tiny for tests)."
 )
 
 
