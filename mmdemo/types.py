@@ -106,3 +106,41 @@ class IndexStats:
     on_gpu: bool
     directory: str
     extra: dict = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Scored:
+    """One candidate (a label, an answer, a sentiment class) with its probability."""
+
+    label: str
+    probability: float
+
+
+@dataclass(frozen=True)
+class CaptionResult:
+    """A caption and how it was made (``method`` says whether it is generated or label-based)."""
+
+    caption: str
+    method: str  # e.g. "label-based (EfficientNet-Lite0 ImageNet classes)" or "BLIP, beam search"
+    labels: tuple[Scored, ...] = ()  # the evidence a label-based caption was built from
+    nearest: tuple[Scored, ...] = ()  # nearest captions from a caption bank, if any
+
+
+@dataclass(frozen=True)
+class VqaResult:
+    """Ranked answers, or ``answered=False`` with a message saying why no answer is given."""
+
+    answers: tuple[Scored, ...]
+    answered: bool
+    model: str  # which model answered (the lite VQA routes between two)
+    message: str = ""
+
+
+@dataclass(frozen=True)
+class SentimentResult:
+    """Probabilities per class (``negative``, ``neutral``, ``positive``; they sum to 1)."""
+
+    label: str
+    probabilities: tuple[Scored, ...]
+    model: str
+    details: dict = field(default_factory=dict)  # backend-specific evidence (e.g. VADER compound)
