@@ -3,6 +3,7 @@
 Every preset that uses open_clip goes through ``load`` -> ``build_openclip``: ``full``
 resolves its pretrained tag to a local checkpoint file first (cache or hub) and then
 loads that file, exactly as a test loads a randomly initialised checkpoint it saved.
+``hub_weights`` names the same files for ``python -m mmdemo download`` (offline machines).
 """
 
 from __future__ import annotations
@@ -18,8 +19,10 @@ import torch
 import torch.nn.functional as F
 from PIL import Image
 
+from mmdemo.config import Settings
 from mmdemo.errors import ModelLoadError, UnknownNameError
 from mmdemo.models.base import Backend, LoadContext
+from mmdemo.models.download import HubWeights
 from mmdemo.models.registry import BackendSpec
 from mmdemo.models.weights import OFFLINE_HINT, hub_reachable, resolve_hub_file
 
@@ -101,6 +104,77 @@ def _normalise(features: torch.Tensor) -> np.ndarray:
     return F.normalize(features.float(), dim=-1).cpu().numpy().astype(np.float32, copy=False)
 
 
+_CHECKPOINT_SUFFIXES = (".pt", ".bin", ".safetensors", ".pth")
+
+
+def _is_file_reference(pretrained: str) -> bool:
+    """True when ``pretrained`` names a checkpoint file rather than an open_clip tag."""
+    return (
+        os.path.isfile(pretrained)
+        or os.sep in pretrained
+        or pretrained.endswith(_CHECKPOINT_SUFFIXES)
+    )
+
+
+def _model_choice(spec: BackendSpec, settings: Settings) -> tuple[str, str | None]:
+    """(arch, pretrained) for ``spec``: settings may override a real (non-random) preset's."""
+    arch = spec.option("arch")
+    pretrained = spec.option("pretrained")
+    if not spec.is_random:
+        arch = settings.clip_model or arch
+        pretrained = settings.clip_pretrained or pretrained
+    return arch, pretrained
+
+
+# open_clip's own "hf_hub" entry for the presets' tags, so that the start-up check of
+# MMDEMO_PRESET=auto needs no open_clip import (~5 s on 2 cores). A unit test keeps this
+# equal to open_clip's table.
+KNOWN_HUB = {("ViT-B-32", "laion2b_s34b_b79k"): "laion/CLIP-ViT-B-32-laion2B-s34B-b79K/"}
+
+
+def _hub_location(arch: str, pretrained: str) -> tuple[str, tuple[str, ...]] | None:
+    """(repo_id, alternative filenames) holding a pretrained tag's weights; None if URL-only.
+
+    One place for open_clip's naming, so loading and the ``download`` command agree.
+    """
+    hub = KNOWN_HUB.get((arch, pretrained))
+    if hub is None:
+        import open_clip
+
+        cfg = open_clip.get_pretrained_cfg(arch, pretrained)
+        if not cfg:
+            raise UnknownNameError(
+                f"pretrained tag for {arch}",
+                pretrained,
+                open_clip.list_pretrained_tags_by_model(arch),
+            )
+        hub = cfg.get("hf_hub", "")
+    if not hub:
+        return None
+    # open_clip's convention: "org/repo/" means the repo's default weight files.
+    if hub.endswith("/"):
+        return hub.rstrip("/"), _DEFAULT_HUB_FILES
+    repo_id, filename = os.path.split(hub)
+    return repo_id, (filename,)
+
+
+def hub_weights(spec: BackendSpec, settings: Settings) -> list[HubWeights]:
+    """What ``python -m mmdemo download`` must fetch so that ``load`` works offline."""
+    arch, pretrained = _model_choice(spec, settings)
+    if spec.is_random or pretrained is None or _is_file_reference(pretrained):
+        return []  # random init or a local file: nothing to download
+    location = _hub_location(arch, pretrained)
+    if location is None:
+        log.warning(
+            "open_clip %s/%s is downloaded from a URL, not the hub; it cannot be prefetched",
+            arch,
+            pretrained,
+        )
+        return []
+    repo_id, names = location
+    return [HubWeights(repo_id, names, label=f"open_clip {arch}/{pretrained}")]
+
+
 def resolve_checkpoint(arch: str, pretrained: str | None, cache_dir: Path | None) -> str | None:
     """A local checkpoint path for ``pretrained`` (a tag or a file), or None for random init."""
     import open_clip
@@ -110,27 +184,17 @@ def resolve_checkpoint(arch: str, pretrained: str | None, cache_dir: Path | None
         return None
     if os.path.isfile(pretrained):
         return pretrained
-    if os.sep in pretrained or pretrained.endswith((".pt", ".bin", ".safetensors", ".pth")):
+    if _is_file_reference(pretrained):
         raise ModelLoadError(
             label,
             f"the checkpoint file {pretrained} does not exist",
             "Check MMDEMO_CLIP_PRETRAINED, or use a pretrained tag.",
         )
-    cfg = open_clip.get_pretrained_cfg(arch, pretrained)
-    if not cfg:
-        raise UnknownNameError(
-            f"pretrained tag for {arch}", pretrained, open_clip.list_pretrained_tags_by_model(arch)
-        )
-    hub = cfg.get("hf_hub", "")
-    if hub:
-        # open_clip's convention: "org/repo/" means the repo's default weight files.
-        if hub.endswith("/"):
-            repo_id, names = hub.rstrip("/"), list(_DEFAULT_HUB_FILES)
-        else:
-            repo_id, filename = os.path.split(hub)
-            names = [filename]
+    location = _hub_location(arch, pretrained)
+    if location is not None:
+        repo_id, names = location
         return resolve_hub_file(repo_id, names, cache_dir, label)
-    url = cfg.get("url", "")
+    url = open_clip.get_pretrained_cfg(arch, pretrained).get("url", "")
     target = Path(cache_dir or Path.home() / ".cache" / "clip") / os.path.basename(url)
     if target.is_file():
         return str(target)
@@ -192,11 +256,7 @@ def load(spec: BackendSpec, ctx: LoadContext) -> OpenClipEmbedder:
     """Loader named by the registry: settings may override a real preset's model and weights."""
     import open_clip
 
-    arch = spec.option("arch")
-    pretrained = spec.option("pretrained")
-    if not spec.is_random:
-        arch = ctx.settings.clip_model or arch
-        pretrained = ctx.settings.clip_pretrained or pretrained
+    arch, pretrained = _model_choice(spec, ctx.settings)
     started = time.perf_counter()
     checkpoint = resolve_checkpoint(arch, pretrained, ctx.settings.cache_dir)
     tag_cfg = open_clip.get_pretrained_cfg(arch, pretrained) if pretrained else {}

@@ -20,18 +20,26 @@ from mmdemo.errors import ModelLoadError
 log = logging.getLogger(__name__)
 
 OFFLINE_HINT = (
-    "Either run the app once on a machine with internet and copy its Hugging Face cache "
-    "(HF_HOME) here, point HF_HOME or MMDEMO_CACHE_DIR at a cache that has the weights, "
-    "point MMDEMO_CLIP_PRETRAINED at a local checkpoint file, or choose another preset "
-    "(MMDEMO_PRESET=tiny for tests)."
+    "On a machine with internet, run `python -m mmdemo download --preset full --dir PATH`, "
+    "copy PATH here (with its symlinks, e.g. cp -a) and set MMDEMO_CACHE_DIR=PATH (or point "
+    "HF_HOME at a Hugging Face cache that already has the weights). "
+    "The lite preset (MMDEMO_PRESET=lite) works with no network at all."
 )
+
+
+def hub_endpoint() -> str:
+    """The hub's base URL from ``HF_ENDPOINT``, read now (huggingface_hub reads it at import).
+
+    Passed to every download, so the probe and the download always talk to the same host.
+    """
+    return os.environ.get("HF_ENDPOINT", "https://huggingface.co").rstrip("/")
 
 
 def hub_reachable(timeout: float = 3.0) -> bool:
     """True when the Hugging Face hub accepts a TCP connection within ``timeout`` seconds."""
     if os.environ.get("HF_HUB_OFFLINE", "").lower() in ("1", "true", "yes"):
         return False
-    endpoint = urlparse(os.environ.get("HF_ENDPOINT", "https://huggingface.co"))
+    endpoint = urlparse(hub_endpoint())
     host = endpoint.hostname or "huggingface.co"
     port = endpoint.port or (443 if endpoint.scheme == "https" else 80)
     try:
@@ -54,9 +62,17 @@ def cached_hub_file(repo_id: str, filenames: Sequence[str], cache_dir: Path | No
 
 
 def resolve_hub_file(
-    repo_id: str, filenames: Sequence[str], cache_dir: Path | None, model_label: str
+    repo_id: str,
+    filenames: Sequence[str],
+    cache_dir: Path | None,
+    model_label: str,
+    hint: str = OFFLINE_HINT,
 ) -> str:
-    """Local path to the first of ``filenames`` in ``repo_id``: cached, else downloaded."""
+    """Local path to the first of ``filenames`` in ``repo_id``: cached, else downloaded.
+
+    ``hint`` is the advice in a failure: the ``download`` command passes its own, since
+    telling someone who runs it to run it would not help.
+    """
     found = cached_hub_file(repo_id, filenames, cache_dir)
     if found:
         log.info("Using cached weights for %s: %s", model_label, found)
@@ -66,7 +82,7 @@ def resolve_hub_file(
             model_label,
             f"its weights ({repo_id}) are not in the local cache and the Hugging Face hub "
             "cannot be reached",
-            OFFLINE_HINT,
+            hint,
         )
     from huggingface_hub import hf_hub_download
     from huggingface_hub.errors import EntryNotFoundError
@@ -75,13 +91,13 @@ def resolve_hub_file(
     for name in filenames:
         try:
             log.info("Downloading %s/%s for %s", repo_id, name, model_label)
-            return hf_hub_download(repo_id, name, cache_dir=cache_dir)
+            return hf_hub_download(repo_id, name, cache_dir=cache_dir, endpoint=hub_endpoint())
         except EntryNotFoundError as err:
             last_error = err
         except Exception as err:  # network, auth, disk: all become one clear message
             raise ModelLoadError(
-                model_label, f"downloading {repo_id} failed ({err})", OFFLINE_HINT
+                model_label, f"downloading {repo_id} failed ({err})", hint
             ) from err
     raise ModelLoadError(
-        model_label, f"none of {list(filenames)} exists in {repo_id} ({last_error})", OFFLINE_HINT
+        model_label, f"none of {list(filenames)} exists in {repo_id} ({last_error})", hint
     )
