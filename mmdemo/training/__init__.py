@@ -1,0 +1,1 @@
+"""Training code for the models mmdemo trains itself (kept out of the serving import path)."""
