@@ -1,4 +1,4 @@
-"""Command line: ``python -m mmdemo index | search | info``.
+"""Command line: ``python -m mmdemo index | search | info | download | train``.
 
 Every command takes ``--preset`` and ``--index-dir`` (else ``MMDEMO_*`` variables apply),
 prints results on stdout (``--json`` for machines), and on a user mistake prints one
@@ -23,7 +23,10 @@ EXIT_INTERNAL_ERROR = 1
 
 
 def _common(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--preset", help="model preset (full, tiny); default $MMDEMO_PRESET")
+    parser.add_argument(
+        "--preset",
+        help="model preset: auto, full, lite or tiny (default $MMDEMO_PRESET, else auto)",
+    )
     parser.add_argument("--index-dir", type=Path, help="index folder; default $MMDEMO_INDEX_DIR")
     parser.add_argument("-v", "--verbose", action="store_true", help="log progress and details")
 
@@ -55,6 +58,16 @@ def build_parser() -> argparse.ArgumentParser:
     info = commands.add_parser("info", help="show preset, models, device and index")
     info.add_argument("--json", action="store_true", help="print JSON")
     _common(info)
+
+    from mmdemo.models.download import add_cli as add_download
+
+    download = add_download(commands)
+    download.set_defaults(handler=cmd_download)
+
+    from mmdemo.training.shapes_vqa import add_cli as add_shapes_vqa
+
+    train = commands.add_parser("train", help="train one of our own small models")
+    add_shapes_vqa(train.add_subparsers(dest="target", required=True, metavar="MODEL"))
     return parser
 
 
@@ -128,6 +141,8 @@ def cmd_info(args: argparse.Namespace) -> int:
     server, gallery = _services(settings)
     info: dict = {
         "preset": server.preset,
+        "preset_requested": server.choice.requested,
+        "preset_reason": server.choice.reason,
         "device": str(server.device),
         "index_dir": str(settings.index_dir),
     }
@@ -149,7 +164,10 @@ def cmd_info(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(info, indent=2))
     else:
-        print(f"preset: {info['preset']}\ndevice: {info['device']}\nindex dir: {info['index_dir']}")
+        print(
+            f"preset: {info['preset']} ({info['preset_reason']})\n"
+            f"device: {info['device']}\nindex dir: {info['index_dir']}"
+        )
         for model in server.loaded():
             note = " (random weights)" if model.is_random else ""
             print(
@@ -167,17 +185,25 @@ def cmd_info(args: argparse.Namespace) -> int:
     return status
 
 
+def cmd_download(args: argparse.Namespace) -> int:
+    from mmdemo.models.download import run
+
+    return run(args, settings_from_env())
+
+
 COMMANDS = {"index": cmd_index, "search": cmd_search, "info": cmd_info}
 
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     logging.basicConfig(
-        level=logging.INFO if args.verbose else logging.WARNING,
+        level=logging.INFO if getattr(args, "verbose", False) else logging.WARNING,
         format="%(levelname)s %(name)s: %(message)s",
     )
     try:
-        return COMMANDS[args.command](args)
+        if args.command in COMMANDS:
+            return COMMANDS[args.command](args)
+        return args.handler(args)
     except MMDemoError as err:
         print(f"error: {err}", file=sys.stderr)
         return EXIT_USER_ERROR
@@ -185,7 +211,7 @@ def main(argv: list[str] | None = None) -> int:
         print("interrupted", file=sys.stderr)
         return 130
     except Exception as err:  # a bug: one line unless -v asked for the traceback
-        if args.verbose:
+        if getattr(args, "verbose", False):
             log.exception("Unexpected error")
         print(
             f"internal error: {type(err).__name__}: {err} (run with -v for details)",

@@ -23,7 +23,7 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 class Settings:
     """Every setting of the app. Field ``x`` is read from ``MMDEMO_X``."""
 
-    preset: str = "full"  # validated against the registered presets by the serving module
+    preset: str = "auto"  # auto | full | lite | tiny (auto: full if its weights are at hand)
     device: str = "auto"  # auto | cpu | cuda | cuda:N
     index_dir: Path = PROJECT_ROOT / "index"
     gallery_dir: Path = PROJECT_ROOT / "assets" / "gallery"
@@ -34,6 +34,7 @@ class Settings:
     max_upload_mb: float = 50.0
     approx_threshold: int = 50_000  # above this many vectors the index becomes approximate
     match_threshold: float | None = None  # override the model's calibrated "good match" score
+    backends: str | None = None  # per-task overrides, e.g. "vqa=shapes-vqa,caption=..."
     clip_model: str | None = None  # override the preset's open_clip architecture
     clip_pretrained: str | None = None  # override its pretrained tag, or a local checkpoint
     faiss_gpu: bool = True  # use the GPU for search when faiss sees one
@@ -43,7 +44,7 @@ class Settings:
 
     def __post_init__(self) -> None:
         if not self.preset.strip():
-            raise BadInputError("MMDEMO_PRESET is empty; name a preset (e.g. full or tiny).")
+            raise BadInputError("MMDEMO_PRESET is empty; name a preset (auto, full, lite or tiny).")
         dev = self.device
         if not (dev in ("auto", "cpu", "cuda") or dev.startswith("cuda:")):
             raise BadInputError(f"Unknown device {dev!r}. Use auto, cpu, cuda or cuda:N.")

