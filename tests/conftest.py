@@ -8,6 +8,7 @@ fresh index folder, so it never touches the developer's real ``index/``.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import socket
 import subprocess
@@ -76,18 +77,17 @@ def _stop(process: subprocess.Popen) -> None:
         process.wait(timeout=15)
 
 
-@pytest.fixture(scope="session")
-def app_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[AppServer]:
-    """Start ``python app.py`` (tiny preset, fresh index dir, free port) and wait for HTTP 200."""
-    work = tmp_path_factory.mktemp("app_server")
+@contextlib.contextmanager
+def launch_app(work: Path, **env_vars: str) -> Iterator[AppServer]:
+    """Run ``python app.py`` with a fresh index folder and a free port until the block ends."""
     index_dir = work / "index"
     index_dir.mkdir()
     log_path = work / "app.log"
     port = free_port()
     url = f"http://127.0.0.1:{port}/"
     env = dict(os.environ)
+    env.pop("MMDEMO_PRESET", None)
     env.update(
-        MMDEMO_PRESET="tiny",
         MMDEMO_INDEX_DIR=str(index_dir),
         GRADIO_SERVER_NAME="127.0.0.1",
         GRADIO_SERVER_PORT=str(port),
@@ -97,6 +97,7 @@ def app_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[AppServer]:
         NO_PROXY=_NO_PROXY,
         no_proxy=_NO_PROXY,
     )
+    env.update(env_vars)
     with open(log_path, "wb") as log:
         process = subprocess.Popen(
             [sys.executable, "app.py"],
@@ -129,15 +130,45 @@ def app_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[AppServer]:
 
 
 @pytest.fixture(scope="session")
-def gradio_client(app_server: AppServer):
-    """A ``gradio_client.Client`` connected to the session's app server."""
+def app_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[AppServer]:
+    """``python app.py`` with the tiny preset (random weights): shapes, types, behaviour."""
+    with launch_app(tmp_path_factory.mktemp("app_server"), MMDEMO_PRESET="tiny") as server:
+        yield server
+
+
+@pytest.fixture(scope="session")
+def offline_app_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[AppServer]:
+    """Plain ``python app.py`` with no preset set and no network: auto must pick ``lite``."""
+    work = tmp_path_factory.mktemp("offline_app")
+    empty_cache = work / "hf-cache"
+    empty_cache.mkdir()
+    with launch_app(
+        work, MMDEMO_CACHE_DIR=str(empty_cache), HF_ENDPOINT="http://127.0.0.1:9"
+    ) as server:
+        yield server
+
+
+def client_for(server: AppServer):
+    """A ``gradio_client.Client`` for ``server`` that bypasses any proxy for 127.0.0.1."""
     from gradio_client import Client
 
     for key in ("NO_PROXY", "no_proxy"):  # httpx reads these when the client connects
         existing = os.environ.get(key, "")
         if "127.0.0.1" not in existing:
             os.environ[key] = ",".join(filter(None, [existing, _NO_PROXY]))
-    return Client(app_server.url, verbose=False)
+    return Client(server.url, verbose=False)
+
+
+@pytest.fixture(scope="session")
+def gradio_client(app_server: AppServer):
+    """A ``gradio_client.Client`` connected to the session's tiny app server."""
+    return client_for(app_server)
+
+
+@pytest.fixture(scope="session")
+def offline_client(offline_app_server: AppServer):
+    """A ``gradio_client.Client`` for the offline (auto -> lite) app server."""
+    return client_for(offline_app_server)
 
 
 def write_test_image(

@@ -8,6 +8,7 @@ it the tests skip, unless ``MMDEMO_REQUIRE_BROWSER=1`` (CI), where they fail ins
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 from collections.abc import Iterator
@@ -67,12 +68,12 @@ def browser() -> Iterator:
             browser.close()
 
 
-@pytest.fixture
-def page(browser, app_server):
-    """A fresh page on the app; requests to any other host are blocked (we are offline)."""
+@contextlib.contextmanager
+def open_page(browser, server) -> Iterator:
+    """A fresh page on ``server``; requests to any other host are blocked (we are offline)."""
     context = browser.new_context(viewport={"width": 1280, "height": 900})
     context.set_default_timeout(TIMEOUT_MS)
-    app_host = urlparse(app_server.url).netloc
+    app_host = urlparse(server.url).netloc
 
     def only_the_app(route):
         if urlparse(route.request.url).netloc == app_host:
@@ -84,7 +85,7 @@ def page(browser, app_server):
     page = context.new_page()
     page_errors: list[str] = []
     page.on("pageerror", lambda err: page_errors.append(str(err)))
-    page.goto(app_server.url, wait_until="domcontentloaded")
+    page.goto(server.url, wait_until="domcontentloaded")
     page.wait_for_selector(QUERY)
     page.page_errors = page_errors
     try:
@@ -94,6 +95,18 @@ def page(browser, app_server):
             ARTIFACTS.mkdir(parents=True, exist_ok=True)
             (ARTIFACTS / "page_errors.json").write_text(json.dumps(page_errors, indent=2))
         context.close()
+
+
+@pytest.fixture
+def page(browser, app_server):
+    with open_page(browser, app_server) as page:
+        yield page
+
+
+@pytest.fixture
+def offline_page(browser, offline_app_server):
+    with open_page(browser, offline_app_server) as page:
+        yield page
 
 
 def _search(page, text: str) -> None:
@@ -183,3 +196,43 @@ def test_classify_tab_shows_probabilities(page, app_server, make_test_image):
     assert all(label in text for label in ("cat", "dog", "rocket")), text
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "classify.png"), full_page=True)
+
+
+def _screenshot(page, name: str) -> None:
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.wait_for_timeout(300)
+    page.screenshot(path=str(ARTIFACTS / name), full_page=True)
+
+
+def test_offline_app_runs_lite_and_every_task_tab_answers(offline_page, offline_app_server):
+    """Plain ``python app.py`` offline: the lite banner, then caption, VQA and sentiment."""
+    page = offline_page
+    banner = page.locator("#mmdemo-banner")
+    banner.get_by_text("Preset lite").wait_for(state="visible", timeout=TIMEOUT_MS)
+    assert "cannot be reached" in banner.inner_text()
+    _search(page, "a cup of coffee")
+    _wait_for_results(page, offline_app_server)
+    _screenshot(page, "lite_search.png")
+
+    page.get_by_role("tab", name="Caption").click()
+    coffee = Path(__file__).resolve().parents[2] / "assets" / "gallery" / "coffee_cup.png"
+    page.locator("#caption-image input[type=file]").set_input_files(str(coffee))
+    page.locator("#caption-button").click()
+    page.locator("#caption-labels").get_by_text("espresso").first.wait_for(state="visible")
+    assert "espresso" in page.locator("#caption-output textarea").input_value()
+    _screenshot(page, "lite_caption.png")
+
+    page.get_by_role("tab", name="Ask (VQA)").click()
+    examples = page.locator("#vqa-examples")
+    examples.get_by_text("What shape is in the image?").first.click()
+    page.locator("#vqa-button").click()
+    page.locator("#vqa-answers").get_by_text("rectangle").first.wait_for(state="visible")
+    assert "shapes-vqa" in page.locator("#vqa-notes").inner_text()
+    _screenshot(page, "lite_vqa_shapes.png")
+
+    page.get_by_role("tab", name="Sentiment").click()
+    page.locator("#sentiment-text textarea").fill("What a wonderful, happy day!")
+    page.locator("#sentiment-button").click()
+    page.locator("#sentiment-notes").get_by_text("positive").first.wait_for(state="visible")
+    _screenshot(page, "lite_sentiment.png")
+    assert not page.page_errors, f"uncaught errors in the page: {page.page_errors}"
