@@ -225,8 +225,23 @@ def test_offline_app_runs_lite_and_every_task_tab_answers(offline_page, offline_
     page.get_by_role("tab", name="Ask (VQA)").click()
     examples = page.locator("#vqa-examples")
     examples.get_by_text("What shape is in the image?").first.click()
+    # The example fills both inputs asynchronously; asking before the image arrived would
+    # (rightly) get the "No image" error.
+    page.locator("#vqa-image img").first.wait_for(state="visible")
+    page.wait_for_function(
+        "() => document.querySelector('#vqa-question textarea, #vqa-question input')"
+        ".value.startsWith('What shape')"
+    )
     page.locator("#vqa-button").click()
-    page.locator("#vqa-answers").get_by_text("rectangle").first.wait_for(state="visible")
+    try:
+        page.locator("#vqa-answers").get_by_text("rectangle").first.wait_for(state="visible")
+    except Exception:
+        _screenshot(page, "lite_vqa_failed.png")
+        pytest.fail(
+            "no 'rectangle' answer appeared; screenshot lite_vqa_failed.png\n"
+            f"app log tail:\n{offline_app_server.log_tail()}",
+            pytrace=False,
+        )
     assert "shapes-vqa" in page.locator("#vqa-notes").inner_text()
     _screenshot(page, "lite_vqa_shapes.png")
 
