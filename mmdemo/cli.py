@@ -1,4 +1,4 @@
-"""Command line: ``python -m mmdemo index | search | info | download | train``.
+"""Command line: ``python -m mmdemo index | search | caption | vqa | caption-gallery | info | ...``.
 
 Every command takes ``--preset`` and ``--index-dir`` (else ``MMDEMO_*`` variables apply),
 prints results on stdout (``--json`` for machines), and on a user mistake prints one
@@ -54,6 +54,33 @@ def build_parser() -> argparse.ArgumentParser:
     search.add_argument("--k", type=int, default=10, help="number of results (clamped)")
     search.add_argument("--json", action="store_true", help="print a JSON list of results")
     _common(search)
+
+    caption = commands.add_parser("caption", help="caption one image")
+    caption.add_argument("image", type=Path, metavar="IMAGE")
+    caption.add_argument("--json", action="store_true", help="print JSON")
+    _common(caption)
+
+    vqa = commands.add_parser("vqa", help="answer a question about one image")
+    vqa.add_argument("image", type=Path, metavar="IMAGE")
+    vqa.add_argument("question", metavar="QUESTION")
+    vqa.add_argument("--top-k", type=int, default=5, help="number of answers (default 5)")
+    vqa.add_argument("--json", action="store_true", help="print JSON")
+    _common(vqa)
+
+    caption_all = commands.add_parser(
+        "caption-gallery",
+        help="caption every indexed image that has no caption yet (resumable)",
+    )
+    caption_all.add_argument(
+        "--overwrite", action="store_true", help="caption again images that already have one"
+    )
+    caption_all.add_argument(
+        "--batch-size",
+        type=int,
+        default=None,
+        help="images per batch; the index is saved after each (default 8)",
+    )
+    _common(caption_all)
 
     info = commands.add_parser("info", help="show preset, models, device and index")
     info.add_argument("--json", action="store_true", help="print JSON")
@@ -136,6 +163,92 @@ def cmd_search(args: argparse.Namespace) -> int:
     return 0
 
 
+def _scored(items) -> list[dict]:
+    return [{"label": s.label, "probability": round(s.probability, 6)} for s in items]
+
+
+def cmd_caption(args: argparse.Namespace) -> int:
+    from mmdemo.imaging import load_image
+
+    settings = _settings(args)
+    image = load_image(args.image, max_pixels=settings.max_image_pixels)
+    server, _ = _services(settings)
+    result = server.get("caption").caption(image)
+    random_weights = server.is_random("caption")
+    if args.json:
+        data = {
+            "caption": result.caption,
+            "method": result.method,
+            "labels": _scored(result.labels),
+            "nearest": _scored(result.nearest),
+            "random_weights": random_weights,
+        }
+        print(json.dumps(data, indent=2))
+        return 0
+    print(result.caption)
+    print(f"method: {result.method}")
+    for s in result.labels:
+        print(f"  {s.probability:6.3f}  {s.label}")
+    if result.nearest:
+        print("closest gallery captions:")
+        for s in result.nearest:
+            print(f"  {s.probability:6.3f}  {s.label}")
+    if random_weights:
+        print("note: random test weights (preset tiny): this caption is meaningless.")
+    return 0
+
+
+def cmd_vqa(args: argparse.Namespace) -> int:
+    from mmdemo.imaging import load_image
+
+    settings = _settings(args)
+    image = load_image(args.image, max_pixels=settings.max_image_pixels)
+    server, _ = _services(settings)
+    result = server.get("vqa").answer(image, args.question, top_k=max(1, args.top_k))
+    if args.json:
+        data = {
+            "answered": result.answered,
+            "answers": [
+                {"answer": s.label, "probability": round(s.probability, 6)} for s in result.answers
+            ],
+            "model": result.model,
+            "message": result.message,
+            "random_weights": server.is_random("vqa"),
+        }
+        print(json.dumps(data, indent=2))
+        return 0
+    if not result.answered:
+        print(result.message or "The model cannot answer this question.")
+    else:
+        for s in result.answers:
+            print(f"{s.probability:6.3f}  {s.label}")
+        if result.message:
+            print(result.message)
+    print(f"answered by: {result.model}")
+    return 0
+
+
+def cmd_caption_gallery(args: argparse.Namespace) -> int:
+    from tqdm import tqdm
+
+    from mmdemo.caption_gallery import CAPTION_BATCH_SIZE, caption_gallery
+
+    settings = _settings(args)
+    server, gallery = _services(settings)
+    batch_size = CAPTION_BATCH_SIZE if args.batch_size is None else args.batch_size
+    with tqdm(total=0, unit="img", desc="Captioning", disable=None, file=sys.stderr) as bar:
+
+        def progress(done: int, total: int) -> None:
+            bar.total = total
+            bar.update(done - bar.n)
+
+        report = caption_gallery(
+            gallery, server, batch_size=batch_size, overwrite=args.overwrite, progress=progress
+        )
+    print(report.summary())
+    return 0
+
+
 def cmd_info(args: argparse.Namespace) -> int:
     settings = _settings(args)
     server, gallery = _services(settings)
@@ -191,7 +304,14 @@ def cmd_download(args: argparse.Namespace) -> int:
     return run(args, settings_from_env())
 
 
-COMMANDS = {"index": cmd_index, "search": cmd_search, "info": cmd_info}
+COMMANDS = {
+    "index": cmd_index,
+    "search": cmd_search,
+    "caption": cmd_caption,
+    "vqa": cmd_vqa,
+    "caption-gallery": cmd_caption_gallery,
+    "info": cmd_info,
+}
 
 
 def main(argv: list[str] | None = None) -> int:

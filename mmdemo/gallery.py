@@ -1,20 +1,22 @@
 """The searchable image collection: the active embedder + the FAISS index + the image files.
 
 Why a separate service: the UI and the CLI both need "add these files", "search by
-text/image/both" and "more like this"; keeping them here keeps the handlers to a few
-lines. Reads run concurrently (the index is thread-safe); writes take one lock and end
-with an atomic save, so two users adding images at once cannot corrupt the index.
-Uploaded files are copied into ``<index_dir>/images`` so results survive the upload
-temp folder being cleaned.
+text/image/both", "more like this" and "which gallery captions fit this image"; keeping
+them here keeps the handlers to a few lines. Reads run concurrently (the index is
+thread-safe); writes take one lock and end with an atomic save, so two users adding
+images at once cannot corrupt the index. Uploaded files are copied into
+``<index_dir>/images`` so results survive the upload temp folder being cleaned.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import logging
+import re
 import shutil
 import threading
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -25,11 +27,30 @@ from mmdemo.errors import BadInputError, IndexMismatchError
 from mmdemo.imaging import find_images
 from mmdemo.pipeline import Progress, embed_files
 from mmdemo.serving import ModelServer
-from mmdemo.types import AddReport, IndexStats, SearchHit, SearchResult, Unreadable
+from mmdemo.types import AddReport, IndexStats, ItemMeta, SearchHit, SearchResult, Unreadable
 
 log = logging.getLogger(__name__)
 
 DEFAULT_TEXT_WEIGHT = 0.3  # image + text search: how much the text pulls the query
+
+# Hybrid text search: score = cosine(query, image) + HYBRID_WORD_WEIGHT * word_match, where
+# word_match is the fraction of the query's words found in the item's caption (see
+# caption_words). 0.1 is about the gap between a good and a poor CLIP text->image score,
+# so words can reorder close candidates without burying a clearly better image.
+HYBRID_WORD_WEIGHT = 0.1
+HYBRID_POOL = 100  # embedding candidates re-ranked, besides every caption that shares a word
+_STOPWORDS = frozenset(
+    {
+        *("a", "an", "the", "of", "in", "on", "at", "to", "for", "with", "and", "or"),
+        *("is", "are", "it", "its", "this", "that", "there"),
+        *("photo", "photograph", "picture", "image"),
+    }
+)
+_WORD = re.compile(r"[a-z0-9]+")
+NO_CAPTIONS = (
+    'No image in the gallery has a caption yet: caption the gallery first (the "Caption '
+    'the gallery" button under Gallery & status, or `python -m mmdemo caption-gallery`).'
+)
 
 
 def clamp_k(k: object, max_k: int) -> int:
@@ -48,6 +69,38 @@ def clean_query(text: object) -> str:
     return query
 
 
+def caption_words(text: str | None) -> frozenset[str]:
+    """The words hybrid search compares: lower case, a plural "s" dropped, stopwords left out.
+
+    Stopwords (and "photo", which label-based captions all contain) would match every
+    caption; a text made only of them keeps them rather than matching nothing.
+    """
+    words = []
+    for word in _WORD.findall(str(text or "").lower()):
+        if len(word) > 3 and word.endswith("s") and not word.endswith("ss"):
+            word = word[:-1]
+        words.append(word)
+    kept = frozenset(w for w in words if w not in _STOPWORDS)
+    return kept or frozenset(words)
+
+
+def word_match(query_words: frozenset[str], caption: str | None) -> float:
+    """The fraction (0..1) of the query's words that occur in ``caption``."""
+    if not query_words or not caption:
+        return 0.0
+    return len(query_words & caption_words(caption)) / len(query_words)
+
+
+@dataclass(frozen=True)
+class CaptionHit:
+    """One gallery caption ranked against a query image (image -> text search)."""
+
+    caption: str
+    score: float
+    id: int  # the item that carries this caption (the first one if several share it)
+    path: str
+
+
 class Gallery:
     def __init__(self, server: ModelServer, settings: Settings):
         self.server = server
@@ -57,6 +110,8 @@ class Gallery:
         self._index = None
         self._init_lock = threading.Lock()
         self._write_lock = threading.Lock()
+        self._caption_lock = threading.Lock()
+        self._caption_cache: tuple[str, tuple[str, ...], np.ndarray] | None = None
 
     # -- lifecycle ---------------------------------------------------------------------
     @property
@@ -182,19 +237,58 @@ class Gallery:
                 self.index.save(self.index_dir)
         return removed
 
+    def store_captions(
+        self, captions: Mapping[int, str], *, overwrite: bool = False, index=None
+    ) -> int:
+        """Write captions into the metadata and save, as one locked step (one per batch).
+
+        Under the write lock so a save never interleaves with an add. Items removed meanwhile
+        are skipped, and so are items captioned meanwhile unless ``overwrite``. ``index`` is
+        the index the captions were made for: if it was replaced (rebuilt) since, nothing is
+        written. Returns how many captions were stored.
+        """
+        opened = self.index  # before the locks: opening it takes the init lock
+        # the init lock too: reembed() swaps the index under it alone, and a save of the old
+        # index after the swap would overwrite the new one on disk
+        with self._init_lock, self._write_lock:
+            current = self._index
+            if current is not opened or (index is not None and index is not current):
+                raise BadInputError(
+                    "The index was rebuilt while the gallery was being captioned; "
+                    "caption the gallery again."
+                )
+            stored = 0
+            for item_id, caption in captions.items():
+                try:
+                    meta = current.get(item_id)
+                except KeyError:
+                    continue
+                if meta.caption and not overwrite:
+                    continue
+                current.update_meta(item_id, caption=caption)
+                stored += 1
+            if stored:
+                current.save(self.index_dir)
+        return stored
+
     def reembed(self, progress: Progress | None = None) -> AddReport:
         """Rebuild the index with the active model from the files an older index lists."""
         from mmdemo.index import VectorIndex
 
         with self._init_lock:
-            old_paths = []
+            old_paths, captions = [], {}
             if VectorIndex.exists(self.index_dir):
                 old = VectorIndex.load(self.index_dir)
                 old_paths = [item.path for item in old.items()]
+                # Captions describe the image, not the embedding: keep them (by content hash).
+                captions = {item.sha256: item.caption for item in old.items() if item.caption}
             index = self._new_index()
             missing = [p for p in old_paths if not Path(p).is_file()]
             present = [p for p in old_paths if Path(p).is_file()]
             report = self._add(index, present, progress=progress) if present else None
+            for item in index.items():
+                if item.sha256 in captions:
+                    index.update_meta(item.id, caption=captions[item.sha256])
             index.save(self.index_dir)
             self._index = index
         lost = tuple(Unreadable(Path(p).name, "file no longer exists") for p in missing)
@@ -207,10 +301,89 @@ class Gallery:
         )
 
     # -- reads -------------------------------------------------------------------------
-    def search_text(self, text: str, k: int = 12) -> SearchResult:
+    def search_text(self, text: str, k: int = 12, hybrid: bool = False) -> SearchResult:
+        """Text query; ``hybrid`` also rewards caption words (see HYBRID_WORD_WEIGHT)."""
         query = clean_query(text)
         vector = self.embedder.embed_texts([query])[0]
+        if hybrid:
+            return self._search_hybrid(vector, query, k)
         return self._search(vector, k, kind="text")
+
+    def _search_hybrid(self, vector: np.ndarray, query: str, k: object) -> SearchResult:
+        """Re-rank the embedding top HYBRID_POOL plus every item whose caption shares a word.
+
+        score = cosine + HYBRID_WORD_WEIGHT * word_match(query, caption). Items outside
+        the pool can only gain through their caption, so scoring the word-matched ones
+        too makes the top k exact.
+        """
+        k = clamp_k(k, self.settings.max_k)
+        index = self.index
+        words = caption_words(query)
+        pool = dict(index.search(vector[None, :], max(k, HYBRID_POOL))[0])
+        metas = {m.id: m for m in index.items()}
+        captioned = sum(1 for m in metas.values() if m.caption)
+        scored = []
+        for item_id, meta in metas.items():
+            match = word_match(words, meta.caption)
+            if item_id in pool:
+                cosine = float(pool[item_id])
+            elif match > 0:
+                cosine = float(index.vector(item_id) @ vector)
+            else:
+                continue
+            scored.append((cosine + HYBRID_WORD_WEIGHT * match, item_id))
+        scored.sort(key=lambda pair: (-pair[0], pair[1]))
+        hits = tuple(
+            SearchHit(i, score, metas[i].path, metas[i].caption) for score, i in scored[:k]
+        )
+        result = judge(hits, self._threshold("text", 0.0), empty_index=len(index) == 0)
+        if not metas:
+            note = ""
+        elif not captioned:
+            note = " No image has a caption yet, so caption words did not count."
+        else:
+            note = f" Hybrid: +{HYBRID_WORD_WEIGHT} × the share of query words in the caption."
+        return dataclasses.replace(result, message=result.message + note)
+
+    def search_image_to_text(self, image: Image.Image, k: int = 5) -> list[CaptionHit]:
+        """The gallery's captions ranked by cosine similarity to ``image``, best first.
+
+        Each distinct caption appears once (label-based captions often repeat), with the
+        first item that carries it. Caption vectors are cached until the captions change.
+        """
+        k = clamp_k(k, self.settings.max_k)
+        owners: dict[str, ItemMeta] = {}
+        for meta in self.index.items():
+            caption = " ".join((meta.caption or "").split())
+            if caption and caption not in owners:
+                owners[caption] = meta
+        if not owners:
+            raise BadInputError(NO_CAPTIONS)
+        texts, vectors = self._caption_vectors(tuple(owners))
+        query = self.embedder.embed_images([image])[0]
+        scores = vectors @ query
+        order = np.argsort(-scores, kind="stable")[:k]
+        return [
+            CaptionHit(texts[i], float(scores[i]), owners[texts[i]].id, owners[texts[i]].path)
+            for i in order.tolist()
+        ]
+
+    def _caption_vectors(self, texts: tuple[str, ...]) -> tuple[tuple[str, ...], np.ndarray]:
+        """Text vectors of ``texts``, re-embedded only when the captions or the model change."""
+        model_id = self.embedder.model_id
+        with self._caption_lock:
+            cache = self._caption_cache
+            if cache is not None and cache[0] == model_id and cache[1] == texts:
+                return cache[1], cache[2]
+            old = {}
+            if cache is not None and cache[0] == model_id:
+                old = dict(zip(cache[1], cache[2], strict=True))
+            missing = [t for t in texts if t not in old]
+            if missing:
+                old.update(zip(missing, self.embedder.embed_texts(missing), strict=True))
+            vectors = np.stack([old[t] for t in texts]).astype(np.float32, copy=False)
+            self._caption_cache = (model_id, texts, vectors)
+            return texts, vectors
 
     def search_image(
         self, image: Image.Image, k: int = 12, text: str | None = None, text_weight: float = 0.0

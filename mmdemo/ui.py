@@ -14,8 +14,9 @@ from pathlib import Path
 
 import gradio as gr
 
+from mmdemo.caption_gallery import caption_gallery
 from mmdemo.errors import BadInputError, MMDemoError
-from mmdemo.gallery import DEFAULT_TEXT_WEIGHT, Gallery
+from mmdemo.gallery import DEFAULT_TEXT_WEIGHT, CaptionHit, Gallery
 from mmdemo.serving import ModelServer
 from mmdemo.types import SearchResult
 from mmdemo.ui_parts import friendly, image_input, upload_image, upload_paths
@@ -44,6 +45,14 @@ def result_outputs(result: SearchResult):
         for h in result.hits
     ]
     return items, message, hits, [h.id for h in result.hits]
+
+
+CAPTION_HEADERS = ["caption", "score", "id", "image"]
+
+
+def caption_rows(hits: list[CaptionHit]) -> list[list]:
+    """Image -> text results as table rows (caption, score, item id, image file name)."""
+    return [[h.caption, round(h.score, 4), h.id, Path(h.path).name] for h in hits]
 
 
 def status_markdown(server: ModelServer, gallery: Gallery) -> str:
@@ -120,6 +129,12 @@ def search_tab(server: ModelServer, gallery: Gallery) -> None:
                 placeholder="e.g. a cup of coffee",
                 lines=1,
             )
+            hybrid = gr.Checkbox(
+                value=False,
+                label="Also match caption words",
+                info="Adds a small bonus for query words found in an image's caption.",
+                elem_id="search-hybrid",
+            )
             text_button = gr.Button(
                 "Search by text", variant="primary", elem_id="search-text-button"
             )
@@ -133,7 +148,18 @@ def search_tab(server: ModelServer, gallery: Gallery) -> None:
                 0, 1, value=DEFAULT_TEXT_WEIGHT, step=0.05, label="Text weight in the mix"
             )
             image_button = gr.Button("Search by image", elem_id="search-image-button")
+            to_text_button = gr.Button(
+                "Image → text: which gallery captions fit it?",
+                elem_id="search-image-to-text-button",
+            )
     k = gr.Slider(1, max_k, value=DEFAULT_K, step=1, label="Number of results")
+    captions = gr.Dataframe(
+        headers=CAPTION_HEADERS,
+        label="Gallery captions closest to the image (image → text)",
+        interactive=False,
+        wrap=True,
+        elem_id="search-captions",
+    )
     message = gr.Markdown(elem_id="search-message")
     results = gr.Gallery(
         label="Results (click one for more like it)",
@@ -147,13 +173,18 @@ def search_tab(server: ModelServer, gallery: Gallery) -> None:
     outputs = [results, message, raw, hit_ids]
 
     @friendly
-    def by_text(text, k):
-        return result_outputs(gallery.search_text(text, k))
+    def by_text(text, k, hybrid=False):
+        return result_outputs(gallery.search_text(text, k, hybrid=bool(hybrid)))
 
     @friendly
     def by_image(upload, text, text_weight, k):
         picture, _ = upload_image(upload, server.settings.max_image_pixels)
         return result_outputs(gallery.search_image(picture, k, text=text, text_weight=text_weight))
+
+    @friendly
+    def image_to_text(upload, k):
+        picture, _ = upload_image(upload, server.settings.max_image_pixels)
+        return caption_rows(gallery.search_image_to_text(picture, k))
 
     @friendly
     def more_like(ids, k, evt: gr.SelectData):
@@ -167,10 +198,14 @@ def search_tab(server: ModelServer, gallery: Gallery) -> None:
         return result_outputs(gallery.search_similar(item_id, k))[:3]
 
     for trigger in (text_button.click, query.submit):
-        # preprocess=False: our clamp_k clamps an out-of-range k instead of the Slider refusing it
-        trigger(by_text, [query, k], outputs, api_name="search_text", preprocess=False)
+        # preprocess=False: our clamp_k clamps an out-of-range k instead of the Slider refusing it.
+        # hybrid is the last input, so gradio_client callers passing (text, k) get its default.
+        trigger(by_text, [query, k, hybrid], outputs, api_name="search_text", preprocess=False)
     image_button.click(
         by_image, [image, mix_text, weight, k], outputs, api_name="search_image", preprocess=False
+    )
+    to_text_button.click(
+        image_to_text, [image, k], captions, api_name="search_image_to_text", preprocess=False
     )
     results.select(
         more_like,
@@ -221,6 +256,16 @@ def gallery_tab(server: ModelServer, gallery: Gallery) -> gr.Markdown:
         status = gr.Markdown(elem_id="status")
         refresh = gr.Button("Refresh", size="sm")
         reembed = gr.Button("Re-embed the index with the active model", size="sm")
+        with gr.Row():
+            caption_button = gr.Button(
+                "Caption the gallery", size="sm", elem_id="caption-gallery-button"
+            )
+            overwrite = gr.Checkbox(
+                value=False,
+                label="Caption again images that already have a caption",
+                elem_id="caption-gallery-overwrite",
+            )
+        caption_report = gr.Markdown(elem_id="caption-gallery-report")
 
     @friendly
     def add(upload, progress=gr.Progress()):
@@ -242,7 +287,25 @@ def gallery_tab(server: ModelServer, gallery: Gallery) -> gr.Markdown:
         )
         return result.summary().replace("\n", "\n\n"), status_markdown(server, gallery)
 
+    @friendly
+    def caption_all(overwrite=False, progress=gr.Progress()):
+        """Caption the images without one; saved per batch, so a stopped run resumes."""
+
+        def report(done: int, total: int) -> None:
+            if total:
+                progress((done, total), desc="Captioning the gallery")
+
+        result = caption_gallery(gallery, server, overwrite=bool(overwrite), progress=report)
+        return result.summary().replace("\n", "\n\n"), status_markdown(server, gallery)
+
     add_button.click(add, files, [report, status], api_name="index_add", preprocess=False)
+    caption_button.click(
+        caption_all,
+        overwrite,
+        [caption_report, status],
+        api_name="caption_gallery",
+        concurrency_limit=1,
+    )
     reembed.click(rebuild, None, [report, status], api_name="index_reembed")
     refresh.click(friendly(lambda: status_markdown(server, gallery)), None, status, api_name="info")
     return status

@@ -159,6 +159,9 @@ def test_concurrent_adds_keep_the_index_consistent(server, tmp_path):
 def test_index_from_another_model_is_refused_then_reembedded(tmp_path, photos, server):
     gallery = make_gallery(server, tmp_path)
     gallery.add_directory(photos)
+    first = gallery.index.items()[0]
+    gallery.index.update_meta(first.id, caption="a hand-written caption")
+    gallery.index.save(tmp_path / "index")
     manifest_path = tmp_path / "index" / "manifest.json"
     manifest = json.loads(manifest_path.read_text())
     manifest["model_id"] = "open_clip:some-other-model/tag"
@@ -169,7 +172,10 @@ def test_index_from_another_model_is_refused_then_reembedded(tmp_path, photos, s
     assert isinstance(other.mismatch(), IndexMismatchError)
     report = other.reembed()
     assert report.added == 6 and other.mismatch() is None
-    assert make_gallery(server, tmp_path).stats().count == 6
+    reloaded = make_gallery(server, tmp_path)
+    assert reloaded.stats().count == 6
+    kept = {item.sha256: item.caption for item in reloaded.index.items()}
+    assert kept[first.sha256] == "a hand-written caption"  # captions survive a re-embed
 
 
 def test_default_gallery_indexed_on_first_start(server, tmp_path, photos):
