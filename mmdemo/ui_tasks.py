@@ -68,6 +68,20 @@ def caption_tab(server: ModelServer) -> None:
     with gr.Row():
         with gr.Column():
             image = image_input("Image", "caption-image")
+            with gr.Accordion("Decoding (generative captioners such as BLIP)", open=False):
+                mode = gr.Radio(
+                    [("Beam search", "beam"), ("Nucleus sampling", "sample")],
+                    value="beam",
+                    label="Mode",
+                    elem_id="caption-mode",
+                )
+                max_length = gr.Slider(5, 100, value=30, step=1, label="Max new tokens")
+                prefix = gr.Textbox(
+                    value="",
+                    label="Start the caption with (conditional captioning)",
+                    placeholder="e.g. a photo of",
+                    elem_id="caption-prefix",
+                )
             button = gr.Button("Caption", variant="primary", elem_id="caption-button")
         with gr.Column():
             text = gr.Textbox(label="Caption", elem_id="caption-output", interactive=False)
@@ -75,16 +89,35 @@ def caption_tab(server: ModelServer) -> None:
             notes = gr.Markdown(elem_id="caption-notes")
 
     @friendly
-    def caption(upload):
+    def caption(upload, mode_name="beam", length=30, start=""):
         picture, _ = upload_image(upload, server.settings.max_image_pixels)
-        result = server.get("caption").caption(picture)
+        backend = server.get("caption")
+        options = {}
+        if getattr(backend, "generative", False):
+            try:
+                length = int(float(length))
+            except (TypeError, ValueError):
+                raise BadInputError(f"Max new tokens must be a number, not {length!r}.") from None
+            options = {"mode": mode_name or "beam", "max_length": length, "prefix": start or ""}
+        elif (start or "").strip():
+            raise BadInputError(
+                "A caption prefix needs a generative captioner (the full preset's BLIP); the "
+                "active one is label-based."
+            )
+        result = backend.caption(picture, **options)
         return (
             result.caption,
-            {s.label: s.probability for s in result.labels},
+            {s.label: s.probability for s in result.labels} or None,
             random_note(server, "caption") + caption_markdown(result),
         )
 
-    button.click(caption, image, [text, labels, notes], api_name="caption", preprocess=False)
+    button.click(
+        caption,
+        [image, mode, max_length, prefix],
+        [text, labels, notes],
+        api_name="caption",
+        preprocess=False,
+    )
 
 
 def vqa_examples() -> list[list[str]]:
@@ -102,7 +135,8 @@ def vqa_examples() -> list[list[str]]:
 
 def vqa_tab(server: ModelServer) -> None:
     gr.Markdown(
-        "Visual question answering. Images of one coloured shape (the easy-VQA world) go to "
+        "Visual question answering. With the `full` preset a BLIP VQA model answers. With "
+        "`lite`, images of one coloured shape (the easy-VQA world) go to "
         "a small model **trained here**: a CNN for the image, word embeddings + GRU for the "
         "question, a product fusion (four fusions compared in docs/quality.md), a classifier "
         "over 13 answers. Ordinary photos get "

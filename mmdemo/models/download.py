@@ -93,8 +93,11 @@ def _hub_weights_function(spec: BackendSpec) -> Callable | None:
 
 def required_weights(preset: str, settings: Settings) -> list[HubWeights]:
     """Every ``HubWeights`` the preset's backends would fetch, without duplicates, in order."""
+    from mmdemo.serving import parse_backend_overrides
+
     found: list[HubWeights] = []
-    for task, backend in get_preset(preset).items():
+    tasks = {**get_preset(preset), **parse_backend_overrides(settings.backends)}
+    for task, backend in tasks.items():
         spec = get_backend(task, backend)
         provider = _hub_weights_function(spec)
         for weights in provider(spec, settings) if provider else ():

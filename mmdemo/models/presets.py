@@ -84,6 +84,55 @@ _BUILTIN = [
         "our easy-VQA shapes model only (CNN + GRU question encoder + product fusion)",
     ),
     spec(
+        "caption",
+        "blip-caption",
+        "mmdemo.models.blip_caption:load",
+        "BLIP base captioner (Salesforce/blip-image-captioning-base): generated captions",
+        options={"repo": "Salesforce/blip-image-captioning-base"},
+    ),
+    spec(
+        "vqa",
+        "blip-vqa",
+        "mmdemo.models.blip_vqa:load",
+        "BLIP base VQA (Salesforce/blip-vqa-base): one generated answer with its probability",
+        options={"repo": "Salesforce/blip-vqa-base", "num_beams": 3, "max_answer_tokens": 10},
+    ),
+    spec(
+        "vqa",
+        "vilt-vqa",
+        "mmdemo.models.vilt_vqa:load",
+        "ViLT-B/32 fine-tuned on VQAv2 (dandelin/vilt-b32-finetuned-vqa): ranked answers, "
+        "fast on CPU",
+        options={
+            "repo": "dandelin/vilt-b32-finetuned-vqa",
+            "patterns": ("*.json", "*.txt", "pytorch_model.bin"),
+        },
+    ),
+    spec(
+        "caption",
+        "blip-caption-tiny",
+        "mmdemo.models.blip_caption:load",
+        "tiny random BLIP captioner for tests (meaningless)",
+        options={"tiny": True, "seed": 0},
+        is_random=True,
+    ),
+    spec(
+        "vqa",
+        "blip-vqa-tiny",
+        "mmdemo.models.blip_vqa:load",
+        "tiny random BLIP VQA for tests (meaningless)",
+        options={"tiny": True, "seed": 0},
+        is_random=True,
+    ),
+    spec(
+        "vqa",
+        "vilt-vqa-tiny",
+        "mmdemo.models.vilt_vqa:load",
+        "tiny random ViLT VQA for tests (meaningless)",
+        options={"tiny": True, "seed": 0},
+        is_random=True,
+    ),
+    spec(
         "sentiment",
         "vader",
         "mmdemo.models.vader_sentiment:load",
@@ -93,12 +142,18 @@ _BUILTIN = [
 for _spec in _BUILTIN:
     add_backend(_spec)
 
-# Caption, VQA and sentiment are shared for now: they build on the preset's embedder (so
-# tiny's are as random as its embedder). Generative captioning/VQA and a transformer
-# sentiment model join `full` with their own issues.
+# lite and tiny share label-based captions and the routed VQA, built on the preset's
+# embedder (so tiny's are as random as its embedder); the tiny BLIP/ViLT backends are
+# reachable with MMDEMO_BACKENDS. A transformer sentiment model joins `full` with its issue.
 _SHARED = {"caption": "label-caption", "vqa": "routed-vqa", "sentiment": "vader"}
 PRESETS: dict[str, dict[str, str]] = {
-    "full": {"embed": "openclip-vit-b-32", "classify": "clip-zero-shot", **_SHARED},
+    "full": {
+        "embed": "openclip-vit-b-32",
+        "classify": "clip-zero-shot",
+        **_SHARED,
+        "caption": "blip-caption",
+        "vqa": "blip-vqa",
+    },
     "lite": {"embed": "lite-label-bridge", "classify": "clip-zero-shot", **_SHARED},
     "tiny": {"embed": "openclip-tiny", "classify": "clip-zero-shot", **_SHARED},
 }

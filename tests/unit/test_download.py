@@ -36,6 +36,9 @@ from tests.fake_hub import FakeHub
 from tests.unit.test_serving import random_vit_b_32_checkpoint  # noqa: F401 - a fixture
 
 FULL_REPO = "laion/CLIP-ViT-B-32-laion2B-s34B-b79K"  # what open_clip names for laion2b_s34b_b79k
+# The fake hub holds only the CLIP checkpoint; these tests keep `full`'s other tasks on
+# backends without hub weights (the BLIP/ViLT downloads are covered in test_hf_backends).
+CLIP_ONLY = "caption=label-caption,vqa=routed-vqa"
 _LOCAL = "127.0.0.1,localhost"
 
 
@@ -86,14 +89,16 @@ def test_full_preset_downloads_then_loads_offline(full_hub, tmp_path, monkeypatc
     ``full`` loads from it through the real loading code with no request to any hub."""
     hub, expected = full_hub
     cache = tmp_path / "weights"
-    settings = Settings(preset="full", cache_dir=cache, index_default_gallery=False)
+    settings = Settings(
+        preset="full", cache_dir=cache, index_default_gallery=False, backends=CLIP_ONLY
+    )
     [needed] = missing_weights("full", settings)  # a cache folder that does not exist yet
     assert needed.repo_id == FULL_REPO and "open_clip_pytorch_model.bin" in needed.filenames
 
     _use_hub(monkeypatch, hub.url)
     started = time.perf_counter()
     args = argparse.Namespace(preset="full", dir=cache, verbose=False)
-    assert download.run(args, Settings(index_default_gallery=False)) == 0
+    assert download.run(args, Settings(index_default_gallery=False, backends=CLIP_ONLY)) == 0
     assert time.perf_counter() - started < 60  # 600 MB over localhost: ~3 s here
     out = capsys.readouterr().out
     assert "downloaded" in out and "open_clip_pytorch_model.bin" in out and "MiB" in out
@@ -124,6 +129,7 @@ def test_full_preset_downloads_then_loads_offline(full_hub, tmp_path, monkeypatc
 def test_download_command_as_a_subprocess(full_hub, tmp_path):
     hub, _ = full_hub
     env = {**os.environ, "HF_ENDPOINT": hub.url, "NO_PROXY": _LOCAL, "no_proxy": _LOCAL}
+    env["MMDEMO_BACKENDS"] = CLIP_ONLY
     env.pop("HF_HUB_OFFLINE", None)
     env.pop("MMDEMO_CACHE_DIR", None)
     cache = tmp_path / "weights"
@@ -137,7 +143,7 @@ def test_download_command_as_a_subprocess(full_hub, tmp_path):
     )
     assert result.returncode == 0, result.stderr
     assert f"MMDEMO_CACHE_DIR={cache.resolve()} MMDEMO_PRESET=full python app.py" in result.stdout
-    assert missing_weights("full", Settings(cache_dir=cache)) == []
+    assert missing_weights("full", Settings(cache_dir=cache, backends=CLIP_ONLY)) == []
 
 
 @pytest.mark.skipif(not _cli_has_download(), reason="mmdemo/cli.py has no download command yet")
@@ -169,6 +175,19 @@ def test_unreachable_hub_fails_fast_with_advice(offline, tmp_path, monkeypatch):
     assert ("HF_HUB_OFFLINE is set" in message) == offline
 
 
+def test_full_needs_clip_blip_caption_and_blip_vqa():
+    repos = [w.repo_id for w in required_weights("full", Settings())]
+    assert repos == [
+        FULL_REPO,
+        "Salesforce/blip-image-captioning-base",
+        "Salesforce/blip-vqa-base",
+    ]
+    overridden = Settings(backends="vqa=vilt-vqa")
+    assert "dandelin/vilt-b32-finetuned-vqa" in [
+        w.repo_id for w in required_weights("full", overridden)
+    ]
+
+
 @pytest.mark.parametrize("preset", ["lite", "tiny"])
 def test_presets_without_hub_weights_need_nothing(preset, tmp_path, capsys):
     settings = Settings(cache_dir=tmp_path / "nowhere")
@@ -181,11 +200,13 @@ def test_presets_without_hub_weights_need_nothing(preset, tmp_path, capsys):
 
 def test_open_clip_weights_follow_settings_overrides(tmp_path):
     label = "open_clip ViT-B-16/laion2b_s34b_b88k"
-    overridden = Settings(clip_model="ViT-B-16", clip_pretrained="laion2b_s34b_b88k")
+    overridden = Settings(
+        clip_model="ViT-B-16", clip_pretrained="laion2b_s34b_b88k", backends=CLIP_ONLY
+    )
     assert [(w.repo_id, w.label) for w in required_weights("full", overridden)] == [
         ("laion/CLIP-ViT-B-16-laion2B-s34B-b88K", label)
     ]
-    local_file = Settings(clip_pretrained=str(tmp_path / "mine.pt"))
+    local_file = Settings(clip_pretrained=str(tmp_path / "mine.pt"), backends=CLIP_ONLY)
     assert required_weights("full", local_file) == []
 
 
@@ -195,7 +216,7 @@ def test_missing_weights_is_local_and_fast(tmp_path, monkeypatch):
     settings = Settings(cache_dir=tmp_path / "does" / "not" / "exist")
     missing_weights("full", settings)  # the first call imports the loader modules
     started = time.perf_counter()
-    assert [w.repo_id for w in missing_weights("full", settings)] == [FULL_REPO]
+    assert missing_weights("full", settings)[0].repo_id == FULL_REPO
     assert time.perf_counter() - started < 0.5
     assert not settings.cache_dir.exists()
 

@@ -1,0 +1,117 @@
+"""Visual question answering with ViLT (``dandelin/vilt-b32-finetuned-vqa``): ranked answers.
+
+Why ViLT next to BLIP: it is one transformer pass over patches and words (no decoder, no
+generation loop), several times faster on a CPU, and it ranks a fixed list of answers
+(VQAv2's 3,129), so the UI can show alternatives. It was trained with one sigmoid per
+answer (VQA soft scores), so we report those raw scores: each is in [0, 1] and they need
+not sum to 1. Its text side holds 40 tokens; longer questions are truncated, and we say so.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Sequence
+
+import torch
+from PIL import Image
+
+from mmdemo.config import Settings
+from mmdemo.models.base import Backend, LoadContext
+from mmdemo.models.blip_vqa import ENGLISH_NOTE, check_pairs, check_top_k, mostly_non_latin
+from mmdemo.models.download import HubWeights
+from mmdemo.models.hf_local import hub_weights_for, load_pretrained, model_dir
+from mmdemo.models.registry import BackendSpec
+from mmdemo.types import Scored, VqaResult
+
+log = logging.getLogger(__name__)
+
+
+class ViltVqa(Backend):
+    """ViLT VQA: image + question -> the top-k of its fixed answers with sigmoid scores."""
+
+    task = "vqa"
+
+    def __init__(self, spec, model, processor, device, dtype, model_label, batch_size=32):
+        super().__init__(spec, device, dtype, model_label)
+        self.model = model
+        self.processor = processor
+        self.batch_size = batch_size
+        self.max_tokens = int(model.config.max_position_embeddings)
+        self.labels = [model.config.id2label[i] for i in range(model.config.num_labels)]
+        self.method = (
+            f"ViLT ranks its {len(self.labels):,} known answers; each probability is that "
+            "answer's own sigmoid score (raw, not normalised: they need not sum to 1)."
+        )
+
+    def modules(self) -> list[torch.nn.Module]:
+        return [self.model]
+
+    def token_count(self, question: str) -> int:
+        """Tokens including [CLS]/[SEP], before truncation (to tell the user it happened)."""
+        return len(self.processor.tokenizer(question, verbose=False)["input_ids"])
+
+    def preprocess(self, pairs: Sequence[tuple[Image.Image, str]]) -> dict:
+        """Images resized and padded together (``pixel_mask``); questions cut at 40 tokens."""
+        inputs = self.processor(
+            images=[image for image, _ in pairs],
+            text=[question for _, question in pairs],
+            padding=True,
+            truncation=True,
+            max_length=self.max_tokens,
+            return_tensors="pt",
+        )
+        return dict(inputs)
+
+    def _forward(self, inputs: dict) -> torch.Tensor:
+        return self.model(**inputs).logits
+
+    def postprocess(self, logits: torch.Tensor) -> list[torch.Tensor]:
+        return list(torch.sigmoid(logits.float()).cpu())
+
+    def answer(self, image: Image.Image, question: str, top_k: int = 5) -> VqaResult:
+        return self.answer_many([(image, question)], top_k)[0]
+
+    def answer_many(
+        self, pairs: Sequence[tuple[Image.Image, str]], top_k: int = 5
+    ) -> list[VqaResult]:
+        """Top-``top_k`` answers per (image, question) pair, ``batch_size`` pairs at a time."""
+        top_k = min(check_top_k(top_k), len(self.labels))
+        checked = check_pairs(pairs)
+        scores = self.run_batched(
+            checked, self.batch_size, self.preprocess, self._forward, self.postprocess
+        )
+        results = []
+        for (_, question), row in zip(checked, scores, strict=True):
+            values, indices = torch.topk(row, top_k)
+            answers = tuple(
+                Scored(self.labels[int(i)], float(v)) for v, i in zip(values, indices, strict=True)
+            )
+            notes = [self.method]
+            if self.token_count(question) > self.max_tokens:
+                notes.append(
+                    f"The question was longer than ViLT's {self.max_tokens}-token limit; only "
+                    "its beginning was used."
+                )
+            if mostly_non_latin(question):
+                notes.append(ENGLISH_NOTE)
+            results.append(VqaResult(answers, True, self.model_label, " ".join(notes)))
+        return results
+
+
+def hub_weights(spec: BackendSpec, settings: Settings) -> list[HubWeights]:
+    """What ``python -m mmdemo download`` must fetch so that ``load`` works offline."""
+    return hub_weights_for(spec)
+
+
+def load(spec: BackendSpec, ctx: LoadContext) -> ViltVqa:
+    """Loader named by the registry: ``repo`` (+ ``patterns``) | ``path`` | ``tiny``."""
+    started = time.perf_counter()
+    folder, label = model_dir(spec, ctx.settings, "vilt-vqa")
+    model, processor = load_pretrained(
+        "ViltForQuestionAnswering", "ViltProcessor", folder, label, ctx.device, ctx.dtype
+    )
+    backend = ViltVqa(spec, model, processor, ctx.device, ctx.dtype, label, ctx.settings.batch_size)
+    backend.load_seconds = time.perf_counter() - started
+    log.info("Loaded %s on %s (%s) in %.1fs", label, ctx.device, ctx.dtype, backend.load_seconds)
+    return backend
