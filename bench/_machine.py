@@ -3,18 +3,8 @@
 from __future__ import annotations
 
 import os
-import platform
-from pathlib import Path
 
-
-def cpu_model() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown CPU"
+from mmdemo.machine import cpu_model  # noqa: F401  (re-exported for the bench scripts)
 
 
 def cpu_count() -> int:

@@ -19,11 +19,11 @@ from dataclasses import dataclass
 import torch
 from PIL import Image
 
-from mmdemo.config import Settings
 from mmdemo.errors import BadInputError, UnknownNameError
 from mmdemo.models.base import Backend, LoadContext
-from mmdemo.models.download import HubWeights
-from mmdemo.models.hf_local import hub_weights_for, load_pretrained, model_dir
+
+# hub_weights is re-exported: `python -m mmdemo download` looks it up on this module.
+from mmdemo.models.hf_local import hub_weights, load_pretrained, model_dir  # noqa: F401
 from mmdemo.models.registry import BackendSpec
 from mmdemo.types import CaptionResult
 
@@ -173,11 +173,6 @@ class BlipCaptioner(Backend):
             forward=lambda inputs: self._forward(inputs, options),
             postprocess=lambda ids: self.postprocess(ids, options),
         )
-
-
-def hub_weights(spec: BackendSpec, settings: Settings) -> list[HubWeights]:
-    """What ``python -m mmdemo download`` must fetch so that ``load`` works offline."""
-    return hub_weights_for(spec)
 
 
 def load(spec: BackendSpec, ctx: LoadContext) -> BlipCaptioner:

@@ -17,12 +17,12 @@ from collections.abc import Sequence
 import torch
 from PIL import Image
 
-from mmdemo.config import Settings
 from mmdemo.errors import BadInputError
 from mmdemo.models.base import Backend, LoadContext
 from mmdemo.models.blip_caption import check_images
-from mmdemo.models.download import HubWeights
-from mmdemo.models.hf_local import hub_weights_for, load_pretrained, model_dir
+
+# hub_weights is re-exported: `python -m mmdemo download` looks it up on this module.
+from mmdemo.models.hf_local import hub_weights, load_pretrained, model_dir  # noqa: F401
 from mmdemo.models.registry import BackendSpec
 from mmdemo.types import Scored, VqaResult
 
@@ -196,11 +196,6 @@ class BlipVqa(Backend):
             scored = (Scored(text, min(max(probability, 0.0), 1.0)),)
             results.append(VqaResult(scored, True, self.model_label, " ".join(notes)))
         return results
-
-
-def hub_weights(spec: BackendSpec, settings: Settings) -> list[HubWeights]:
-    """What ``python -m mmdemo download`` must fetch so that ``load`` works offline."""
-    return hub_weights_for(spec)
 
 
 def load(spec: BackendSpec, ctx: LoadContext) -> BlipVqa:

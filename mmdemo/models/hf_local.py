@@ -40,6 +40,11 @@ def hub_weights_for(spec: BackendSpec) -> list[HubWeights]:
     return [HubWeights(repo, patterns=patterns, label=spec.option("label") or repo)]
 
 
+def hub_weights(spec: BackendSpec, settings: Settings) -> list[HubWeights]:
+    """The ``hub_weights`` of every transformers backend module (they re-export this one)."""
+    return hub_weights_for(spec)
+
+
 def _has_model_files(folder: Path) -> bool:
     """A usable folder has a config and at least one weights file (partial snapshots do not)."""
     if not (folder / "config.json").is_file():

@@ -186,14 +186,9 @@ def fit_slopes(compounds: Sequence[float], labels: Sequence[str], folds: int = 5
 
 
 def _machine() -> str:
-    cpu = platform.processor() or "unknown CPU"
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
+    from mmdemo.machine import cpu_model
+
+    cpu = cpu_model()
     return f"{platform.system()} {platform.machine()}, {cpu}, Python {platform.python_version()}"
 
 

@@ -14,7 +14,6 @@ from __future__ import annotations
 import argparse
 import json
 import logging
-import platform
 import sys
 import time
 from collections.abc import Callable, Mapping, Sequence
@@ -309,14 +308,9 @@ def _remapped(split: Split, remap: torch.Tensor) -> Split:
 
 
 def _machine(threads: int) -> str:
-    cpu = platform.processor() or platform.machine()
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
+    from mmdemo.machine import cpu_model
+
+    cpu = cpu_model()
     return f"{cpu}, {threads} torch threads, torch {torch.__version__}, no GPU used"
 
 
