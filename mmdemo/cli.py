@@ -58,6 +58,7 @@ def build_parser() -> argparse.ArgumentParser:
     caption = commands.add_parser("caption", help="caption one image")
     caption.add_argument("image", type=Path, metavar="IMAGE")
     caption.add_argument("--json", action="store_true", help="print JSON")
+    caption.add_argument("--model", help=MODEL_HELP.format(task="caption"))
     _common(caption)
 
     vqa = commands.add_parser("vqa", help="answer a question about one image")
@@ -65,6 +66,7 @@ def build_parser() -> argparse.ArgumentParser:
     vqa.add_argument("question", metavar="QUESTION")
     vqa.add_argument("--top-k", type=int, default=5, help="number of answers (default 5)")
     vqa.add_argument("--json", action="store_true", help="print JSON")
+    vqa.add_argument("--model", help=MODEL_HELP.format(task="VQA"))
     _common(vqa)
 
     caption_all = commands.add_parser(
@@ -163,6 +165,12 @@ def cmd_search(args: argparse.Namespace) -> int:
     return 0
 
 
+MODEL_HELP = (
+    "another {task} model the preset offers (e.g. vilt-vqa or routed-vqa with full); "
+    "default: the preset's own"
+)
+
+
 def _scored(items) -> list[dict]:
     return [{"label": s.label, "probability": round(s.probability, 6)} for s in items]
 
@@ -173,8 +181,8 @@ def cmd_caption(args: argparse.Namespace) -> int:
     settings = _settings(args)
     image = load_image(args.image, max_pixels=settings.max_image_pixels)
     server, _ = _services(settings)
-    result = server.get("caption").caption(image)
-    random_weights = server.is_random("caption")
+    result = server.get("caption", args.model).caption(image)
+    random_weights = server.is_random("caption", args.model)
     if args.json:
         data = {
             "caption": result.caption,
@@ -204,7 +212,7 @@ def cmd_vqa(args: argparse.Namespace) -> int:
     settings = _settings(args)
     image = load_image(args.image, max_pixels=settings.max_image_pixels)
     server, _ = _services(settings)
-    result = server.get("vqa").answer(image, args.question, top_k=max(1, args.top_k))
+    result = server.get("vqa", args.model).answer(image, args.question, top_k=max(1, args.top_k))
     if args.json:
         data = {
             "answered": result.answered,
@@ -213,7 +221,7 @@ def cmd_vqa(args: argparse.Namespace) -> int:
             ],
             "model": result.model,
             "message": result.message,
-            "random_weights": server.is_random("vqa"),
+            "random_weights": server.is_random("vqa", args.model),
         }
         print(json.dumps(data, indent=2))
         return 0

@@ -29,6 +29,8 @@ class Settings:
     gallery_dir: Path = PROJECT_ROOT / "assets" / "gallery"
     cache_dir: Path | None = None  # model weights cache; None means the libraries' default
     batch_size: int = 32
+    max_batch: int = 8  # caption/VQA requests that arrive together run as one batch; 1 = off
+    batch_window_ms: float = 0.0  # wait this long for company before an idle batch starts
     num_workers: int = 2  # image-decoding threads overlapped with the model forward
     max_image_pixels: int = 64_000_000  # larger images are refused (decompression bombs)
     max_upload_mb: float = 50.0
@@ -48,9 +50,11 @@ class Settings:
         dev = self.device
         if not (dev in ("auto", "cpu", "cuda") or dev.startswith("cuda:")):
             raise BadInputError(f"Unknown device {dev!r}. Use auto, cpu, cuda or cuda:N.")
-        for name in ("batch_size", "max_image_pixels", "approx_threshold", "max_k"):
+        for name in ("batch_size", "max_batch", "max_image_pixels", "approx_threshold", "max_k"):
             if getattr(self, name) < 1:
                 raise BadInputError(f"MMDEMO_{name.upper()} must be at least 1.")
+        if self.batch_window_ms < 0:
+            raise BadInputError("MMDEMO_BATCH_WINDOW_MS must be 0 or more.")
         if self.num_workers < 0:
             raise BadInputError("MMDEMO_NUM_WORKERS must be 0 or more.")
 

@@ -16,8 +16,9 @@ import time
 from typing import Any
 
 from mmdemo.config import Settings
-from mmdemo.errors import BadInputError, MMDemoError, ModelLoadError
+from mmdemo.errors import BadInputError, MMDemoError, ModelLoadError, UnknownNameError
 from mmdemo.models import backend_for, get_backend
+from mmdemo.models.presets import choices_for
 from mmdemo.models.registry import BackendSpec
 from mmdemo.types import ModelInfo
 
@@ -71,8 +72,9 @@ class ModelServer:
         self.choice = choose_preset(settings.replace(preset=preset or settings.preset))
         self.preset = self.choice.name
         self.overrides = parse_backend_overrides(settings.backends)
-        self._backends: dict[str, Any] = {}
-        self._locks: dict[str, threading.Lock] = {}
+        self._backends: dict[tuple[str, str], Any] = {}  # (task, backend name) -> backend
+        self._locks: dict[tuple[str, str], threading.Lock] = {}
+        self._batchers: dict[tuple[str, str, str], Any] = {}
         self._locks_guard = threading.Lock()
         self._device = None
         self._dtype = None
@@ -93,32 +95,74 @@ class ModelServer:
         return self._dtype
 
     # -- backends ----------------------------------------------------------------------
-    def spec_for(self, task: str) -> BackendSpec:
+    def spec_for(self, task: str, backend: str | None = None) -> BackendSpec:
+        """The spec serving ``task``: the preset's (or MMDEMO_BACKENDS'), or a chosen one."""
+        if backend:
+            if backend not in self.choices(task):
+                raise UnknownNameError(f"{task} model", backend, self.choices(task))
+            return get_backend(task, backend)
         if task in self.overrides:
             return get_backend(task, self.overrides[task])
         return get_backend(task, backend_for(self.preset, task))
 
-    def is_loaded(self, task: str) -> bool:
-        return task in self._backends
+    def choices(self, task: str) -> list[str]:
+        """Backends a person may pick for ``task`` per request: the default one first."""
+        default = self.overrides.get(task) or backend_for(self.preset, task)
+        return choices_for(self.preset, task, default)
 
-    def _lock_for(self, task: str) -> threading.Lock:
+    def is_loaded(self, task: str, backend: str | None = None) -> bool:
+        return (task, self.spec_for(task, backend).name) in self._backends
+
+    def _lock_for(self, key: tuple[str, str]) -> threading.Lock:
         with self._locks_guard:
-            return self._locks.setdefault(task, threading.Lock())
+            return self._locks.setdefault(key, threading.Lock())
 
-    def get(self, task: str) -> Any:
-        """The ready backend for ``task``, loading it on first use (once, even under load)."""
-        backend = self._backends.get(task)
-        if backend is not None:
-            return backend
-        spec = self.spec_for(task)
+    def get(self, task: str, backend: str | None = None) -> Any:
+        """The ready backend for ``task`` (or the chosen ``backend``), loaded once on first use."""
+        spec = self.spec_for(task, backend)
+        key = (task, spec.name)
+        ready = self._backends.get(key)
+        if ready is not None:
+            return ready
         for dependency in spec.needs:  # load dependencies first, outside this task's lock
             self.get(dependency)
-        with self._lock_for(task):
-            backend = self._backends.get(task)
-            if backend is None:
-                backend = self._load(spec)
-                self._backends[task] = backend
-        return backend
+        with self._lock_for(key):
+            ready = self._backends.get(key)
+            if ready is None:
+                ready = self._load(spec)
+                self._backends[key] = ready
+        return ready
+
+    def run(self, task: str, method: str, *args: Any, backend: str | None = None, **options) -> Any:
+        """``backend.<method>(*args, **options)``, micro-batched with concurrent calls.
+
+        When the backend also has ``<method>_many`` (``caption_many``, ``answer_many``), calls
+        with the same backend and options share batches (see ``mmdemo.batching``): the
+        batch items are ``args`` (or ``args[0]`` alone). ``MMDEMO_MAX_BATCH=1`` turns it off.
+        """
+        from mmdemo.batching import MicroBatcher
+
+        ready = self.get(task, backend)
+        run_many = getattr(ready, f"{method}_many", None)
+        if run_many is None or self.settings.max_batch <= 1:
+            return getattr(ready, method)(*args, **options)
+        key = (task, self.spec_for(task, backend).name, method)
+        with self._locks_guard:
+            batcher = self._batchers.get(key)
+            if batcher is None:
+                batcher = MicroBatcher(
+                    lambda items, opts, fn=run_many: fn(items, **dict(opts)),
+                    max_batch=self.settings.max_batch,
+                    window_s=self.settings.batch_window_ms / 1000,
+                    name=f"{key[1]}.{method}",
+                )
+                self._batchers[key] = batcher
+        item = args[0] if len(args) == 1 else args
+        return batcher.submit(item, tuple(sorted(options.items())))
+
+    def batcher(self, task: str, method: str, backend: str | None = None):
+        """The micro-batcher behind ``run`` for one backend method, if one was made."""
+        return self._batchers.get((task, self.spec_for(task, backend).name, method))
 
     def _load(self, spec: BackendSpec) -> Any:
         from mmdemo.models.base import LoadContext
@@ -149,17 +193,20 @@ class ModelServer:
         return backend
 
     def unload(self, task: str | None = None) -> None:
-        """Drop cached backends (all, or one task's) so memory can be reclaimed."""
-        for name in [task] if task else list(self._backends):
-            self._backends.pop(name, None)
+        """Drop cached backends (all, or every one of a task's) so memory can be reclaimed."""
+        for key in list(self._backends):
+            if task is None or key[0] == task:
+                self._backends.pop(key, None)
+                for batcher_key in [b for b in self._batchers if b[:2] == key]:
+                    self._batchers.pop(batcher_key, None)
 
     # -- reporting ---------------------------------------------------------------------
     def loaded(self) -> list[ModelInfo]:
         return [backend.info() for backend in list(self._backends.values())]
 
-    def is_random(self, task: str = "embed") -> bool:
+    def is_random(self, task: str = "embed", backend: str | None = None) -> bool:
         """True when ``task``'s backend, or one it builds on, has random weights (tiny)."""
-        spec = self.spec_for(task)
+        spec = self.spec_for(task, backend)
         return spec.is_random or any(self.is_random(dep) for dep in spec.needs)
 
     def memory_report(self) -> dict[str, float]:

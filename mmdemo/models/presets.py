@@ -142,9 +142,9 @@ _BUILTIN = [
 for _spec in _BUILTIN:
     add_backend(_spec)
 
-# lite and tiny share label-based captions and the routed VQA, built on the preset's
-# embedder (so tiny's are as random as its embedder); the tiny BLIP/ViLT backends are
-# reachable with MMDEMO_BACKENDS. A transformer sentiment model joins `full` with its issue.
+# Presets. `tiny` mirrors `full` with tiny random models of the same architectures, so the
+# tests drive the generative code paths; `lite` and `tiny` share the label-based caption
+# and the routed VQA (shapes model + photo similarity) as choices.
 _SHARED = {"caption": "label-caption", "vqa": "routed-vqa", "sentiment": "vader"}
 PRESETS: dict[str, dict[str, str]] = {
     "full": {
@@ -155,7 +155,21 @@ PRESETS: dict[str, dict[str, str]] = {
         "vqa": "blip-vqa",
     },
     "lite": {"embed": "lite-label-bridge", "classify": "clip-zero-shot", **_SHARED},
-    "tiny": {"embed": "openclip-tiny", "classify": "clip-zero-shot", **_SHARED},
+    "tiny": {
+        "embed": "openclip-tiny",
+        "classify": "clip-zero-shot",
+        **_SHARED,
+        "caption": "blip-caption-tiny",
+        "vqa": "blip-vqa-tiny",
+    },
+}
+
+# Other backends a person may pick per request in the UI / API (the preset's own backend
+# is always a choice too, and comes first). Each is loaded on first use, then kept.
+CHOICES: dict[str, dict[str, tuple[str, ...]]] = {
+    "full": {"caption": ("label-caption",), "vqa": ("vilt-vqa", "routed-vqa")},
+    "lite": {},
+    "tiny": {"caption": ("label-caption",), "vqa": ("vilt-vqa-tiny", "routed-vqa")},
 }
 AUTO = "auto"  # not a preset of its own: full when its weights are at hand, else lite
 
@@ -185,3 +199,10 @@ def backend_for(preset: str, task: str) -> str:
         raise UnknownNameError(f"task in preset {preset!r}", task, tasks)
     get_backend(task, tasks[task])
     return tasks[task]
+
+
+def choices_for(preset: str, task: str, default: str | None = None) -> list[str]:
+    """The backends a person may choose for ``task``: the default first, then alternatives."""
+    first = default or backend_for(preset, task)
+    extra = CHOICES.get(preset, {}).get(task, ())
+    return list(dict.fromkeys([first, *extra]))

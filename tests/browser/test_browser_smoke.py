@@ -251,3 +251,42 @@ def test_offline_app_runs_lite_and_every_task_tab_answers(offline_page, offline_
     page.locator("#sentiment-notes").get_by_text("positive").first.wait_for(state="visible")
     _screenshot(page, "lite_sentiment.png")
     assert not page.page_errors, f"uncaught errors in the page: {page.page_errors}"
+
+
+def test_caption_options_and_vqa_model_choice_work_in_the_page(page, app_server):
+    """tiny app: nucleus sampling with a prefix; a suggested question asked of ViLT, remembered."""
+    gallery = Path(__file__).resolve().parents[2] / "assets" / "gallery"
+    page.get_by_role("tab", name="Caption").click()
+    page.locator("#caption-image input[type=file]").set_input_files(str(gallery / "flower.jpg"))
+    page.get_by_text("Decoding (generative captioners such as BLIP)").click()
+    page.locator("#caption-mode").get_by_text("Nucleus sampling").click()
+    page.locator("#caption-prefix textarea, #caption-prefix input").first.fill("a photo of")
+    page.locator("#caption-button").click()
+    page.locator("#caption-notes").get_by_text("nucleus sampling").first.wait_for(state="visible")
+    assert page.locator("#caption-output textarea").input_value().startswith("a photo of")
+    assert "Random test weights" in page.locator("#caption-notes").inner_text()
+    _screenshot(page, "tiny_caption_options.png")
+
+    page.get_by_role("tab", name="Ask (VQA)").click()
+    page.locator("#vqa-image input[type=file]").set_input_files(str(gallery / "coffee_cup.png"))
+    suggestions = page.locator("#vqa-suggestions")
+    suggestions.get_by_text("Is there a cup?").click()
+    page.wait_for_function(
+        "() => document.querySelector('#vqa-question textarea, #vqa-question input')"
+        ".value === 'Is there a cup?'"
+    )
+    page.locator("#vqa-model input").click()
+    page.get_by_role("option", name="ViLT, tiny random (tests)").click()
+    page.locator("#vqa-button").click()
+    page.locator("#vqa-notes").get_by_text("ViLT").first.wait_for(state="visible")
+    history = page.locator("#vqa-history")
+    history.get_by_text("Is there a cup?").wait_for(state="visible")
+    assert "Asked about this image" in history.inner_text()
+    assert "%)" in history.inner_text()  # the top answer and its confidence
+    assert page.locator("#vqa-answers").inner_text().strip()
+    assert not page.locator("#vqa-fusion").is_visible()  # only our shapes model has fusions
+    page.locator("#vqa-model input").click()
+    page.get_by_role("option", name="Shapes model trained here").click()
+    page.locator("#vqa-fusion").wait_for(state="visible")
+    _screenshot(page, "tiny_vqa_vilt.png")
+    assert not page.page_errors, f"uncaught errors in the page: {page.page_errors}"

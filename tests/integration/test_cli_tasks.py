@@ -63,17 +63,26 @@ def test_vqa_prints_answers_with_probabilities(work):
     assert 0.0 <= float(first[0]) <= 1.0 and first[1]
     assert "answered by:" in result.stdout
 
-    as_json = run_cli("vqa", str(SHAPES / "red_circle.png"), "What shape is this?", "--json")
+    as_json = run_cli(
+        "vqa",
+        str(SHAPES / "red_circle.png"),
+        "What shape is this?",
+        "--json",
+        "--model",
+        "routed-vqa",
+    )
     assert as_json.returncode == 0, as_json.stderr
     data = json.loads(as_json.stdout)
-    assert data["answered"] is True and data["model"]
-    assert len(data["answers"]) == 5
+    assert data["answered"] is True and "shapes-vqa" in data["model"]
+    assert len(data["answers"]) == 5 and data["answers"][0]["answer"] == "circle"
     probabilities = [a["probability"] for a in data["answers"]]
     assert probabilities == sorted(probabilities, reverse=True) and sum(probabilities) <= 1.0001
 
 
 def test_vqa_prints_the_message_when_it_cannot_answer(work):
-    result = run_cli("vqa", str(work / "photo.jpg"), "How many people are watching?")
+    result = run_cli(
+        "vqa", str(work / "photo.jpg"), "How many people are watching?", "--model", "routed-vqa"
+    )
     assert result.returncode == 0, result.stderr
     lines = result.stdout.splitlines()
     assert "answer" in lines[0].lower()  # the model's reason, not a list of guesses
@@ -115,3 +124,9 @@ def test_caption_gallery_stores_captions_that_search_shows(tmp_path):
     captions = {hit["path"].rsplit("/", 1)[-1]: hit["caption"] for hit in json.loads(search.stdout)}
     assert captions["p2.png"] is None
     assert captions["p0.png"] and captions["p1.png"]
+
+
+def test_an_unknown_model_choice_lists_the_choices(work):
+    result = run_cli("vqa", str(work / "photo.jpg"), "What is this?", "--model", "nope")
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert "nope" in result.stderr and "vilt-vqa-tiny" in result.stderr

@@ -26,18 +26,46 @@ def confidences(label_output) -> dict[str, float]:
 
 
 # -- tiny: behaviour -----------------------------------------------------------------------
-def test_caption_returns_text_labels_and_a_random_weights_warning(gradio_client, make_test_image):
-    text, labels, notes = gradio_client.predict(
+def test_caption_default_is_the_tiny_blip_with_a_random_weights_warning(
+    gradio_client, make_test_image
+):
+    text, _, notes = gradio_client.predict(
         handle_file(str(make_test_image("c.png"))), api_name="/caption"
     )
-    assert isinstance(text, str) and text.startswith("A ")
+    assert isinstance(text, str) and text.strip()
+    assert "Random test weights" in notes and "BLIP" in notes
+
+
+def test_caption_model_choice_gives_the_label_based_caption(gradio_client, make_test_image):
+    image = handle_file(str(make_test_image("c.png")))
+    text, labels, notes = gradio_client.predict(
+        image, "beam", 30, "", "label-caption", api_name="/caption"
+    )
+    assert text.startswith("A ") and "label-based" in notes
     assert 1 <= len(confidences(labels)) <= 5
-    assert "Random test weights" in notes and "label-based" in notes
+    with pytest.raises(AppError, match="generative captioner"):
+        gradio_client.predict(image, "beam", 30, "a photo of", "label-caption", api_name="/caption")
+    with pytest.raises(AppError, match=r"no-such-model.*blip-caption-tiny"):
+        gradio_client.predict(image, "beam", 30, "", "no-such-model", api_name="/caption")
+
+
+def test_vqa_model_choice_switches_between_blip_vilt_and_ours(gradio_client, make_test_image):
+    image = handle_file(str(make_test_image("q.png")))
+    _, notes = gradio_client.predict(image, "what is this?", api_name="/vqa")
+    assert "BLIP" in notes and "Random test weights" in notes
+    answers, notes = gradio_client.predict(
+        image, "what is this?", "product", "vilt-vqa-tiny", api_name="/vqa"
+    )
+    assert "ViLT" in notes and 1 <= len(confidences(answers)) <= 5
 
 
 def test_vqa_shapes_image_is_answered_by_the_trained_model_even_on_tiny(gradio_client):
     answers, notes = gradio_client.predict(
-        handle_file(str(SHAPES / "red_circle.png")), "what shape is this?", api_name="/vqa"
+        handle_file(str(SHAPES / "red_circle.png")),
+        "what shape is this?",
+        "product",
+        "routed-vqa",
+        api_name="/vqa",
     )
     assert max(confidences(answers), key=confidences(answers).get) == "circle"
     assert "shapes-vqa" in notes
@@ -47,7 +75,7 @@ def test_vqa_fusion_choice_picks_that_trained_variant(gradio_client):
     image = handle_file(str(SHAPES / "yellow_triangle.png"))
     for fusion in ("concat", "attention"):
         answers, notes = gradio_client.predict(
-            image, "is there a triangle?", fusion, api_name="/vqa"
+            image, "is there a triangle?", fusion, "routed-vqa", api_name="/vqa"
         )
         assert f"{fusion} fusion" in notes
         assert max(confidences(answers), key=confidences(answers).get) == "yes"
@@ -69,8 +97,14 @@ def test_vqa_needs_an_image(gradio_client):
 def test_vqa_long_and_foreign_questions_get_an_honest_answer(gradio_client):
     image = handle_file(str(GALLERY / "coffee_cup.png"))
     for question in ("why? " * 1000, "这是什么？"):
-        answers, notes = gradio_client.predict(image, question, api_name="/vqa")
+        answers, notes = gradio_client.predict(
+            image, question, "product", "routed-vqa", api_name="/vqa"
+        )
         assert not confidences(answers) and "Can't answer this kind of question" in notes
+    with pytest.raises(AppError, match=r"is \d+ characters long; the limit is 500"):
+        gradio_client.predict(image, "why? " * 1000, api_name="/vqa")
+    answers, notes = gradio_client.predict(image, "这是什么？", api_name="/vqa")
+    assert confidences(answers) and "English" in notes
 
 
 def test_corrupt_image_is_named_on_every_task(gradio_client, tmp_path):
@@ -87,7 +121,7 @@ def test_sentiment_probabilities_and_bad_text(gradio_client):
     probabilities = confidences(output)
     assert set(probabilities) == {"negative", "neutral", "positive"}
     assert sum(probabilities.values()) == pytest.approx(1.0, abs=1e-4)
-    assert "VADER" in notes
+    assert "distilbert" in notes.lower()  # tiny serves a tiny random DistilBERT, like full
     with pytest.raises(AppError, match="empty"):
         gradio_client.predict("  ", api_name="/sentiment")
     output, _ = gradio_client.predict("😀" * 50 + " great " * 2000, api_name="/sentiment")
