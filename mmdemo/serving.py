@@ -106,9 +106,14 @@ class ModelServer:
         return get_backend(task, backend_for(self.preset, task))
 
     def choices(self, task: str) -> list[str]:
-        """Backends a person may pick for ``task`` per request: the default one first."""
-        default = self.overrides.get(task) or backend_for(self.preset, task)
-        return choices_for(self.preset, task, default)
+        """Backends a person may pick for ``task`` per request: the default one first.
+
+        A task named in ``MMDEMO_BACKENDS`` is pinned to that backend (no other choice), so
+        a deployment can keep memory and downloads to the models it means to serve.
+        """
+        if task in self.overrides:
+            return [self.overrides[task]]
+        return choices_for(self.preset, task)
 
     def is_loaded(self, task: str, backend: str | None = None) -> bool:
         return (task, self.spec_for(task, backend).name) in self._backends

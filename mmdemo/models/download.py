@@ -20,7 +20,7 @@ from pathlib import Path
 
 from mmdemo.config import Settings
 from mmdemo.errors import ModelLoadError
-from mmdemo.models.presets import get_preset
+from mmdemo.models.presets import choices_for, get_preset
 from mmdemo.models.registry import BackendSpec, get_backend
 from mmdemo.models.weights import cached_hub_file, hub_endpoint, hub_reachable, resolve_hub_file
 
@@ -91,13 +91,29 @@ def _hub_weights_function(spec: BackendSpec) -> Callable | None:
     return getattr(module, "hub_weights", None)
 
 
-def required_weights(preset: str, settings: Settings) -> list[HubWeights]:
-    """Every ``HubWeights`` the preset's backends would fetch, without duplicates, in order."""
+def required_weights(
+    preset: str, settings: Settings, with_choices: bool = False
+) -> list[HubWeights]:
+    """Every ``HubWeights`` the preset's backends would fetch, without duplicates, in order.
+
+    ``with_choices`` adds the other models a person may pick in the UI (e.g. ViLT beside
+    BLIP), so a downloaded cache serves every choice offline; tasks pinned by
+    ``MMDEMO_BACKENDS`` offer no other choice.
+    """
     from mmdemo.serving import parse_backend_overrides
 
     found: list[HubWeights] = []
-    tasks = {**get_preset(preset), **parse_backend_overrides(settings.backends)}
-    for task, backend in tasks.items():
+    overrides = parse_backend_overrides(settings.backends)
+    tasks = {**get_preset(preset), **overrides}
+    pairs = list(tasks.items())
+    if with_choices:
+        pairs += [
+            (task, name)
+            for task in tasks
+            if task not in overrides
+            for name in choices_for(preset, task)[1:]
+        ]
+    for task, backend in pairs:
         spec = get_backend(task, backend)
         provider = _hub_weights_function(spec)
         for weights in provider(spec, settings) if provider else ():
@@ -215,7 +231,7 @@ def download_preset(preset: str, settings: Settings, cache_dir: Path | None) -> 
     ``cache_dir`` None means the default Hugging Face cache. Raises ``ModelLoadError`` at
     once (no library retries) when something is missing and the hub cannot be reached.
     """
-    fetched = download_weights(required_weights(preset, settings), cache_dir)
+    fetched = download_weights(required_weights(preset, settings, with_choices=True), cache_dir)
     return [path for item in fetched for path in item.paths]
 
 
@@ -254,7 +270,7 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     preset = args.preset
     target = args.dir or settings.cache_dir
     cache_dir = Path(target).expanduser().resolve() if target else None
-    needed = required_weights(preset, settings)
+    needed = required_weights(preset, settings, with_choices=True)
     if not needed:
         print(f"The {preset} preset needs no downloaded weights; nothing to download.")
         return 0

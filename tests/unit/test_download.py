@@ -261,3 +261,15 @@ def test_known_hub_locations_agree_with_open_clip():
 
     for (arch, tag), hub in KNOWN_HUB.items():
         assert open_clip.get_pretrained_cfg(arch, tag)["hf_hub"] == hub
+
+
+def test_download_also_fetches_the_models_a_person_may_pick():
+    defaults = [w.repo_id for w in required_weights("full", Settings())]
+    everything = [w.repo_id for w in required_weights("full", Settings(), with_choices=True)]
+    assert "dandelin/vilt-b32-finetuned-vqa" not in defaults  # auto needs only the defaults
+    assert everything[: len(defaults)] == defaults
+    assert "dandelin/vilt-b32-finetuned-vqa" in everything
+    pinned = Settings(backends="vqa=blip-vqa")  # a pinned task offers no other choice
+    assert "dandelin/vilt-b32-finetuned-vqa" not in [
+        w.repo_id for w in required_weights("full", pinned, with_choices=True)
+    ]
