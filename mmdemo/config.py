@@ -29,7 +29,9 @@ class Settings:
     gallery_dir: Path = PROJECT_ROOT / "assets" / "gallery"
     cache_dir: Path | None = None  # model weights cache; None means the libraries' default
     batch_size: int = 32
-    max_batch: int = 8  # caption/VQA requests that arrive together run as one batch; 1 = off
+    # caption/VQA requests arriving together run as one batch, up to this many; 1 = off.
+    # None: 8 on a GPU, off on CPU (measured slower there: docs/benchmarks.md).
+    max_batch: int | None = None
     batch_window_ms: float = 0.0  # wait this long for company before an idle batch starts
     num_workers: int = 2  # image-decoding threads overlapped with the model forward
     max_image_pixels: int = 64_000_000  # larger images are refused (decompression bombs)
@@ -51,7 +53,7 @@ class Settings:
         if not (dev in ("auto", "cpu", "cuda") or dev.startswith("cuda:")):
             raise BadInputError(f"Unknown device {dev!r}. Use auto, cpu, cuda or cuda:N.")
         for name in ("batch_size", "max_batch", "max_image_pixels", "approx_threshold", "max_k"):
-            if getattr(self, name) < 1:
+            if getattr(self, name) is not None and getattr(self, name) < 1:
                 raise BadInputError(f"MMDEMO_{name.upper()} must be at least 1.")
         if self.batch_window_ms < 0:
             raise BadInputError("MMDEMO_BATCH_WINDOW_MS must be 0 or more.")

@@ -23,6 +23,7 @@ from mmdemo.models.registry import BackendSpec
 from mmdemo.types import ModelInfo
 
 log = logging.getLogger(__name__)
+GPU_MAX_BATCH = 8
 
 
 def parse_backend_overrides(text: str | None) -> dict[str, str]:
@@ -90,6 +91,14 @@ class ModelServer:
         return self._device
 
     @property
+    def max_batch(self) -> int:
+        """Largest micro-batch: the setting, else 8 on a GPU and 1 (off) on CPU, where
+        batching measured slower than one request at a time (docs/benchmarks.md)."""
+        if self.settings.max_batch is not None:
+            return self.settings.max_batch
+        return GPU_MAX_BATCH if self.device.type == "cuda" else 1
+
+    @property
     def dtype(self):
         self._resolve_device()
         return self._dtype
@@ -149,7 +158,7 @@ class ModelServer:
 
         ready = self.get(task, backend)
         run_many = getattr(ready, f"{method}_many", None)
-        if run_many is None or self.settings.max_batch <= 1:
+        if run_many is None or self.max_batch <= 1:
             return getattr(ready, method)(*args, **options)
         key = (task, self.spec_for(task, backend).name, method)
         with self._locks_guard:
@@ -157,7 +166,7 @@ class ModelServer:
             if batcher is None:
                 batcher = MicroBatcher(
                     lambda items, opts, fn=run_many: fn(items, **dict(opts)),
-                    max_batch=self.settings.max_batch,
+                    max_batch=self.max_batch,
                     window_s=self.settings.batch_window_ms / 1000,
                     name=f"{key[1]}.{method}",
                 )

@@ -135,7 +135,7 @@ def caption_tab(server: ModelServer) -> None:
         [text, labels, notes],
         api_name="caption",
         preprocess=False,
-        concurrency_limit=server.settings.max_batch,  # let the micro-batcher see company
+        concurrency_limit=server.max_batch,  # let the micro-batcher see company
     )
 
 
@@ -256,7 +256,7 @@ def vqa_tab(server: ModelServer) -> None:
             [answers, notes],
             api_name="vqa",
             preprocess=False,
-            concurrency_limit=server.settings.max_batch,
+            concurrency_limit=server.max_batch,
         ).success(
             remember, [question, answers, history], [history, asked], api_visibility="private"
         )

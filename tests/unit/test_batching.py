@@ -94,7 +94,7 @@ def test_a_window_lets_an_idle_start_wait_for_company():
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
     cache = tmp_path_factory.mktemp("tiny_models")
-    return ModelServer(Settings(preset="tiny", cache_dir=cache, device="cpu"))
+    return ModelServer(Settings(preset="tiny", cache_dir=cache, device="cpu", max_batch=8))
 
 
 def _pictures(n):
@@ -134,6 +134,11 @@ def test_batching_off_calls_the_backend_directly(tmp_path):
     picture = _pictures(1)[0]
     assert off.run("caption", "caption", picture, max_length=6).caption
     assert off.batcher("caption", "caption") is None
+
+
+def test_batching_is_off_on_cpu_unless_asked_for(tmp_path):
+    assert ModelServer(Settings(preset="tiny", device="cpu")).max_batch == 1
+    assert ModelServer(Settings(preset="tiny", device="cpu", max_batch=4)).max_batch == 4
 
 
 def test_batch_settings_are_validated():
