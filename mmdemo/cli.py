@@ -1,4 +1,4 @@
-"""Command line: ``python -m mmdemo index | search | caption | vqa | caption-gallery | info | ...``.
+"""Command line: ``python -m mmdemo index | search | caption | vqa | sentiment | info | ...``.
 
 Every command takes ``--preset`` and ``--index-dir`` (else ``MMDEMO_*`` variables apply),
 prints results on stdout (``--json`` for machines), and on a user mistake prints one
@@ -69,6 +69,29 @@ def build_parser() -> argparse.ArgumentParser:
     vqa.add_argument("--model", help=MODEL_HELP.format(task="VQA"))
     _common(vqa)
 
+    from mmdemo.sentiment.fusion import DEFAULT_FUSION, DEFAULT_TEXT_WEIGHT, FUSIONS
+
+    sentiment = commands.add_parser(
+        "sentiment", help="sentiment of a text, an image, or both fused (late, caption, early)"
+    )
+    sentiment.add_argument("--text", help="the text")
+    sentiment.add_argument("--image", type=Path, help="the image")
+    sentiment.add_argument(
+        "--fusion",
+        default=DEFAULT_FUSION,
+        choices=list(FUSIONS),
+        help=f"how text and image are combined (default {DEFAULT_FUSION})",
+    )
+    sentiment.add_argument(
+        "--weight",
+        type=float,
+        default=DEFAULT_TEXT_WEIGHT,
+        help="text weight in late fusion: 1 = text only, 0 = image only "
+        f"(default {DEFAULT_TEXT_WEIGHT})",
+    )
+    sentiment.add_argument("--json", action="store_true", help="print JSON")
+    _common(sentiment)
+
     caption_all = commands.add_parser(
         "caption-gallery",
         help="caption every indexed image that has no caption yet (resumable)",
@@ -93,10 +116,13 @@ def build_parser() -> argparse.ArgumentParser:
     download = add_download(commands)
     download.set_defaults(handler=cmd_download)
 
+    from mmdemo.training.sentiment_fusion import add_cli as add_sentiment_fusion
     from mmdemo.training.shapes_vqa import add_cli as add_shapes_vqa
 
     train = commands.add_parser("train", help="train one of our own small models")
-    add_shapes_vqa(train.add_subparsers(dest="target", required=True, metavar="MODEL"))
+    targets = train.add_subparsers(dest="target", required=True, metavar="MODEL")
+    add_shapes_vqa(targets)
+    add_sentiment_fusion(targets)
     return parser
 
 
@@ -236,6 +262,28 @@ def cmd_vqa(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_sentiment(args: argparse.Namespace) -> int:
+    from mmdemo.sentiment.fusion import SentimentFusion
+
+    settings = _settings(args)
+    server, _ = _services(settings)
+    result = SentimentFusion(server).analyze(args.text, args.image, args.fusion, args.weight)
+    if args.json:
+        print(json.dumps(result.to_json(), indent=2))
+        return 0
+    weight = "" if result.text_weight is None else f", text weight {result.text_weight:.2f}"
+    print(f"{result.label} ({result.fusion} fusion{weight})")
+    print(f"{'':8} {'negative':>8} {'neutral':>8} {'positive':>8}")
+    for name, values, extra in [
+        *[(m.modality, m.values, f"  pulls {m.pull}; {m.source}") for m in result.modalities],
+        ("fused", result.values, ""),
+    ]:
+        print(f"{name:8} " + " ".join(f"{v:8.3f}" for v in values) + extra)
+    for note in result.notes:
+        print(f"note: {note}")
+    return 0
+
+
 def cmd_caption_gallery(args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
@@ -317,6 +365,7 @@ COMMANDS = {
     "search": cmd_search,
     "caption": cmd_caption,
     "vqa": cmd_vqa,
+    "sentiment": cmd_sentiment,
     "caption-gallery": cmd_caption_gallery,
     "info": cmd_info,
 }

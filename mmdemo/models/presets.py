@@ -138,6 +138,43 @@ _BUILTIN = [
         "mmdemo.models.vader_sentiment:load",
         "VADER: a rule-based English sentiment lexicon (bundled with the vaderSentiment package)",
     ),
+    spec(
+        "sentiment",
+        "distilbert-sst2",
+        "mmdemo.models.distilbert_sentiment:load",
+        "DistilBERT fine-tuned on SST-2 (distilbert-base-uncased-finetuned-sst-2-english): "
+        "positive/negative, neutral when it is unsure",
+        options={
+            "repo": "distilbert/distilbert-base-uncased-finetuned-sst-2-english",
+            # the repo also holds TF, Rust and ONNX copies: fetch only what transformers reads
+            "patterns": ("config.json", "model.safetensors", "tokenizer_config.json", "vocab.txt"),
+            "neutral_below": 0.8,
+        },
+    ),
+    spec(
+        "sentiment",
+        "distilbert-sst2-tiny",
+        "mmdemo.models.distilbert_sentiment:load",
+        "tiny random DistilBERT sentiment classifier for tests (meaningless)",
+        options={"tiny": True, "seed": 0, "neutral_below": 0.8},
+        is_random=True,
+    ),
+    spec(
+        "image_sentiment",
+        "clip-prompt-sentiment",
+        "mmdemo.models.image_sentiment:load",
+        "zero-shot image sentiment with the active embedder: happy vs sad prompt ensembles, "
+        "centred on the shipped gallery photos",
+        needs=("embed",),
+    ),
+    spec(
+        "sentiment_head",
+        "trained-fusion-head",
+        "mmdemo.models.fusion_head:load",
+        "early-fusion sentiment head on [image, text] embeddings, trained with "
+        "python -m mmdemo train sentiment-fusion",
+        needs=("embed",),
+    ),
 ]
 for _spec in _BUILTIN:
     add_backend(_spec)
@@ -145,7 +182,13 @@ for _spec in _BUILTIN:
 # Presets. `tiny` mirrors `full` with tiny random models of the same architectures, so the
 # tests drive the generative code paths; `lite` and `tiny` share the label-based caption
 # and the routed VQA (shapes model + photo similarity) as choices.
-_SHARED = {"caption": "label-caption", "vqa": "routed-vqa", "sentiment": "vader"}
+_SHARED = {
+    "caption": "label-caption",
+    "vqa": "routed-vqa",
+    "sentiment": "vader",
+    "image_sentiment": "clip-prompt-sentiment",
+    "sentiment_head": "trained-fusion-head",
+}
 PRESETS: dict[str, dict[str, str]] = {
     "full": {
         "embed": "openclip-vit-b-32",
@@ -153,6 +196,7 @@ PRESETS: dict[str, dict[str, str]] = {
         **_SHARED,
         "caption": "blip-caption",
         "vqa": "blip-vqa",
+        "sentiment": "distilbert-sst2",
     },
     "lite": {"embed": "lite-label-bridge", "classify": "clip-zero-shot", **_SHARED},
     "tiny": {
@@ -161,6 +205,7 @@ PRESETS: dict[str, dict[str, str]] = {
         **_SHARED,
         "caption": "blip-caption-tiny",
         "vqa": "blip-vqa-tiny",
+        "sentiment": "distilbert-sst2-tiny",
     },
 }
 

@@ -13,7 +13,15 @@ from typing import Any
 
 from mmdemo.errors import UnknownNameError
 
-TASKS = ("embed", "classify", "caption", "vqa", "sentiment")
+TASKS = (
+    "embed",
+    "classify",
+    "caption",
+    "vqa",
+    "sentiment",
+    "image_sentiment",  # zero-shot image sentiment (prompts)
+    "sentiment_head",  # the trained early-fusion head
+)
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,4 @@
-"""Tiny random BLIP-caption, BLIP-VQA and ViLT models, saved like hub models (tests only).
+"""Tiny random BLIP-caption, BLIP-VQA, ViLT and DistilBERT models, saved like hub models.
 
 Why save them to a folder: the ``tiny`` backends then load through exactly the code the
 ``full`` backends use (``from_pretrained(folder)`` with the model's own processor), so tests
@@ -136,10 +136,41 @@ def build_vilt_vqa(folder: Path) -> None:
     ViltProcessor(images, tokenizer).save_pretrained(folder)
 
 
+def build_distilbert_sst2(folder: Path) -> None:
+    """A 2-layer, 32-wide DistilBERT sentiment classifier (NEGATIVE/POSITIVE, like SST-2).
+
+    The tokenizer files are written the way the hub repo ships them (``vocab.txt`` plus a
+    two-key ``tokenizer_config.json``, no ``tokenizer.json``), so the tiny model exercises
+    the same tokenizer construction as the real one. 64 positions, so that truncation of
+    long texts is exercised with short ones.
+    """
+    import json
+
+    from transformers import DistilBertConfig, DistilBertForSequenceClassification
+
+    vocab = tiny_vocab()
+    config = DistilBertConfig(
+        vocab_size=len(vocab),
+        max_position_embeddings=64,
+        n_layers=2,
+        n_heads=2,
+        dim=32,
+        hidden_dim=64,
+        initializer_range=_INIT,
+        id2label={0: "NEGATIVE", 1: "POSITIVE"},
+        label2id={"NEGATIVE": 0, "POSITIVE": 1},
+    )
+    DistilBertForSequenceClassification(config).save_pretrained(folder)
+    (folder / "vocab.txt").write_text("\n".join(vocab) + "\n", encoding="utf-8")
+    settings = {"model_max_length": 64, "do_lower_case": True}
+    (folder / "tokenizer_config.json").write_text(json.dumps(settings), encoding="utf-8")
+
+
 BUILDERS: dict[str, Callable[[Path], None]] = {
     "blip-caption": build_blip_caption,
     "blip-vqa": build_blip_vqa,
     "vilt-vqa": build_vilt_vqa,
+    "distilbert-sst2": build_distilbert_sst2,
 }
 
 

@@ -37,8 +37,9 @@ from tests.unit.test_serving import random_vit_b_32_checkpoint  # noqa: F401 - a
 
 FULL_REPO = "laion/CLIP-ViT-B-32-laion2B-s34B-b79K"  # what open_clip names for laion2b_s34b_b79k
 # The fake hub holds only the CLIP checkpoint; these tests keep `full`'s other tasks on
-# backends without hub weights (the BLIP/ViLT downloads are covered in test_hf_backends).
-CLIP_ONLY = "caption=label-caption,vqa=routed-vqa"
+# backends without hub weights (the BLIP/ViLT downloads are covered in test_hf_backends,
+# DistilBERT's in test_distilbert_sentiment).
+CLIP_ONLY = "caption=label-caption,vqa=routed-vqa,sentiment=vader"
 _LOCAL = "127.0.0.1,localhost"
 
 
@@ -175,12 +176,13 @@ def test_unreachable_hub_fails_fast_with_advice(offline, tmp_path, monkeypatch):
     assert ("HF_HUB_OFFLINE is set" in message) == offline
 
 
-def test_full_needs_clip_blip_caption_and_blip_vqa():
+def test_full_needs_clip_blip_caption_blip_vqa_and_distilbert():
     repos = [w.repo_id for w in required_weights("full", Settings())]
     assert repos == [
         FULL_REPO,
         "Salesforce/blip-image-captioning-base",
         "Salesforce/blip-vqa-base",
+        "distilbert/distilbert-base-uncased-finetuned-sst-2-english",
     ]
     overridden = Settings(backends="vqa=vilt-vqa")
     assert "dandelin/vilt-b32-finetuned-vqa" in [
