@@ -20,7 +20,8 @@ from mmdemo.gallery import DEFAULT_TEXT_WEIGHT, CaptionHit, Gallery
 from mmdemo.serving import ModelServer
 from mmdemo.types import SearchResult
 from mmdemo.ui_parts import friendly, image_input, upload_image, upload_paths
-from mmdemo.ui_tasks import caption_tab, sentiment_tab, vqa_tab
+from mmdemo.ui_sentiment import sentiment_tab
+from mmdemo.ui_tasks import caption_tab, vqa_tab
 
 log = logging.getLogger(__name__)
 

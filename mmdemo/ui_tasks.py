@@ -13,16 +13,10 @@ import gradio as gr
 from mmdemo.config import PROJECT_ROOT
 from mmdemo.errors import BadInputError
 from mmdemo.serving import ModelServer
-from mmdemo.types import CaptionResult, SentimentResult, VqaResult
+from mmdemo.types import CaptionResult, VqaResult
 from mmdemo.ui_parts import friendly, image_input, upload_image
 
 EXAMPLES_DIR = PROJECT_ROOT / "assets" / "examples"
-SENTIMENT_EXAMPLES = [
-    "I love this place, the coffee is wonderful!",
-    "The service was slow and the food was cold.",
-    "The train leaves at nine.",
-    "Great, another rainy Monday.",
-]
 
 
 def random_note(server: ModelServer, task: str, backend: str | None = None) -> str:
@@ -45,15 +39,6 @@ def vqa_markdown(result: VqaResult) -> str:
     if result.message:
         lines.insert(0, result.message if result.answered else f"**{result.message}**")
     return "\n\n".join(lines)
-
-
-def sentiment_markdown(result: SentimentResult) -> str:
-    details = ", ".join(
-        f"{k} {v:.3f}" if isinstance(v, float) else f"{k}: {v}" for k, v in result.details.items()
-    )
-    return f"**{result.label}** · *model:* {result.model}" + (
-        f"\n\n*Details:* {details}" if details else ""
-    )
 
 
 # How each choosable backend is named in a model dropdown (unknown names show as they are).
@@ -271,25 +256,3 @@ def vqa_tab(server: ModelServer) -> None:
             fusion,
             api_visibility="private",
         )
-
-
-def sentiment_tab(server: ModelServer) -> None:
-    with gr.Row():
-        with gr.Column():
-            text = gr.Textbox(label="Text", elem_id="sentiment-text", lines=3)
-            button = gr.Button("Analyse", variant="primary", elem_id="sentiment-button")
-            gr.Examples(SENTIMENT_EXAMPLES, inputs=text, label="Try")
-        with gr.Column():
-            probabilities = gr.Label(label="Sentiment", elem_id="sentiment-output")
-            notes = gr.Markdown(elem_id="sentiment-notes")
-
-    @friendly
-    def analyse(value):
-        result = server.get("sentiment").analyze(value or "")
-        return (
-            {s.label: s.probability for s in result.probabilities},
-            random_note(server, "sentiment") + sentiment_markdown(result),
-        )
-
-    for trigger in (button.click, text.submit):
-        trigger(analyse, text, [probabilities, notes], api_name="sentiment")

@@ -1,0 +1,171 @@
+"""The Sentiment tab: text, image or both, each modality's reading, and how they were fused.
+
+Why its own module: the tab shows the client's last idea (multimodal sentiment) as a
+picture — one stacked bar per modality and one for the fused result — and says which way
+each modality pulled. All the work is ``SentimentFusion(server).analyze``, the same call the
+CLI makes, so the page, the API and the command line cannot disagree.
+"""
+
+from __future__ import annotations
+
+import gradio as gr
+
+from mmdemo.config import PROJECT_ROOT
+from mmdemo.errors import BadInputError, MMDemoError
+from mmdemo.serving import ModelServer
+from mmdemo.ui_parts import friendly, image_input, upload_image
+
+SENTIMENT_COLOURS = {"negative": "#dc2626", "neutral": "#9ca3af", "positive": "#16a34a"}
+SERIES_ORDER = ["text", "image", "fused"]
+_GALLERY = PROJECT_ROOT / "assets" / "gallery"
+_EXAMPLES = PROJECT_ROOT / "assets" / "examples" / "sentiment"
+
+
+def sentiment_examples() -> list[list]:
+    """(text, image, fusion, text weight) rows, including text and image that disagree."""
+    rows = [
+        ["Great, another rainy day.", _EXAMPLES / "temple_grey_overcast.jpg", "late", 0.5],
+        ["I love this place, the coffee is wonderful!", _GALLERY / "coffee_cup.png", "late", 0.5],
+        ["What a terrible, awful day.", _GALLERY / "flower.jpg", "late", 0.5],
+        ["Great, another rainy day.", _EXAMPLES / "temple_grey_overcast.jpg", "caption", 0.5],
+        ["The service was slow and the food was cold.", None, "late", 0.5],
+        ["", _GALLERY / "flower.jpg", "late", 0.5],
+    ]
+    return [
+        [text, str(image) if image else None, fusion, weight]
+        for text, image, fusion, weight in rows
+        if image is None or image.is_file()
+    ]
+
+
+def chart_frame(result):
+    """The result as rows for a stacked bar chart: x = modality, colour = sentiment."""
+    import pandas as pd
+
+    return pd.DataFrame(result.chart_rows())
+
+
+def result_markdown(result) -> str:
+    """The fused verdict, each modality's reading and pull, then the fusion's own notes."""
+    how = result.fusion + " fusion"
+    if result.text_weight is not None and len(result.modalities) > 1:
+        how += f", text weight {result.text_weight:.2f}"
+    lines = [f"**Fused: {result.label}** ({how})", ""]
+    for m in result.modalities:
+        top = max(m.probabilities, key=lambda s: s.probability)
+        lines.append(
+            f"- **{m.modality.capitalize()}** — {m.source}: {top.label} {top.probability:.0%}; "
+            f"pulled {m.pull if m.pull != 'neither' else 'neither way'}"
+        )
+    if result.notes:
+        lines += ["", *[f"{note}" for note in result.notes]]
+    return "\n".join(lines)
+
+
+def fusion_help(server: ModelServer, name: str) -> str:
+    """The chosen fusion's explanation; for early fusion, also whether a head is trained."""
+    from mmdemo.sentiment.fusion import FUSIONS, SentimentFusion
+
+    info = FUSIONS.get(name)
+    if info is None:
+        return ""
+    text = f"*{info.title}:* {info.explanation}"
+    if name == "early":
+        try:
+            text += "\n\n" + SentimentFusion(server).head_status()
+        except MMDemoError as err:
+            text += f"\n\n**{err}**"
+    return text
+
+
+def sentiment_tab(server: ModelServer) -> None:
+    from mmdemo.sentiment.fusion import DEFAULT_FUSION, DEFAULT_TEXT_WEIGHT, FUSIONS
+
+    gr.Markdown(
+        "Multimodal sentiment. The **text** is read by a text model (DistilBERT with `full`, "
+        "the VADER lexicon with `lite`); the **image** by zero-shot prompts (*a photo that "
+        "feels happy / sad …*) in the shared image-text space. A **fusion** step combines "
+        "them: pick one and see which way each modality pulled. Text or image alone works too."
+    )
+    with gr.Row():
+        with gr.Column():
+            text = gr.Textbox(label="Text", elem_id="sentiment-text", lines=3)
+            image = image_input("Image (optional)", "sentiment-image", height=220)
+            fusion = gr.Radio(
+                [(info.title, name) for name, info in FUSIONS.items()],
+                value=DEFAULT_FUSION,
+                label="Fusion",
+                elem_id="sentiment-fusion",
+            )
+            explanation = gr.Markdown(FUSIONS[DEFAULT_FUSION].explanation, elem_id="fusion-help")
+            weight = gr.Slider(
+                0,
+                1,
+                value=DEFAULT_TEXT_WEIGHT,
+                step=0.05,
+                label="Text weight (late fusion): 1 = text only, 0 = image only",
+                elem_id="sentiment-weight",
+            )
+            button = gr.Button("Analyse", variant="primary", elem_id="sentiment-button")
+        with gr.Column():
+            fused = gr.Label(label="Fused sentiment", elem_id="sentiment-output")
+            chart = gr.BarPlot(
+                x="series",
+                y="probability",
+                color="sentiment",
+                color_map=SENTIMENT_COLOURS,
+                sort=SERIES_ORDER,
+                y_lim=[0, 1],
+                label="Each modality and the fused result (green positive · grey neutral · red negative)",
+                elem_id="sentiment-chart",
+                height=260,
+            )
+            notes = gr.Markdown(elem_id="sentiment-notes")
+            with gr.Accordion("Raw result (JSON)", open=False):
+                raw = gr.JSON(elem_id="sentiment-json")
+    gr.Examples(
+        sentiment_examples(),
+        inputs=[text, image, fusion, weight],
+        label="Try (the first pairs text and image that disagree)",
+        elem_id="sentiment-examples",
+    )
+
+    @friendly
+    def analyse(value, upload=None, fusion_name=DEFAULT_FUSION, text_weight=DEFAULT_TEXT_WEIGHT):
+        from mmdemo.sentiment.fusion import SentimentFusion
+
+        picture = upload_image(upload, server.settings.max_image_pixels)[0] if upload else None
+        try:
+            share = DEFAULT_TEXT_WEIGHT if text_weight is None else float(text_weight)
+        except (TypeError, ValueError):
+            raise BadInputError(f"The text weight must be a number, not {text_weight!r}.") from None
+        result = SentimentFusion(server).analyze(
+            value if isinstance(value, str) else None,
+            picture,
+            fusion_name or DEFAULT_FUSION,
+            share,
+        )
+        return (
+            {s.label: s.probability for s in result.probabilities},
+            chart_frame(result),
+            result_markdown(result),
+            result.to_json(),
+        )
+
+    for trigger in (button.click, text.submit):
+        trigger(
+            analyse,
+            [text, image, fusion, weight],
+            [fused, chart, notes, raw],
+            api_name="sentiment",
+            preprocess=False,
+        )
+    fusion.change(
+        lambda name: (
+            fusion_help(server, name),
+            gr.update(interactive=name == "late"),
+        ),
+        fusion,
+        [explanation, weight],
+        api_visibility="private",
+    )
