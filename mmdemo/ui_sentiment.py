@@ -116,7 +116,7 @@ def sentiment_tab(server: ModelServer) -> None:
                 color_map=SENTIMENT_COLOURS,
                 sort=SERIES_ORDER,
                 y_lim=[0, 1],
-                label="Each modality and the fused result (green positive · grey neutral · red negative)",
+                label="Each modality and the fused (green positive, grey neutral, red negative)",
                 elem_id="sentiment-chart",
                 height=260,
             )
