@@ -14,13 +14,26 @@ ordinary photo lands in the middle. The centred score times the embedder's own l
 negative / neutral / positive exactly like the text model's (``three_class_from_margin``):
 an average photo gets (0.25, 0.5, 0.25). No temperature was fitted: there is no labelled
 image-sentiment set offline. Measured behaviour is in docs/quality.md.
+
+Second cue, colour mood (spec option ``colour_weight`` > 0; the ``lite`` preset uses it,
+because its embedder barely sees light or colour). Perceived pleasantness rises with
+brightness and saturation: Valdez & Mehrabian (1994, J. Exp. Psych.: General) found
+pleasure = 0.69 brightness + 0.22 saturation on standardised scales, and Machajdik &
+Hanbury (2010) used that formula on an image's mean brightness and saturation as an affective
+image feature. We measure mean HSV V and S on a ~128-px copy, standardise both against the
+same gallery photos (so an average photo is 0), apply the formula, and read the predicted
+pleasure (in standard deviations) as a probit: margin = 1.7 x pleasure (``colour_scale``,
+the usual logit-per-probit factor; chosen, not fitted). The two cues are blended as
+log-odds, ``(1 - w) * prompt margin + w * colour margin``; ``details`` keeps both. It is a
+heuristic about colour, not content: a bright photo of a funeral reads as pleasant.
 """
 
 from __future__ import annotations
 
 import hashlib
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -31,7 +44,15 @@ from mmdemo.errors import BadImageError
 from mmdemo.models.base import Backend, LoadContext
 from mmdemo.models.registry import BackendSpec
 from mmdemo.models.text_cache import cached_text_vectors
-from mmdemo.sentiment.maths import CLASSES, NEUTRAL_BELOW, label_of, three_class_from_margin
+from mmdemo.sentiment.maths import (
+    CLASSES,
+    NEUTRAL_BELOW,
+    check_weight,
+    label_of,
+    polarity,
+    pull_of,
+    three_class_from_margin,
+)
 from mmdemo.types import Scored, SentimentResult
 
 log = logging.getLogger(__name__)
@@ -40,6 +61,16 @@ POSITIVE_WORDS = ("happy", "joyful", "cheerful", "delightful", "uplifting", "ple
 NEGATIVE_WORDS = ("sad", "gloomy", "depressing", "dreary", "bleak", "miserable")
 TEMPLATES = ("a photo that feels {}.", "a {} photo.", "a {} picture.")
 REFERENCE_DIR = PROJECT_ROOT / "assets" / "gallery"
+
+# Colour mood. Valdez & Mehrabian (1994): pleasure = 0.69 brightness + 0.22 saturation,
+# all on standardised scales (the weights are their standardised regression coefficients).
+PLEASURE_BRIGHTNESS, PLEASURE_SATURATION = 0.69, 0.22
+COLOUR_SIDE = 128  # longest side of the copy we measure: means need no detail
+# Predicted pleasure is in standard deviations; read as a probit, P(pleasant) = Phi(pleasure),
+# and a probit is ~1.7 logits. A choice, not a fit: there is no labelled set offline.
+COLOUR_SCALE = 1.7
+MIN_SD = 0.05  # floor for a reference set with (nearly) identical photos
+COLOUR_MODEL_KEY = f"colour-mood:hsv-mean:box{COLOUR_SIDE}"
 
 
 def prompts(words: Sequence[str], templates: Sequence[str] = TEMPLATES) -> list[str]:
@@ -60,6 +91,98 @@ def reference_files(folder: Path) -> list[Path]:
     return sorted(p for p in folder.iterdir() if p.suffix.lower() in IMAGE_EXTENSIONS)
 
 
+# -- colour mood -----------------------------------------------------------------------------
+def colour_stats(image: Image.Image, side: int = COLOUR_SIDE) -> tuple[float, float]:
+    """(brightness, saturation): mean HSV V and S in [0, 1], on a box-averaged small copy.
+
+    Why HSV means: the cheapest standard brightness / saturation pair (about a millisecond),
+    and image means are what Machajdik & Hanbury (2010) fed to the Valdez & Mehrabian
+    formula. Box averaging first also calms the noise that makes near-black pixels look
+    saturated.
+    """
+    rgb = image if image.mode == "RGB" else image.convert("RGB")
+    factor = max(1, -(-max(rgb.size) // side))  # ceil: the copy is at most `side` px
+    small = rgb.reduce(factor) if factor > 1 else rgb
+    hsv = np.asarray(small.convert("HSV"), np.float32) / 255.0
+    return float(hsv[..., 2].mean()), float(hsv[..., 1].mean())
+
+
+@dataclass(frozen=True)
+class ColourReference:
+    """Mean and spread of brightness and saturation over the reference photos."""
+
+    brightness_mean: float
+    brightness_sd: float
+    saturation_mean: float
+    saturation_sd: float
+    images: int
+
+    @classmethod
+    def of(cls, rows: np.ndarray) -> ColourReference:
+        """From (n, 2) rows of (brightness, saturation); sds floored at MIN_SD."""
+        rows = np.asarray(rows, np.float64).reshape(-1, 2)
+        mean, sd = rows.mean(0), rows.std(0)
+        return cls(
+            float(mean[0]),
+            max(float(sd[0]), MIN_SD),
+            float(mean[1]),
+            max(float(sd[1]), MIN_SD),
+            len(rows),
+        )
+
+
+# The shipped gallery's own numbers (measured), used only when no reference photo is found.
+GALLERY_COLOUR_REFERENCE = ColourReference(0.476, 0.154, 0.263, 0.289, 0)
+
+
+@dataclass(frozen=True)
+class ColourMood:
+    """One image's colour cue: the measurements, their z-scores and the resulting margin."""
+
+    brightness: float
+    saturation: float
+    brightness_z: float
+    saturation_z: float
+    pleasure: float  # 0.69 * brightness_z + 0.22 * saturation_z, in standard deviations
+    margin: float  # log-odds positive vs negative
+
+    def probabilities(self, neutral_below: float = NEUTRAL_BELOW) -> tuple[float, float, float]:
+        return three_class_from_margin(self.margin, neutral_below)
+
+
+def colour_mood(
+    brightness: float,
+    saturation: float,
+    reference: ColourReference = GALLERY_COLOUR_REFERENCE,
+    scale: float = COLOUR_SCALE,
+) -> ColourMood:
+    """Valdez & Mehrabian's pleasure from brightness and saturation, as a log-odds margin."""
+    bz = (float(brightness) - reference.brightness_mean) / reference.brightness_sd
+    sz = (float(saturation) - reference.saturation_mean) / reference.saturation_sd
+    pleasure = PLEASURE_BRIGHTNESS * bz + PLEASURE_SATURATION * sz
+    return ColourMood(float(brightness), float(saturation), bz, sz, pleasure, scale * pleasure)
+
+
+def _cue_note(prompt_polarity: float, mood: ColourMood, colour_polarity: float, w: float) -> str:
+    """One sentence for the UI: which cue pulled which way, and how they were mixed."""
+
+    def pull(value: float) -> str:
+        side = pull_of(value)
+        return "pull neither way" if side == "neither" else f"pull {side}"
+
+    light = "bright" if mood.brightness_z > 0.5 else "dark" if mood.brightness_z < -0.5 else ""
+    vivid = (
+        "colourful" if mood.saturation_z > 0.5 else "washed-out" if mood.saturation_z < -0.5 else ""
+    )
+    looks = ", ".join(x for x in (light, vivid) if x) or "average"
+    return (
+        f"The happy/sad prompts {pull(prompt_polarity)} ({prompt_polarity:+.2f}); the colours "
+        f"({looks}: brightness {mood.brightness:.2f}, saturation {mood.saturation:.2f}) "
+        f"{pull(colour_polarity)} ({colour_polarity:+.2f}); mixed {1 - w:.2f} / {w:.2f} "
+        "in log-odds."
+    )
+
+
 class ImageSentiment(Backend):
     """``analyze(image)`` -> SentimentResult (negative, neutral, positive) with its evidence."""
 
@@ -76,13 +199,18 @@ class ImageSentiment(Backend):
         references: int,
         scale: float,
         neutral_below: float = NEUTRAL_BELOW,
+        colour_weight: float = 0.0,
+        colour_reference: ColourReference = GALLERY_COLOUR_REFERENCE,
+        colour_scale: float = COLOUR_SCALE,
     ):
-        super().__init__(
-            spec,
-            embedder.device,
-            embedder.dtype,
-            model_label=f"happy/sad prompt ensembles on {embedder.model_id}",
-        )
+        self.colour_weight = check_weight(colour_weight)
+        label = f"happy/sad prompt ensembles on {embedder.model_id}"
+        if self.colour_weight > 0:
+            label = (
+                f"zero-shot happy/sad prompts ({embedder.model_id}) + colour mood "
+                f"(brightness, saturation), colour weight {self.colour_weight:g}"
+            )
+        super().__init__(spec, embedder.device, embedder.dtype, model_label=label)
         self.embedder = embedder
         self.positive = positive
         self.negative = negative
@@ -91,6 +219,8 @@ class ImageSentiment(Backend):
         self.references = int(references)
         self.scale = float(scale)
         self.neutral_below = float(neutral_below)
+        self.colour_reference = colour_reference
+        self.colour_scale = float(colour_scale)
 
     def modules(self):
         return []  # the embedder's weights are accounted for under its own task
@@ -100,13 +230,18 @@ class ImageSentiment(Backend):
         vectors = np.asarray(vectors, np.float32)
         return vectors @ self.positive - vectors @ self.negative
 
-    def analyze_vector(self, vector: np.ndarray) -> SentimentResult:
-        """Sentiment of one already-embedded image (the fusions embed once, use it twice)."""
+    def analyze_vector(
+        self, vector: np.ndarray, colour: tuple[float, float] | None = None
+    ) -> SentimentResult:
+        """Sentiment of one already-embedded image (the fusions embed once, use it twice).
+
+        ``colour`` is the image's ``colour_stats``; without it the colour cue is skipped
+        (weight 0) and a note says so.
+        """
         vector = np.asarray(vector, np.float32)
         raw = float(self.raw_scores(vector[None])[0])
         centred = raw - self.offset
-        margin = self.scale * centred
-        probs = three_class_from_margin(margin, self.neutral_below)
+        prompt_margin = self.scale * centred
         details = {
             "happy_similarity": float(vector @ self.positive),
             "sad_similarity": float(vector @ self.negative),
@@ -114,13 +249,42 @@ class ImageSentiment(Backend):
             "reference_mean": self.offset,
             "centred_score": centred,
             "z_score": centred / self.spread if self.spread > 0 else 0.0,
-            "logit_margin": margin,
             "reference_images": self.references,
         }
+        notes = []
         if not self.references:
-            details["note"] = (
+            notes.append(
                 "Not calibrated: no reference photos were found, so the score is not centred."
             )
+        margin = prompt_margin
+        if self.colour_weight > 0 and colour is None:
+            notes.append("Colour mood not measured (no pixels given): prompts only.")
+        elif self.colour_weight > 0:
+            w = self.colour_weight
+            mood = colour_mood(*colour, self.colour_reference, self.colour_scale)
+            margin = (1.0 - w) * prompt_margin + w * mood.margin
+            prompt_polarity = polarity(three_class_from_margin(prompt_margin, self.neutral_below))
+            colour_polarity = polarity(mood.probabilities(self.neutral_below))
+            details.update(
+                {
+                    "prompt_margin": prompt_margin,
+                    "prompt_polarity": prompt_polarity,
+                    "prompt_weight": 1.0 - w,
+                    "colour_brightness": mood.brightness,
+                    "colour_saturation": mood.saturation,
+                    "colour_brightness_z": mood.brightness_z,
+                    "colour_saturation_z": mood.saturation_z,
+                    "colour_pleasure": mood.pleasure,
+                    "colour_margin": mood.margin,
+                    "colour_polarity": colour_polarity,
+                    "colour_weight": w,
+                }
+            )
+            notes.insert(0, _cue_note(prompt_polarity, mood, colour_polarity, w))
+        probs = three_class_from_margin(margin, self.neutral_below)
+        details["logit_margin"] = margin
+        if notes:
+            details["note"] = " ".join(notes)
         return SentimentResult(
             label=label_of(probs),
             probabilities=tuple(Scored(c, p) for c, p in zip(CLASSES, probs, strict=True)),
@@ -137,24 +301,36 @@ class ImageSentiment(Backend):
             if not isinstance(image, Image.Image):
                 raise BadImageError(f"image {i + 1}", f"is a {type(image).__name__}, not an image")
         vectors = self.embedder.embed_images(images)
-        return [self.analyze_vector(v) for v in vectors]
+        colours = [colour_stats(im) if self.colour_weight > 0 else None for im in images]
+        return [self.analyze_vector(v, c) for v, c in zip(vectors, colours, strict=True)]
 
 
-def _reference_vectors(embedder, folder: Path, cache_dir) -> np.ndarray:
-    """Embeddings of the reference photos, cached on disk by file content and model."""
+def _reference_rows(
+    folder: Path,
+    kind: str,
+    measure: Callable[[list[Image.Image]], np.ndarray],
+    model_key: str,
+    cache_dir,
+    dim: int,
+) -> np.ndarray:
+    """``measure`` of the reference photos, cached on disk by file content and ``model_key``."""
     from mmdemo.imaging import load_image
 
     files = reference_files(folder)
     if not files:
-        return np.zeros((0, embedder.dim), np.float32)
-    keys = [f"reference-image:{p.name}:{hashlib.sha256(p.read_bytes()).hexdigest()}" for p in files]
+        return np.zeros((0, dim), np.float32)
+    keys = [f"{kind}:{p.name}:{hashlib.sha256(p.read_bytes()).hexdigest()}" for p in files]
     by_key = dict(zip(keys, files, strict=True))
 
-    def embed(batch_keys: list[str]) -> np.ndarray:
-        return embedder.embed_images([load_image(by_key[k]) for k in batch_keys])
+    def encode(batch_keys: list[str]) -> np.ndarray:
+        return measure([load_image(by_key[k]) for k in batch_keys])
 
     # the text-vector cache is keyed by strings; here the strings name image contents
-    return cached_text_vectors(embed, keys, embedder.model_id, cache_dir)
+    return cached_text_vectors(encode, keys, model_key, cache_dir)
+
+
+def _colour_rows(images: list[Image.Image]) -> np.ndarray:
+    return np.array([colour_stats(im) for im in images], np.float32).reshape(-1, 2)
 
 
 def load(spec: BackendSpec, ctx: LoadContext) -> ImageSentiment:
@@ -163,7 +339,10 @@ def load(spec: BackendSpec, ctx: LoadContext) -> ImageSentiment:
     positive = ensemble(embedder.embed_texts(prompts(POSITIVE_WORDS)))
     negative = ensemble(embedder.embed_texts(prompts(NEGATIVE_WORDS)))
     folder = Path(spec.option("reference_dir") or REFERENCE_DIR)
-    references = _reference_vectors(embedder, folder, ctx.settings.cache_dir)
+    cache_dir = ctx.settings.cache_dir
+    references = _reference_rows(
+        folder, "reference-image", embedder.embed_images, embedder.model_id, cache_dir, embedder.dim
+    )
     raw = references @ positive - references @ negative
     if len(raw):
         offset, spread = float(raw.mean()), float(raw.std())
@@ -171,6 +350,16 @@ def load(spec: BackendSpec, ctx: LoadContext) -> ImageSentiment:
         log.warning("No reference photos in %s: image sentiment is not centred", folder)
         offset, spread = 0.0, 0.0
     scale = float(spec.option("scale") or embedder.logit_scale)
+    colour_weight = check_weight(spec.option("colour_weight", 0.0))
+    colour_reference = GALLERY_COLOUR_REFERENCE
+    if colour_weight > 0:
+        rows = _reference_rows(
+            folder, "reference-colour", _colour_rows, COLOUR_MODEL_KEY, cache_dir, 2
+        )
+        if len(rows):
+            colour_reference = ColourReference.of(rows)
+        else:
+            log.warning("No reference photos in %s: colour mood uses the gallery's numbers", folder)
     backend = ImageSentiment(
         spec,
         embedder,
@@ -181,13 +370,18 @@ def load(spec: BackendSpec, ctx: LoadContext) -> ImageSentiment:
         len(raw),
         scale,
         neutral_below=float(spec.option("neutral_below", NEUTRAL_BELOW)),
+        colour_weight=colour_weight,
+        colour_reference=colour_reference,
+        colour_scale=float(spec.option("colour_scale", COLOUR_SCALE)),
     )
     log.info(
-        "Image sentiment on %s: reference mean %.4f (sd %.4f, %d photos), scale %.1f",
+        "Image sentiment on %s: reference mean %.4f (sd %.4f, %d photos), scale %.1f, "
+        "colour weight %.2f",
         embedder.model_id,
         offset,
         spread,
         len(raw),
         scale,
+        colour_weight,
     )
     return backend

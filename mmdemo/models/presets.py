@@ -166,6 +166,19 @@ _BUILTIN = [
         "zero-shot image sentiment with the active embedder: happy vs sad prompt ensembles, "
         "centred on the shipped gallery photos",
         needs=("embed",),
+        options={"colour_weight": 0.0},
+    ),
+    # lite's embedder barely sees light or colour (docs/quality.md), so its image sentiment
+    # also reads colour mood, mixed half and half with the prompts in log-odds; full and tiny
+    # keep the prompts alone (CLIP learned mood and light from captions; unmeasured here).
+    spec(
+        "image_sentiment",
+        "prompt-colour-sentiment",
+        "mmdemo.models.image_sentiment:load",
+        "zero-shot image sentiment (happy vs sad prompt ensembles) blended with colour mood "
+        "(brightness and saturation, Valdez & Mehrabian 1994), both centred on the gallery photos",
+        needs=("embed",),
+        options={"colour_weight": 0.5},
     ),
     spec(
         "sentiment_head",
@@ -198,7 +211,12 @@ PRESETS: dict[str, dict[str, str]] = {
         "vqa": "blip-vqa",
         "sentiment": "distilbert-sst2",
     },
-    "lite": {"embed": "lite-label-bridge", "classify": "clip-zero-shot", **_SHARED},
+    "lite": {
+        "embed": "lite-label-bridge",
+        "classify": "clip-zero-shot",
+        **_SHARED,
+        "image_sentiment": "prompt-colour-sentiment",
+    },
     "tiny": {
         "embed": "openclip-tiny",
         "classify": "clip-zero-shot",

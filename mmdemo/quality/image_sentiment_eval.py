@@ -2,11 +2,13 @@
 disagree, as markdown for docs/quality.md.
 
 Why a script: there is no labelled image-sentiment set offline, so the honest evidence is a
-table anyone can regenerate - each gallery photo's p(negative / neutral / positive) after
-centring on the gallery itself, two edited photos (a grey, dim "rainy day" version of a
-colourful one, and a warmer, brighter version of it) - and worked examples of the fusions.
+table anyone can regenerate - each gallery photo's two cues (zero-shot prompts, colour mood)
+and the blended p(negative / neutral / positive) after centring on the gallery itself;
+edited photos that change one thing at a time (no colour, darker, a grey "rainy day" edit,
+a brighter and warmer edit) and a flat mid-grey square; the sarcasm example swept over the
+text weight with and without the colour cue; and worked examples of the fusions.
 
-    python -m mmdemo.quality.image_sentiment_eval [--preset lite] [--out FILE]
+    python -m mmdemo.quality.image_sentiment_eval [--preset lite] [--index-dir DIR] [--out FILE]
 """
 
 from __future__ import annotations
@@ -20,14 +22,29 @@ from PIL import Image, ImageEnhance, ImageFilter
 
 from mmdemo.config import PROJECT_ROOT, Settings
 
+log = logging.getLogger(__name__)
+
 GALLERY = PROJECT_ROOT / "assets" / "gallery"
 EDITED_FROM = "china_temple.jpg"  # colourful, outdoors: the photo a "rainy day" edit suits
-EXAMPLES = [  # (text, image name): text and image disagree, except the last
-    ("great, another rainy day", "grey"),
+SARCASM = "great, another rainy day"
+EXAMPLES = [  # (text, image name): text and image disagree, except the last two
+    (SARCASM, "grey"),
     ("What a terrible, awful day.", "flower.jpg"),
     ("I love this!", "grey"),
+    (SARCASM, EDITED_FROM),
     ("What a lovely sunny day!", "bright"),
 ]
+SWEEP_WEIGHTS = (1.0, 0.75, 0.5, 0.25, 0.0)  # the text's share in late fusion
+# how the edited images are named in the tables
+SHOWN = {
+    "greyscale": f"*{EDITED_FROM}, colour removed*",
+    "darker": f"*{EDITED_FROM}, darker (brightness x0.75)*",
+    "grey": f"*{EDITED_FROM}, grey rainy-day edit*",
+    "bright": f"*{EDITED_FROM}, brighter warmer edit*",
+    "flower-bright": "*flower.jpg, brighter warmer edit*",
+    "mid-grey": "*flat mid-grey square (128, 128, 128)*",
+}
+SHORT = {"grey": "grey edit", "bright": "bright edit", EDITED_FROM: f"{EDITED_FROM} (original)"}
 
 
 def grey_day(image: Image.Image) -> Image.Image:
@@ -47,7 +64,7 @@ def bright_day(image: Image.Image) -> Image.Image:
 
 
 def images() -> dict[str, Image.Image]:
-    """Every gallery photo by file name, plus the two edits ("grey", "bright")."""
+    """Every gallery photo by file name, then the edits and the grey square (names in SHOWN)."""
     from mmdemo.imaging import IMAGE_EXTENSIONS, load_image
 
     found = {
@@ -55,45 +72,122 @@ def images() -> dict[str, Image.Image]:
         for p in sorted(GALLERY.iterdir())
         if p.suffix.lower() in IMAGE_EXTENSIONS
     }
-    found["grey"] = grey_day(found[EDITED_FROM])
-    found["bright"] = bright_day(found[EDITED_FROM])
+    source = found[EDITED_FROM]
+    found["greyscale"] = source.convert("L").convert("RGB")
+    found["darker"] = ImageEnhance.Brightness(source).enhance(0.75)
+    found["grey"] = grey_day(source)
+    found["bright"] = bright_day(source)
+    found["flower-bright"] = bright_day(found["flower.jpg"])
+    found["mid-grey"] = Image.new("RGB", (256, 256), (128, 128, 128))
     return found
+
+
+def prompt_only(backend, result) -> tuple[float, float, float]:
+    """The probabilities the zero-shot prompts alone give (what image sentiment was before)."""
+    from mmdemo.sentiment.maths import three_class_from_margin
+
+    d = result.details
+    return three_class_from_margin(d.get("prompt_margin", d["logit_margin"]), backend.neutral_below)
+
+
+def _f(details: dict, key: str, fmt: str) -> str:
+    return format(details[key], fmt) if key in details else "—"
 
 
 def _row(name: str, result) -> str:
     p = [s.probability for s in result.probabilities]
     d = result.details
+    prompt_pol = d.get("prompt_polarity", p[2] - p[0])
     return (
-        f"| {name} | {p[0]:.2f} | {p[1]:.2f} | {p[2]:.2f} | {result.label} | "
-        f"{d['raw_score']:+.4f} | {d['z_score']:+.2f} |"
+        f"| {name} | {d['z_score']:+.2f} | {prompt_pol:+.2f} | "
+        f"{_f(d, 'colour_brightness', '.2f')} | {_f(d, 'colour_saturation', '.2f')} | "
+        f"{_f(d, 'colour_pleasure', '+.2f')} | {_f(d, 'colour_polarity', '+.2f')} | "
+        f"{p[0]:.2f} | {p[1]:.2f} | {p[2]:.2f} | {p[2] - p[0]:+.2f} | {result.label} |"
     )
 
 
 def gallery_table(server, pictures: dict[str, Image.Image]) -> list[str]:
+    from mmdemo.sentiment.maths import label_of
+
     backend = server.get("image_sentiment")
     names = list(pictures)
-    results = backend.analyze_many([pictures[n] for n in names])
-    labels = [r.label for r in results[:-2]]
+    results = dict(zip(names, backend.analyze_many([pictures[n] for n in names]), strict=True))
+    gallery = [n for n in names if n not in SHOWN]
+    ref = backend.colour_reference
     lines = [
-        f"Image sentiment model: {backend.model_label}; reference mean raw score "
-        f"{backend.offset:+.4f} (sd {backend.spread:.4f}, {backend.references} photos), "
-        f"scale {backend.scale:g}.",
+        f"Image sentiment model: {backend.model_label}.",
         "",
-        "| photo | p(neg) | p(neu) | p(pos) | label | raw happy−sad | z |",
-        "|---|---|---|---|---|---|---|",
+        f"Prompt cue: reference mean raw score {backend.offset:+.4f} (sd {backend.spread:.4f}, "
+        f"{backend.references} photos), scale {backend.scale:g}.",
     ]
-    for name, result in zip(names, results, strict=True):
-        shown = {
-            "grey": f"*{EDITED_FROM}, grey rainy-day edit*",
-            "bright": f"*{EDITED_FROM}, brighter warmer edit*",
-        }.get(name, name)
-        lines.append(_row(shown, result))
-    counts = {c: labels.count(c) for c in ("negative", "neutral", "positive")}
+    if backend.colour_weight > 0:
+        lines.append(
+            f"Colour cue: reference brightness {ref.brightness_mean:.3f} (sd "
+            f"{ref.brightness_sd:.3f}), saturation {ref.saturation_mean:.3f} (sd "
+            f"{ref.saturation_sd:.3f}) over {ref.images} photos; margin = "
+            f"{backend.colour_scale:g} x pleasure; colour weight {backend.colour_weight:g} "
+            f"(prompts {1 - backend.colour_weight:g})."
+        )
     lines += [
         "",
-        f"Gallery photos by label: {counts['negative']} negative, {counts['neutral']} neutral, "
-        f"{counts['positive']} positive.",
+        "| photo | prompt z | prompt pol. | brightness V | saturation S | colour pleasure "
+        "(SD) | colour pol. | p(neg) | p(neu) | p(pos) | blended pol. | label |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
+    lines += [_row(SHOWN.get(n, n), results[n]) for n in names]
+    now = [results[n].label for n in gallery]
+    before = [label_of(prompt_only(backend, results[n])) for n in gallery]
+
+    def counts(labels: list[str]) -> str:
+        return ", ".join(f"{labels.count(c)} {c}" for c in ("negative", "neutral", "positive"))
+
+    lines += [
+        "",
+        "*pol.* = p(pos) − p(neg) of that cue alone; *blended* = the backend's answer.",
+        "",
+        f"Gallery photos by label: {counts(now)} (prompts alone: {counts(before)}).",
+    ]
+    if backend.colour_weight > 0:
+        lines += ["", f"What the UI says for the grey edit: “{results['grey'].details['note']}”"]
+    return lines
+
+
+def sarcasm_sweep(server, pictures: dict[str, Image.Image]) -> list[str]:
+    """The sarcasm example over the text weight, with the prompts alone and with colour."""
+    from mmdemo.sentiment.fusion import SentimentFusion
+    from mmdemo.sentiment.maths import label_of, late_fusion, polarity
+
+    backend = server.get("image_sentiment")
+    text = server.get("sentiment").analyze(SARCASM)
+    text_probs = [s.probability for s in text.probabilities]
+    analyzer = SentimentFusion(server)
+    head = " | ".join(f"text weight {w:g}" for w in SWEEP_WEIGHTS)
+    lines = [
+        f"“{SARCASM}”: the text model says {text.label} ({polarity(text_probs):+.2f}). Late "
+        "fusion, fused label (polarity) as the image's share grows:",
+        "",
+        f"| image | image cue | image pol. | {head} |",
+        "|---|---|---|" + "---|" * len(SWEEP_WEIGHTS),
+    ]
+    for name in ("grey", EDITED_FROM):
+        result = backend.analyze(pictures[name])
+        rows = [("prompts alone (before)", prompt_only(backend, result))]
+        if backend.colour_weight > 0:
+            rows.append(("prompts + colour (now)", None))
+        for cue, image_probs in rows:
+            cells = []
+            for w in SWEEP_WEIGHTS:
+                if image_probs is None:
+                    fused = analyzer.analyze(SARCASM, pictures[name], "late", w).values
+                else:
+                    fused = late_fusion(text_probs, image_probs, w)
+                cells.append(f"{label_of(fused)} ({polarity(fused):+.2f})")
+            probs = image_probs or [s.probability for s in result.probabilities]
+            lines.append(
+                f"| {SHORT.get(name, name)} | {cue} | {polarity(probs):+.2f} | "
+                + " | ".join(cells)
+                + " |"
+            )
     return lines
 
 
@@ -108,11 +202,12 @@ def fusion_examples(server, pictures: dict[str, Image.Image]) -> list[str]:
     ]
     captions: dict[str, str] = {}
     for text, image_name in EXAMPLES:
-        shown = {"grey": "grey edit", "bright": "bright edit"}.get(image_name, image_name)
+        shown = SHORT.get(image_name, image_name)
         for fusion, weight in (("late", 0.5), ("late", 0.25), ("caption", 0.5), ("early", 0.5)):
             try:
                 r = analyzer.analyze(text, pictures[image_name], fusion, weight)
             except MMDemoError as err:
+                log.warning("%s fusion not run: %s", fusion, err)
                 lines.append(f"| {text} | {shown} | {fusion} | — | — | not run: {err.reason} |")
                 continue
             t, i = r.modality("text"), r.modality("image")
@@ -126,7 +221,7 @@ def fusion_examples(server, pictures: dict[str, Image.Image]) -> list[str]:
                 f"({p[0]:.2f} / {p[1]:.2f} / {p[2]:.2f}) |"
             )
     lines += ["", "Captions the caption bridge read:", ""]
-    lines += [f"- {name}: “{caption}”" for name, caption in captions.items()]
+    lines += [f"- {SHORT.get(n, n)}: “{caption}”" for n, caption in captions.items()]
     return lines
 
 
@@ -145,6 +240,7 @@ def main(argv: list[str] | None = None) -> int:
     server = ModelServer(Settings(**changes))
     pictures = images()
     lines = [f"Preset `{server.preset}`.", "", *gallery_table(server, pictures), ""]
+    lines += [*sarcasm_sweep(server, pictures), ""]
     lines += fusion_examples(server, pictures)
     text = "\n".join(lines) + "\n"
     sys.stdout.write(text)

@@ -368,8 +368,9 @@ def test_lite_image_sentiment_puts_the_gallery_near_the_middle(lite):
     backend = lite.get("image_sentiment")
     names = sorted(p.name for p in GALLERY.iterdir() if p.suffix in (".png", ".jpg"))
     results = dict(zip(names, backend.analyze_many([gallery_image(n) for n in names]), strict=True))
-    for result in results.values():  # ordinary photos: neutral is the most probable
-        assert result.label == "neutral"
+    for name, result in results.items():  # ordinary photos: neutral is the most probable
+        # the near-black deep field is the one photo the colour cue calls negative
+        assert result.label == ("negative" if name == "hubble_deep_field.jpg" else "neutral")
     polarity = {
         n: maths.polarity([s.probability for s in r.probabilities]) for n, r in results.items()
     }
@@ -388,6 +389,63 @@ def test_lite_late_fusion_moves_toward_the_image_as_its_weight_grows(lite):
     assert results[0].label == "negative"
     assert results[-1].values == pytest.approx(results[-1].modality("image").values)
     assert any("disagree" in n for n in results[2].notes)
+
+
+def test_tiny_image_sentiment_uses_the_prompts_alone(tiny):
+    result = tiny.get("image_sentiment").analyze(gallery_image("flower.jpg"))
+    assert "colour_weight" not in result.details and "colour" not in result.model
+
+
+def test_lite_image_sentiment_shows_both_cues(lite):
+    backend = lite.get("image_sentiment")
+    assert backend.colour_weight == 0.5 and backend.colour_reference.images == 16
+    result = backend.analyze(gallery_image("coffee_cup.png"))
+    d = result.details
+    assert "zero-shot" in result.model and "colour mood (brightness, saturation)" in result.model
+    assert d["prompt_weight"] + d["colour_weight"] == pytest.approx(1.0)
+    assert d["logit_margin"] == pytest.approx(
+        d["prompt_weight"] * d["prompt_margin"] + d["colour_weight"] * d["colour_margin"]
+    )
+    assert d["colour_saturation"] > 0.5 and d["colour_polarity"] > 0.2  # a colourful photo
+    assert "prompts pull" in d["note"] and "colours (" in d["note"]
+
+
+def test_lite_grey_darkened_photo_is_sadder_than_its_colour_original(lite):
+    from mmdemo.quality.image_sentiment_eval import bright_day, grey_day
+
+    backend = lite.get("image_sentiment")
+    temple = gallery_image("china_temple.jpg")
+    original, grey, bright = backend.analyze_many([temple, grey_day(temple), bright_day(temple)])
+
+    def pol(result) -> float:
+        return maths.polarity([s.probability for s in result.probabilities])
+
+    assert grey.details["colour_polarity"] < 0 < original.details["colour_polarity"]
+    assert pol(grey) < -0.05 < 0.05 < pol(original) < pol(bright)
+    # the prompts alone said the opposite (documented): the colour cue is what turns it
+    assert grey.details["prompt_polarity"] > original.details["prompt_polarity"]
+    darker = grey_day(grey_day(temple))  # a second rainy-day pass: darker still
+    assert pol(backend.analyze(darker)) < pol(grey)
+    mid_grey = backend.analyze(Image.new("RGB", (256, 256), (128, 128, 128)))
+    assert mid_grey.label == "neutral" and abs(pol(mid_grey)) < 0.1
+
+
+def test_lite_sarcasm_with_a_grey_photo_moves_toward_negative_as_the_image_weight_grows(lite):
+    from mmdemo.quality.image_sentiment_eval import grey_day
+
+    analyzer = SentimentFusion(lite)
+    grey = grey_day(gallery_image("china_temple.jpg"))
+    results = [
+        analyzer.analyze("great, another rainy day", grey, "late", w)
+        for w in (1.0, 0.75, 0.5, 0.25, 0.0)
+    ]
+    polarities = [r.polarity for r in results]
+    assert polarities == sorted(polarities, reverse=True)  # more image weight: more negative
+    assert results[0].label == "positive" and polarities[-1] < 0
+    image = results[2].modality("image")
+    assert image.pull == "negative" and "colour mood" in image.source
+    assert any("disagree" in n for n in results[2].notes)
+    assert any("colours (" in n for n in results[2].notes)  # the UI says which cue pulled
 
 
 def test_lite_caption_bridge_reads_the_caption(lite):
