@@ -147,7 +147,13 @@ def _cached_paths(weights: HubWeights, cache_dir: Path | None) -> list[Path]:
     except Exception as err:  # not cached, or incomplete: both mean "download it"
         log.debug("%s is not fully cached: %s", weights.describe(), err)
         return []
-    # Without a cached tree listing the library cannot tell a partial snapshot; ask for a file.
+    # Without a cached tree listing the library cannot tell a partial snapshot, so ask for
+    # what a model folder must hold (config, weights, vocabulary), as the loader will.
+    from mmdemo.models.hf_local import is_complete_model_folder
+
+    if not is_complete_model_folder(Path(folder)):
+        log.debug("%s is cached only in part", weights.describe())
+        return []
     return _matching_files(Path(folder), weights.patterns)
 
 

@@ -45,11 +45,27 @@ def hub_weights(spec: BackendSpec, settings: Settings) -> list[HubWeights]:
     return hub_weights_for(spec)
 
 
+_VOCABULARY_FILES = ("vocab.txt", "tokenizer.json", "spiece.model", "sentencepiece.bpe.model")
+
+
 def _has_model_files(folder: Path) -> bool:
     """A usable folder has a config and at least one weights file (partial snapshots do not)."""
     if not (folder / "config.json").is_file():
         return False
     return any(p.suffix in _WEIGHT_SUFFIXES and p.is_file() for p in folder.iterdir())
+
+
+def is_complete_model_folder(folder: Path) -> bool:
+    """Config, weights *and* a tokenizer vocabulary: what an interrupted download may lack.
+
+    Without the vocabulary, transformers would still build a tokenizer that reads every
+    word as [UNK]; so a snapshot missing it counts as not cached (``download`` fetches it
+    and ``auto`` does not pick ``full`` on it).
+    """
+    folder = Path(folder)
+    if not folder.is_dir() or not _has_model_files(folder):
+        return False
+    return any((folder / name).is_file() for name in _VOCABULARY_FILES)
 
 
 def cached_snapshot(repo: str, patterns: tuple[str, ...], cache_dir: Path | None) -> Path | None:
@@ -68,7 +84,7 @@ def cached_snapshot(repo: str, patterns: tuple[str, ...], cache_dir: Path | None
     except Exception as err:  # not cached (or a broken cache): both mean "not here"
         log.debug("%s is not in the local cache: %s", repo, err)
         return None
-    return folder if _has_model_files(folder) else None
+    return folder if is_complete_model_folder(folder) else None
 
 
 def _download_snapshot(repo: str, patterns: tuple[str, ...], cache_dir: Path | None, label: str):

@@ -472,3 +472,25 @@ def test_missing_transformers_class_says_what_to_install():
     assert require_transformers_class("BlipProcessor").__name__ == "BlipProcessor"
     with pytest.raises(ModelLoadError, match="pip install"):
         require_transformers_class("NoSuchModelForAnything", "some model")
+
+
+def test_a_snapshot_without_its_vocabulary_is_not_cached(tmp_path, monkeypatch):
+    """An interrupted download (no vocabulary) is fetched again, not taken as complete."""
+    from mmdemo.models.download import is_cached
+
+    kind, repo = "blip-vqa", REPOS["blip-vqa"]
+    cache = tmp_path / "cache"
+    source = _random_model_folder(kind, tmp_path / "repo")
+    [weights] = blip_vqa.hub_weights(_full_spec(kind), Settings())
+    with FakeHub(tmp_path / "hub") as hub:
+        for path in source.iterdir():
+            hub.add_file(repo, path.name, path)
+        _use_hub(monkeypatch, hub.url)
+        [fetched] = download_weights([weights], cache)
+        assert is_cached(weights, cache)
+        snapshot = fetched.paths[0].parent
+        for name in ("vocab.txt", "tokenizer.json"):  # transformers 5 may save either
+            (snapshot / name).unlink(missing_ok=True)
+        assert not is_cached(weights, cache)
+        [again] = download_weights([weights], cache)
+        assert again.downloaded and is_cached(weights, cache)
