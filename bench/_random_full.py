@@ -1,0 +1,264 @@
+"""Full-size random-weight stand-ins for the ``full`` preset's hub models (benchmarks only).
+
+Why: speed and memory depend on the architectures, their input sizes and the sequence
+lengths, not on the weight values, and this machine cannot reach the hub. So each hub repo
+the ``full`` preset downloads (open_clip ViT-B-32, BLIP caption, BLIP VQA, ViLT, and a
+DistilBERT sentiment model if the preset names one) is rebuilt here from its real config
+with seeded random weights, served by the test suite's fake hub, and fetched with the real
+``python -m mmdemo download`` into a Hugging Face cache folder. The app then loads them
+offline (``MMDEMO_CACHE_DIR`` + ``HF_HUB_OFFLINE=1``) through exactly the code that loads the
+real weights. The cache is kept (default ``~/.cache/mmdemo-bench/hf-cache``, or
+``$MMDEMO_BENCH_CACHE``), so later runs start at once.
+
+Weights use each config's own initialisation (std 0.02), except BLIP's vision tower, whose
+config default (1e-10) would make its output ~0. Tokenizers: a WordPiece vocabulary written
+in code (``tiny_hf.tiny_vocab`` padded with filler pieces to the real size: 30,522, +
+[DEC]/[ENC] = 30,524 for BLIP), so every id the random model emits decodes to a word and
+the embedding/output layers have their real shapes.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from collections.abc import Callable, Iterable
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+DEFAULT_CACHE = Path(
+    os.environ.get("MMDEMO_BENCH_CACHE", Path.home() / ".cache" / "mmdemo-bench")
+).expanduser()
+BERT_VOCAB = 30522  # bert-base-uncased, which BLIP, ViLT and DistilBERT all use
+VILT_ANSWERS = 3129  # VQAv2's answer list in dandelin/vilt-b32-finetuned-vqa
+SEED = 0
+BUILD_VERSION = 2  # bump when a builder changes: a cache built by older code is rebuilt
+STAMP = ".mmdemo-bench-version"  # marks a cache folder this module built (and may rebuild)
+_LOCAL = "127.0.0.1,localhost"
+
+CLIP_REPO = "laion/CLIP-ViT-B-32-laion2B-s34B-b79K"
+BLIP_CAPTION_REPO = "Salesforce/blip-image-captioning-base"
+BLIP_VQA_REPO = "Salesforce/blip-vqa-base"
+VILT_REPO = "dandelin/vilt-b32-finetuned-vqa"
+DISTILBERT_REPOS = (
+    "distilbert/distilbert-base-uncased-finetuned-sst-2-english",
+    "distilbert-base-uncased-finetuned-sst-2-english",
+)
+
+
+def full_vocab(size: int = BERT_VOCAB) -> list[str]:
+    """The tiny vocabulary (special tokens, words, letters) padded with filler words."""
+    from mmdemo.models.tiny_hf import tiny_vocab
+
+    pieces = tiny_vocab()
+    pieces += [f"w{i:05d}" for i in range(size - len(pieces))]
+    return pieces
+
+
+def bert_tokenizer(cls_name: str = "BertTokenizer", blip: bool = False, max_length: int = 512):
+    """A real-size BERT WordPiece tokenizer; BLIP's adds [DEC] (bos) and [ENC] like Salesforce's."""
+    import transformers
+
+    vocab = {piece: i for i, piece in enumerate(full_vocab())}
+    tokenizer = getattr(transformers, cls_name)(vocab=vocab, model_max_length=max_length)
+    if blip:
+        tokenizer.add_special_tokens({"bos_token": "[DEC]"})
+        tokenizer.add_special_tokens({"additional_special_tokens": ["[ENC]"]})
+    return tokenizer
+
+
+def _build_blip(model_class: str, folder: Path) -> None:
+    """BLIP base: ViT-B/16 at 384 px + 12-layer BERT text model (BlipConfig's defaults)."""
+    import transformers
+    from transformers import BlipConfig, BlipImageProcessor, BlipProcessor
+
+    tokenizer = bert_tokenizer(blip=True)
+    text = dict(
+        vocab_size=len(tokenizer),  # 30,524 like the real checkpoints
+        bos_token_id=tokenizer.bos_token_id,
+        sep_token_id=tokenizer.sep_token_id,
+        eos_token_id=tokenizer.sep_token_id,
+        pad_token_id=tokenizer.pad_token_id,
+    )
+    # BlipVisionConfig's default initializer_range is 1e-10: a vision tower built from it
+    # outputs ~1e-6 (zero in fp16), so the decoder would ignore the image. Trained weights
+    # are O(0.02), like the text side's default.
+    vision = dict(image_size=384, patch_size=16, initializer_range=0.02)
+    config = BlipConfig(text_config=text, vision_config=vision)
+    getattr(transformers, model_class)(config).save_pretrained(folder)
+    BlipProcessor(BlipImageProcessor(), tokenizer).save_pretrained(folder)  # 384 x 384
+
+
+def build_blip_caption(folder: Path) -> None:
+    _build_blip("BlipForConditionalGeneration", folder)
+
+
+def build_blip_vqa(folder: Path) -> None:
+    _build_blip("BlipForQuestionAnswering", folder)
+
+
+def build_vilt(folder: Path) -> None:
+    """ViLT-B/32 (ViltConfig's defaults: 384 px shortest edge, 40 text tokens), 3,129 answers,
+    saved as pytorch_model.bin only, like dandelin's repo."""
+    import torch
+    from transformers import (
+        ViltConfig,
+        ViltForQuestionAnswering,
+        ViltImageProcessor,
+        ViltProcessor,
+    )
+
+    from mmdemo.models.tiny_hf import TINY_ANSWERS
+
+    answers = [*TINY_ANSWERS, *(f"answer{i}" for i in range(VILT_ANSWERS - len(TINY_ANSWERS)))]
+    config = ViltConfig(
+        id2label=dict(enumerate(answers)), label2id={a: i for i, a in enumerate(answers)}
+    )
+    model = ViltForQuestionAnswering(config)
+    model.save_pretrained(folder)
+    state = {k: v.contiguous() for k, v in model.state_dict().items()}
+    torch.save(state, folder / "pytorch_model.bin")
+    (folder / "model.safetensors").unlink()
+    ViltProcessor(ViltImageProcessor(), bert_tokenizer(max_length=40)).save_pretrained(folder)
+
+
+def build_clip(folder: Path) -> None:
+    """open_clip ViT-B-32 state dict, as the laion repo's open_clip_pytorch_model.bin."""
+    import open_clip
+    import torch
+
+    model = open_clip.create_model("ViT-B-32", pretrained=None)
+    torch.save(model.state_dict(), folder / "open_clip_pytorch_model.bin")
+
+
+def build_distilbert(folder: Path) -> None:
+    """distilbert-base (DistilBertConfig's defaults) with the SST-2 head's two labels; the
+    tokenizer as that repo has it: vocab.txt + tokenizer_config.json, no tokenizer.json."""
+    from transformers import DistilBertConfig, DistilBertForSequenceClassification
+
+    labels = {0: "NEGATIVE", 1: "POSITIVE"}
+    config = DistilBertConfig(id2label=labels, label2id={v: k for k, v in labels.items()})
+    DistilBertForSequenceClassification(config).save_pretrained(folder)
+    bert_tokenizer("DistilBertTokenizer").save_pretrained(folder)
+    (folder / "tokenizer.json").unlink(missing_ok=True)
+    (folder / "vocab.txt").write_text("\n".join(full_vocab()) + "\n")
+
+
+BUILDERS: dict[str, Callable[[Path], None]] = {
+    CLIP_REPO: build_clip,
+    BLIP_CAPTION_REPO: build_blip_caption,
+    BLIP_VQA_REPO: build_blip_vqa,
+    VILT_REPO: build_vilt,
+    **dict.fromkeys(DISTILBERT_REPOS, build_distilbert),
+}
+
+
+def build_repo(repo: str, folder: Path, seed: int = SEED) -> Path:
+    """Write ``repo``'s random stand-in into ``folder`` (seeded; fp32)."""
+    import torch
+
+    if repo not in BUILDERS:
+        raise SystemExit(f"No random stand-in for {repo}; add a builder in bench/_random_full.py")
+    folder.mkdir(parents=True, exist_ok=True)
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(seed)
+        BUILDERS[repo](folder)
+    return folder
+
+
+def hub_env(url: str | None = None) -> dict[str, str]:
+    """The environment for a child process: the fake hub at ``url``, or strictly offline."""
+    env = dict(os.environ)
+    for key in ("NO_PROXY", "no_proxy"):
+        env[key] = ",".join(filter(None, [env.get(key), _LOCAL]))
+    if url:
+        env["HF_ENDPOINT"] = url
+        env.pop("HF_HUB_OFFLINE", None)
+    else:
+        env.pop("HF_ENDPOINT", None)
+        env["HF_HUB_OFFLINE"] = "1"
+    return env
+
+
+def missing_repos(cache_dir: Path, backend_sets: Iterable[str]) -> dict[str, list[str]]:
+    """{MMDEMO_BACKENDS value: repos that ``full`` with it still lacks in ``cache_dir``}."""
+    from mmdemo.config import Settings
+    from mmdemo.models.download import missing_weights
+
+    found = {}
+    for backends in backend_sets:
+        settings = Settings(cache_dir=cache_dir, backends=backends or None)
+        repos = [w.repo_id for w in missing_weights("full", settings)]
+        if repos:
+            found[backends] = repos
+    return found
+
+
+def ensure_full_cache(
+    cache_dir: Path | None = None, backend_sets: Iterable[str] = ("", "vqa=vilt-vqa")
+) -> Path:
+    """A HF cache holding random stand-ins of every repo ``full`` needs, built once.
+
+    ``backend_sets``: ``MMDEMO_BACKENDS`` values to cover ("" = the preset's own backends;
+    ``vqa=vilt-vqa`` adds ViLT). Missing repos are built, served by ``tests/fake_hub.py`` and
+    fetched by ``python -m mmdemo download --preset full --dir CACHE``; the built sources are
+    deleted afterwards (the cache holds the copies). A non-empty folder without this
+    module's stamp (say, a cache holding the real weights) is used read-only.
+    """
+    cache_dir = Path(cache_dir or DEFAULT_CACHE / "hf-cache").expanduser().resolve()
+    backend_sets = list(backend_sets)
+    stamp = cache_dir / STAMP
+    if cache_dir.is_dir() and any(cache_dir.iterdir()) and not stamp.is_file():
+        # Not ours (e.g. a real Hugging Face cache): use it as it is, never write or delete.
+        todo = missing_repos(cache_dir, backend_sets)
+        if todo:
+            raise SystemExit(f"{cache_dir} was not built by bench/_random_full.py and lacks {todo}")
+        return cache_dir
+    if stamp.is_file() and stamp.read_text() != str(BUILD_VERSION):
+        print(f"{cache_dir} was built by an older _random_full.py; rebuilding it", flush=True)
+        shutil.rmtree(cache_dir)
+    cache_dir.mkdir(parents=True, exist_ok=True)
+    stamp.write_text(str(BUILD_VERSION))
+    todo = missing_repos(cache_dir, backend_sets)
+    if not todo:
+        return cache_dir
+    from tests.fake_hub import FakeHub
+
+    cache_dir.parent.mkdir(parents=True, exist_ok=True)
+    source = Path(tempfile.mkdtemp(prefix="hub-src-", dir=cache_dir.parent))
+    try:
+        with FakeHub(source) as hub:
+            for repo in dict.fromkeys(r for repos in todo.values() for r in repos):
+                print(f"building a random {repo} ...", flush=True)
+                build_repo(repo, hub.repo_dir(repo))
+            for backends in todo:
+                env = hub_env(hub.url)
+                env["MMDEMO_BACKENDS"] = backends
+                command = [sys.executable, "-m", "mmdemo", "download", "--preset", "full"]
+                subprocess.run([*command, "--dir", str(cache_dir)], cwd=ROOT, env=env, check=True)
+    finally:
+        shutil.rmtree(source, ignore_errors=True)
+    left = missing_repos(cache_dir, backend_sets)
+    if left:
+        raise SystemExit(f"still missing after the download: {left}")
+    return cache_dir
+
+
+def snapshot(repo: str, cache_dir: Path) -> Path:
+    """The local folder of ``repo`` in ``cache_dir`` (what the app's loaders read)."""
+    from mmdemo.models.hf_local import cached_snapshot
+
+    patterns = ("*.json", "*.txt", "*.safetensors", "*.bin", "*.model")
+    folder = cached_snapshot(repo, patterns, cache_dir)
+    if folder is None:
+        raise SystemExit(f"{repo} is not in {cache_dir}; run ensure_full_cache first")
+    return folder
+
+
+if __name__ == "__main__":
+    print(ensure_full_cache())
