@@ -31,7 +31,7 @@ def _common(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("-v", "--verbose", action="store_true", help="log progress and details")
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(with_training: bool = True) -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m mmdemo", description=__doc__.split("\n")[0])
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
@@ -116,13 +116,16 @@ def build_parser() -> argparse.ArgumentParser:
     download = add_download(commands)
     download.set_defaults(handler=cmd_download)
 
-    from mmdemo.training.sentiment_fusion import add_cli as add_sentiment_fusion
-    from mmdemo.training.shapes_vqa import add_cli as add_shapes_vqa
-
-    train = commands.add_parser("train", help="train one of our own small models")
+    train = commands.add_parser(
+        "train", help="train one of our own small models (shapes-vqa, sentiment-fusion)"
+    )
     targets = train.add_subparsers(dest="target", required=True, metavar="MODEL")
-    add_shapes_vqa(targets)
-    add_sentiment_fusion(targets)
+    if with_training:  # the training modules import torch: only for `train` itself
+        from mmdemo.training.sentiment_fusion import add_cli as add_sentiment_fusion
+        from mmdemo.training.shapes_vqa import add_cli as add_shapes_vqa
+
+        add_shapes_vqa(targets)
+        add_sentiment_fusion(targets)
     return parser
 
 
@@ -372,7 +375,9 @@ COMMANDS = {
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    argv = sys.argv[1:] if argv is None else argv
+    # `--help` and every other command skip importing torch for the train parsers (~2-4 s).
+    args = build_parser(with_training="train" in argv).parse_args(argv)
     logging.basicConfig(
         level=logging.INFO if getattr(args, "verbose", False) else logging.WARNING,
         format="%(levelname)s %(name)s: %(message)s",

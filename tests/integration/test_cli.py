@@ -90,3 +90,20 @@ def test_settings_come_from_the_environment(indexed):
     _, index_dir, _ = indexed
     result = run_cli("info", "--json", env={"MMDEMO_INDEX_DIR": str(index_dir)})
     assert json.loads(result.stdout)["index"]["count"] == 4
+
+
+def test_help_and_import_stay_light():
+    """``import mmdemo`` and ``python -m mmdemo --help`` must not import torch (seconds)."""
+    code = (
+        "import sys\n"
+        "import mmdemo\n"
+        "from mmdemo import cli\n"
+        "try:\n    cli.main(['--help'])\nexcept SystemExit:\n    pass\n"
+        "print('torch' in sys.modules)\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=120, cwd=REPO_ROOT
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().splitlines()[-1] == "False"
+    assert "train" in result.stdout  # the command is still listed
