@@ -360,7 +360,9 @@ def cmd_info(args: argparse.Namespace) -> int:
 def cmd_download(args: argparse.Namespace) -> int:
     from mmdemo.models.download import run
 
-    return run(args, settings_from_env())
+    for line in run(args, settings_from_env()):
+        print(line)
+    return 0
 
 
 COMMANDS = {

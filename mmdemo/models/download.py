@@ -271,32 +271,36 @@ def _human(size: int) -> str:
     return f"{size:.2f} GiB"
 
 
-def run(args: argparse.Namespace, settings: Settings) -> int:
-    """Download, then print what was fetched and the exact command to use it offline."""
+def run(args: argparse.Namespace, settings: Settings) -> list[str]:
+    """Download, then report what was fetched and the exact command to use it offline.
+
+    Returns the lines for the command line to print (this module does no printing).
+    """
     preset = args.preset
     target = args.dir or settings.cache_dir
     cache_dir = Path(target).expanduser().resolve() if target else None
     needed = required_weights(preset, settings, with_choices=True)
     if not needed:
-        print(f"The {preset} preset needs no downloaded weights; nothing to download.")
-        return 0
+        return [f"The {preset} preset needs no downloaded weights; nothing to download."]
     fetched = download_weights(needed, cache_dir)
+    lines = []
     for item in fetched:
         status = "downloaded" if item.downloaded else "already cached"
-        print(f"{item.weights.label} ({item.weights.repo_id}): {status}")
-        for path in item.paths:
-            print(f"  {_human(path.stat().st_size):>10}  {path}")
+        lines.append(f"{item.weights.label} ({item.weights.repo_id}): {status}")
+        lines += [f"  {_human(path.stat().st_size):>10}  {path}" for path in item.paths]
     total = sum(item.size for item in fetched)
     if cache_dir is None:
         from huggingface_hub import constants
 
-        print(f"{_human(total)} in the default Hugging Face cache ({constants.HF_HUB_CACHE}).")
-        print(f"To run offline on this machine:\n  MMDEMO_PRESET={preset} python app.py")
+        lines.append(
+            f"{_human(total)} in the default Hugging Face cache ({constants.HF_HUB_CACHE})."
+        )
+        lines.append(f"To run offline on this machine:\n  MMDEMO_PRESET={preset} python app.py")
     else:
-        print(f"{_human(total)} in {cache_dir}.")
-        print(
+        lines.append(f"{_human(total)} in {cache_dir}.")
+        lines.append(
             "To run offline (on another machine, copy that folder there first, keeping its "
             "symlinks: cp -a or rsync -a):\n"
             f"  MMDEMO_CACHE_DIR={shlex.quote(str(cache_dir))} MMDEMO_PRESET={preset} python app.py"
         )
-    return 0
+    return lines
