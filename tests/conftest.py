@@ -28,6 +28,19 @@ APP_START_TIMEOUT_S = float(os.environ.get("MMDEMO_TEST_APP_TIMEOUT", "120"))
 _NO_PROXY = "127.0.0.1,localhost"
 
 
+def run_mmdemo(*args: str, timeout: float = 300, **env: str) -> subprocess.CompletedProcess:
+    """``python -m mmdemo ARGS`` with the tiny preset, offline, plus ``env``; output captured."""
+    full_env = {**os.environ, "MMDEMO_PRESET": "tiny", "HF_HUB_OFFLINE": "1", **env}
+    return subprocess.run(
+        [sys.executable, "-m", "mmdemo", *args],
+        cwd=REPO_ROOT,
+        env=full_env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
+
+
 @dataclass(frozen=True)
 class AppServer:
     """A running ``python app.py``: where it answers, where its index and log live."""

@@ -241,3 +241,33 @@ class _Handler(BaseHTTPRequestHandler):
         self.end_headers()
         if send_body:
             self.wfile.write(body)
+
+
+_LOCAL_HOSTS = "127.0.0.1,localhost"
+
+
+def use_hub(monkeypatch, url: str) -> None:
+    """Point downloads at ``url`` with the hub switched on, whatever the developer's env says."""
+    from huggingface_hub import close_session, constants
+
+    monkeypatch.setenv("HF_ENDPOINT", url)
+    monkeypatch.delenv("HF_HUB_OFFLINE", raising=False)
+    monkeypatch.setattr(constants, "HF_HUB_OFFLINE", False)
+    for key in ("NO_PROXY", "no_proxy"):  # the shared httpx client reads these when created
+        monkeypatch.setenv(key, ",".join(filter(None, [os.environ.get(key), _LOCAL_HOSTS])))
+    close_session()
+
+
+def go_offline(monkeypatch) -> None:
+    """The hub switched off, and its address pointing where nothing listens."""
+    import socket
+
+    from huggingface_hub import close_session, constants
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    monkeypatch.setenv("HF_ENDPOINT", f"http://127.0.0.1:{port}")
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    monkeypatch.setattr(constants, "HF_HUB_OFFLINE", True)
+    close_session()

@@ -3,21 +3,18 @@
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 
 import pytest
 
-from tests.conftest import REPO_ROOT, write_test_image
+from tests.conftest import REPO_ROOT, run_mmdemo, write_test_image
 
 pytestmark = pytest.mark.integration
 
 
 def run_cli(*args: str, env: dict | None = None) -> subprocess.CompletedProcess:
-    full_env = {**os.environ, "MMDEMO_PRESET": "tiny", "HF_HUB_OFFLINE": "1", **(env or {})}
-    return subprocess.run([sys.executable, "-m", "mmdemo", *args], cwd=REPO_ROOT, env=full_env,
-                          capture_output=True, text=True, timeout=180)
+    return run_mmdemo(*args, timeout=180, **(env or {}))
 
 
 @pytest.fixture(scope="module")
@@ -54,8 +51,9 @@ def test_search_json_is_best_first(indexed):
 def test_search_by_image_finds_itself(indexed):
     photos, index_dir, _ = indexed
     query = photos / "nested1" / "p3.jpg"
-    result = run_cli("search", "", "--image", str(query), "--k", "2", "--index-dir",
-                     str(index_dir), "--json")
+    result = run_cli(
+        "search", "", "--image", str(query), "--k", "2", "--index-dir", str(index_dir), "--json"
+    )
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout)[0]["path"] == str(query)
 

@@ -7,13 +7,11 @@ with exit status 2 and no traceback, and a head trained by one command used by t
 from __future__ import annotations
 
 import json
-import os
 import subprocess
-import sys
 
 import pytest
 
-from tests.conftest import REPO_ROOT, write_test_image
+from tests.conftest import run_mmdemo, write_test_image
 from tests.unit.test_sentiment_fusion import write_synthetic_csv
 
 pytestmark = pytest.mark.integration
@@ -22,20 +20,7 @@ CLASSES = {"negative", "neutral", "positive"}
 
 
 def run_cli(*args: str, index_dir) -> subprocess.CompletedProcess:
-    env = {
-        **os.environ,
-        "MMDEMO_PRESET": "tiny",
-        "HF_HUB_OFFLINE": "1",
-        "MMDEMO_INDEX_DIR": str(index_dir),
-    }
-    return subprocess.run(
-        [sys.executable, "-m", "mmdemo", *args],
-        cwd=REPO_ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
+    return run_mmdemo(*args, MMDEMO_INDEX_DIR=str(index_dir))
 
 
 @pytest.fixture(scope="module")

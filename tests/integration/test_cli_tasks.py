@@ -7,13 +7,11 @@ and captions that ``caption-gallery`` stores showing up in ``search --json``.
 from __future__ import annotations
 
 import json
-import os
 import subprocess
-import sys
 
 import pytest
 
-from tests.conftest import REPO_ROOT, write_test_image
+from tests.conftest import REPO_ROOT, run_mmdemo, write_test_image
 
 pytestmark = pytest.mark.integration
 
@@ -21,15 +19,7 @@ SHAPES = REPO_ROOT / "assets" / "examples" / "shapes"
 
 
 def run_cli(*args: str) -> subprocess.CompletedProcess:
-    env = {**os.environ, "MMDEMO_PRESET": "tiny", "HF_HUB_OFFLINE": "1"}
-    return subprocess.run(
-        [sys.executable, "-m", "mmdemo", *args],
-        cwd=REPO_ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=180,
-    )
+    return run_mmdemo(*args, timeout=180)
 
 
 @pytest.fixture(scope="module")

@@ -6,7 +6,6 @@ by a fake hub, downloaded, then loaded with the hub switched off).
 from __future__ import annotations
 
 import json
-import os
 import time
 from pathlib import Path
 
@@ -23,12 +22,11 @@ from mmdemo.models.tiny_hf import build_tiny
 from mmdemo.serving import ModelServer
 from mmdemo.types import SentimentResult
 from tests.conftest import free_port
-from tests.fake_hub import FakeHub
+from tests.fake_hub import FakeHub, go_offline, use_hub
 
 REPO = "distilbert/distilbert-base-uncased-finetuned-sst-2-english"
 FULL = get_backend("sentiment", "distilbert-sst2")
 CLASSES = ("negative", "neutral", "positive")
-_LOCAL = "127.0.0.1,localhost"
 
 
 @pytest.fixture(scope="module")
@@ -135,26 +133,6 @@ def _hub_layout(folder: Path) -> Path:
     return folder
 
 
-def _use_hub(monkeypatch, url: str) -> None:
-    from huggingface_hub import close_session, constants
-
-    monkeypatch.setenv("HF_ENDPOINT", url)
-    monkeypatch.delenv("HF_HUB_OFFLINE", raising=False)
-    monkeypatch.setattr(constants, "HF_HUB_OFFLINE", False)
-    for key in ("NO_PROXY", "no_proxy"):
-        monkeypatch.setenv(key, ",".join(filter(None, [os.environ.get(key), _LOCAL])))
-    close_session()
-
-
-def _go_offline(monkeypatch) -> None:
-    from huggingface_hub import close_session, constants
-
-    monkeypatch.setenv("HF_ENDPOINT", f"http://127.0.0.1:{free_port()}")  # nothing listens
-    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
-    monkeypatch.setattr(constants, "HF_HUB_OFFLINE", True)
-    close_session()
-
-
 def test_full_spec_names_the_hub_repo_and_only_the_files_it_reads():
     [weights] = distilbert_sentiment.hub_weights(FULL, Settings())
     assert weights.repo_id == REPO
@@ -180,7 +158,7 @@ def test_download_then_load_offline_through_the_serving_module(tmp_path, monkeyp
         for path in source.rglob("*"):
             if path.is_file():
                 hub.add_file(REPO, path.relative_to(source).as_posix(), path)
-        _use_hub(monkeypatch, hub.url)
+        use_hub(monkeypatch, hub.url)
         [fetched] = download_weights(distilbert_sentiment.hub_weights(FULL, settings), cache)
         assert fetched.downloaded
         assert sorted(p.name for p in fetched.paths) == [
@@ -191,7 +169,7 @@ def test_download_then_load_offline_through_the_serving_module(tmp_path, monkeyp
         ]
         assert not any("README" in p or "onnx" in p or ".bin" in p for _, p in hub.requests)
 
-        _go_offline(monkeypatch)
+        go_offline(monkeypatch)
         assert is_cached(distilbert_sentiment.hub_weights(FULL, settings)[0], cache)
         seen = len(hub.requests)
         server = ModelServer(settings)

@@ -32,7 +32,7 @@ from mmdemo.models.download import (
 )
 from mmdemo.serving import ModelServer
 from tests.conftest import REPO_ROOT, free_port
-from tests.fake_hub import FakeHub
+from tests.fake_hub import FakeHub, go_offline, use_hub
 from tests.unit.test_serving import random_vit_b_32_checkpoint  # noqa: F401 - a fixture
 
 FULL_REPO = "laion/CLIP-ViT-B-32-laion2B-s34B-b79K"  # what open_clip names for laion2b_s34b_b79k
@@ -51,27 +51,6 @@ def full_hub(tmp_path_factory, random_vit_b_32_checkpoint):  # noqa: F811
         hub.add_file(FULL_REPO, "open_clip_pytorch_model.bin", path, link=True)
         hub.add_file(FULL_REPO, "README.md", b"# not needed\n")
         yield hub, expected
-
-
-def _use_hub(monkeypatch, url: str) -> None:
-    """Point downloads at ``url`` with the hub switched on, whatever the developer's env says."""
-    from huggingface_hub import close_session, constants
-
-    monkeypatch.setenv("HF_ENDPOINT", url)
-    monkeypatch.delenv("HF_HUB_OFFLINE", raising=False)
-    monkeypatch.setattr(constants, "HF_HUB_OFFLINE", False)
-    for key in ("NO_PROXY", "no_proxy"):  # the shared httpx client reads these when created
-        monkeypatch.setenv(key, ",".join(filter(None, [os.environ.get(key), _LOCAL])))
-    close_session()
-
-
-def _go_offline(monkeypatch) -> None:
-    from huggingface_hub import close_session, constants
-
-    monkeypatch.delenv("HF_ENDPOINT", raising=False)
-    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
-    monkeypatch.setattr(constants, "HF_HUB_OFFLINE", True)
-    close_session()
 
 
 def _cli_has_download() -> bool:
@@ -96,19 +75,17 @@ def test_full_preset_downloads_then_loads_offline(full_hub, tmp_path, monkeypatc
     [needed] = missing_weights("full", settings)  # a cache folder that does not exist yet
     assert needed.repo_id == FULL_REPO and "open_clip_pytorch_model.bin" in needed.filenames
 
-    _use_hub(monkeypatch, hub.url)
+    use_hub(monkeypatch, hub.url)
     started = time.perf_counter()
     args = argparse.Namespace(preset="full", dir=cache, verbose=False)
-    out = "\n".join(
-        download.run(args, Settings(index_default_gallery=False, backends=CLIP_ONLY))
-    )
+    out = "\n".join(download.run(args, Settings(index_default_gallery=False, backends=CLIP_ONLY)))
     assert time.perf_counter() - started < 60  # 600 MB over localhost: ~3 s here
     assert "downloaded" in out and "open_clip_pytorch_model.bin" in out and "MiB" in out
     assert f"MMDEMO_CACHE_DIR={cache.resolve()} MMDEMO_PRESET=full python app.py" in out
     assert ("HEAD", f"/{FULL_REPO}/resolve/main/open_clip_model.safetensors") in hub.requests
     assert not any("README" in path for _, path in hub.requests)  # only what is needed
 
-    _go_offline(monkeypatch)
+    go_offline(monkeypatch)
     assert missing_weights("full", settings) == []
     seen = len(hub.requests)
     embedder = ModelServer(settings, "full").get("embed")
@@ -121,7 +98,7 @@ def test_full_preset_downloads_then_loads_offline(full_hub, tmp_path, monkeypatc
         np.testing.assert_allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-5)
     np.testing.assert_allclose(texts[0], expected, atol=1e-4)  # the hub's weights were loaded
 
-    _use_hub(monkeypatch, hub.url)  # a second download skips the cached file
+    use_hub(monkeypatch, hub.url)  # a second download skips the cached file
     seen = len(hub.requests)
     assert download_preset("full", settings, cache)[0].name == "open_clip_pytorch_model.bin"
     assert len(hub.requests) == seen
@@ -239,7 +216,7 @@ def test_snapshot_weights_round_trip(tmp_path, monkeypatch):
     with FakeHub(tmp_path / "hub") as hub:
         for name, content in {**wanted, "README.md": b"card", "pytorch_model.bin": b"x"}.items():
             hub.add_file(repo, name, content)
-        _use_hub(monkeypatch, hub.url)
+        use_hub(monkeypatch, hub.url)
         [fetched] = download_weights([weights], cache)
         assert fetched.downloaded
         snapshot = fetched.paths[0].parent
@@ -251,7 +228,7 @@ def test_snapshot_weights_round_trip(tmp_path, monkeypatch):
         [again] = download_weights([weights], cache)
         assert not again.downloaded and len(hub.requests) == seen  # served from the cache
 
-    _go_offline(monkeypatch)
+    go_offline(monkeypatch)
     assert is_cached(weights, cache)
     (snapshot / "vocab.txt").unlink()  # a partial snapshot is not "cached"
     assert not is_cached(weights, cache)

@@ -9,7 +9,6 @@ Results of random models are meaningless: only shapes, types and behaviour are c
 
 from __future__ import annotations
 
-import os
 import time
 from pathlib import Path
 
@@ -29,7 +28,7 @@ from mmdemo.models.tiny_hf import TINY_ANSWERS, build_tiny, tiny_model_dir
 from mmdemo.serving import ModelServer
 from mmdemo.types import CaptionResult, Scored, VqaResult
 from tests.conftest import free_port
-from tests.fake_hub import FakeHub
+from tests.fake_hub import FakeHub, go_offline, use_hub
 
 LOADERS = {
     "blip-caption": "mmdemo.models.blip_caption:load",
@@ -45,7 +44,6 @@ TASKS = {"blip-caption": "caption", "blip-vqa": "vqa", "vilt-vqa": "vqa"}
 MODULES = {"blip-caption": blip_caption, "blip-vqa": blip_vqa, "vilt-vqa": vilt_vqa}
 # dandelin's repo has only pytorch_model.bin on its main branch (safetensors sit in a PR).
 VILT_PATTERNS = ("*.json", "*.txt", "pytorch_model.bin")
-_LOCAL = "127.0.0.1,localhost"
 
 
 def _images(n: int) -> list[Image.Image]:
@@ -345,26 +343,6 @@ def test_a_path_without_a_model_is_a_clear_error(tmp_path, settings):
         blip_caption.load(_full_spec("blip-caption", path=str(tmp_path)), _context(settings))
 
 
-def _use_hub(monkeypatch, url: str) -> None:
-    from huggingface_hub import close_session, constants
-
-    monkeypatch.setenv("HF_ENDPOINT", url)
-    monkeypatch.delenv("HF_HUB_OFFLINE", raising=False)
-    monkeypatch.setattr(constants, "HF_HUB_OFFLINE", False)
-    for key in ("NO_PROXY", "no_proxy"):
-        monkeypatch.setenv(key, ",".join(filter(None, [os.environ.get(key), _LOCAL])))
-    close_session()
-
-
-def _go_offline(monkeypatch) -> None:
-    from huggingface_hub import close_session, constants
-
-    monkeypatch.setenv("HF_ENDPOINT", f"http://127.0.0.1:{free_port()}")  # nothing listens
-    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
-    monkeypatch.setattr(constants, "HF_HUB_OFFLINE", True)
-    close_session()
-
-
 @pytest.fixture
 def registered(request):
     """Register a ``full``-style spec for the test and unregister it afterwards."""
@@ -404,13 +382,13 @@ def test_full_repo_downloads_once_then_loads_from_the_cache_offline(
         for path in source.iterdir():
             hub.add_file(repo, path.name, path)
         hub.add_file(repo, "README.md", b"# model card\n")
-        _use_hub(monkeypatch, hub.url)
+        use_hub(monkeypatch, hub.url)
         backend = ModelServer(settings).get(full.task)  # not cached: downloaded on first use
         assert backend.model_label == repo
         assert not any("README" in path for _, path in hub.requests)
         assert is_cached(weights, cache)
 
-        _go_offline(monkeypatch)
+        go_offline(monkeypatch)
         seen = len(hub.requests)
         backend = ModelServer(settings).get(full.task)
         assert len(hub.requests) == seen  # loaded from the cache, no network
@@ -427,10 +405,10 @@ def test_download_command_fills_the_cache_that_load_reads(tmp_path, monkeypatch)
     with FakeHub(tmp_path / "hub") as hub:
         for path in source.iterdir():
             hub.add_file(repo, path.name, path)
-        _use_hub(monkeypatch, hub.url)
+        use_hub(monkeypatch, hub.url)
         [fetched] = download_weights(blip_vqa.hub_weights(full, Settings()), cache)
         assert fetched.downloaded
-    _go_offline(monkeypatch)
+    go_offline(monkeypatch)
     backend = blip_vqa.load(full, _context(Settings(cache_dir=cache)))
     assert backend.model_label == repo
     snapshot = fetched.paths[0].parent
@@ -485,7 +463,7 @@ def test_a_snapshot_without_its_vocabulary_is_not_cached(tmp_path, monkeypatch):
     with FakeHub(tmp_path / "hub") as hub:
         for path in source.iterdir():
             hub.add_file(repo, path.name, path)
-        _use_hub(monkeypatch, hub.url)
+        use_hub(monkeypatch, hub.url)
         [fetched] = download_weights([weights], cache)
         assert is_cached(weights, cache)
         snapshot = fetched.paths[0].parent
