@@ -21,8 +21,26 @@ def _as_dict(scored: tuple[Scored, ...], digits: int = 6) -> dict[str, float]:
     return {s.label: round(s.probability, digits) for s in scored}
 
 
+class _ThreeClass:
+    """``values``, ``label`` and ``polarity`` of anything holding three-class ``probabilities``."""
+
+    probabilities: tuple[Scored, ...]
+
+    @property
+    def values(self) -> tuple[float, float, float]:
+        return tuple(s.probability for s in self.probabilities)  # type: ignore[return-value]
+
+    @property
+    def label(self) -> str:
+        return label_of(self.values)
+
+    @property
+    def polarity(self) -> float:
+        return polarity(self.values)
+
+
 @dataclass(frozen=True)
-class ModalityScore:
+class ModalityScore(_ThreeClass):
     """What one modality (``text`` or ``image``) says on its own.
 
     ``source`` says how it was read (e.g. "DistilBERT SST-2 on the text", "VADER on the
@@ -42,18 +60,6 @@ class ModalityScore:
         return cls(modality, source, _scored(probabilities), **kw)
 
     @property
-    def values(self) -> tuple[float, float, float]:
-        return tuple(s.probability for s in self.probabilities)  # type: ignore[return-value]
-
-    @property
-    def label(self) -> str:
-        return label_of(self.values)
-
-    @property
-    def polarity(self) -> float:
-        return polarity(self.values)
-
-    @property
     def pull(self) -> str:
         return pull_of(self.polarity)
 
@@ -70,7 +76,7 @@ class ModalityScore:
 
 
 @dataclass(frozen=True)
-class FusionResult:
+class FusionResult(_ThreeClass):
     """The fused verdict, each modality's own, and notes saying how the verdict came about.
 
     ``label`` is the fused label (``negative``, ``neutral`` or ``positive``); ``text_weight``
@@ -87,18 +93,6 @@ class FusionResult:
     @classmethod
     def of(cls, fusion: str, probabilities, modalities, notes=(), **kw) -> FusionResult:
         return cls(fusion, _scored(probabilities), tuple(modalities), tuple(notes), **kw)
-
-    @property
-    def values(self) -> tuple[float, float, float]:
-        return tuple(s.probability for s in self.probabilities)  # type: ignore[return-value]
-
-    @property
-    def label(self) -> str:
-        return label_of(self.values)
-
-    @property
-    def polarity(self) -> float:
-        return polarity(self.values)
 
     def modality(self, name: str) -> ModalityScore | None:
         return next((m for m in self.modalities if m.modality == name), None)
