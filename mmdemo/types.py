@@ -144,3 +144,14 @@ class SentimentResult:
     probabilities: tuple[Scored, ...]
     model: str
     details: dict = field(default_factory=dict)  # backend-specific evidence (e.g. VADER compound)
+
+    CLASSES = ("negative", "neutral", "positive")
+
+    @classmethod
+    def of(cls, probabilities, model: str, details: dict, label: str | None = None):
+        """From three probabilities in ``CLASSES`` order; the label defaults to the largest."""
+        values = tuple(float(p) for p in probabilities)
+        if label is None:
+            label = cls.CLASSES[max(range(3), key=values.__getitem__)]
+        scored = tuple(Scored(c, p) for c, p in zip(cls.CLASSES, values, strict=True))
+        return cls(label, scored, model, details)

@@ -34,8 +34,8 @@ from mmdemo.models.base import Backend, LoadContext
 from mmdemo.models.hf_local import hub_weights, load_pretrained, model_dir  # noqa: F401
 from mmdemo.models.registry import BackendSpec
 from mmdemo.models.vader_sentiment import latin_share
-from mmdemo.sentiment.maths import CLASSES, NEUTRAL_BELOW, label_of, three_class_from_margin
-from mmdemo.types import Scored, SentimentResult
+from mmdemo.sentiment.maths import NEUTRAL_BELOW, label_of, three_class_from_margin
+from mmdemo.types import SentimentResult
 
 log = logging.getLogger(__name__)
 
@@ -127,12 +127,7 @@ class DistilBertSentiment(Backend):
             if fact["notes"]:
                 details["note"] = " ".join(fact["notes"])
             results.append(
-                SentimentResult(
-                    label=label_of(probs),
-                    probabilities=tuple(Scored(c, p) for c, p in zip(CLASSES, probs, strict=True)),
-                    model=self.model_label,
-                    details=details,
-                )
+                SentimentResult.of(probs, self.model_label, details, label=label_of(probs))
             )
         return results
 

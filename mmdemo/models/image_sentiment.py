@@ -45,7 +45,6 @@ from mmdemo.models.base import Backend, LoadContext
 from mmdemo.models.registry import BackendSpec
 from mmdemo.models.text_cache import cached_text_vectors
 from mmdemo.sentiment.maths import (
-    CLASSES,
     NEUTRAL_BELOW,
     check_weight,
     label_of,
@@ -53,7 +52,7 @@ from mmdemo.sentiment.maths import (
     pull_of,
     three_class_from_margin,
 )
-from mmdemo.types import Scored, SentimentResult
+from mmdemo.types import SentimentResult
 
 log = logging.getLogger(__name__)
 
@@ -285,12 +284,7 @@ class ImageSentiment(Backend):
         details["logit_margin"] = margin
         if notes:
             details["note"] = " ".join(notes)
-        return SentimentResult(
-            label=label_of(probs),
-            probabilities=tuple(Scored(c, p) for c, p in zip(CLASSES, probs, strict=True)),
-            model=self.model_label,
-            details=details,
-        )
+        return SentimentResult.of(probs, self.model_label, details, label=label_of(probs))
 
     def analyze(self, image: Image.Image) -> SentimentResult:
         return self.analyze_many([image])[0]

@@ -26,11 +26,11 @@ import torch
 from mmdemo.errors import BadInputError, MissingPackageError
 from mmdemo.models.base import Backend, LoadContext
 from mmdemo.models.registry import BackendSpec
-from mmdemo.types import Scored, SentimentResult
+from mmdemo.types import SentimentResult
 
 log = logging.getLogger(__name__)
 
-CLASSES = ("negative", "neutral", "positive")
+CLASSES = SentimentResult.CLASSES
 
 # VADER's standard decision band (from its README): |compound| < 0.05 is neutral.
 NEUTRAL_BAND = 0.05
@@ -163,12 +163,8 @@ class VaderSentiment(Backend):
         }
         if notes:
             details["note"] = " ".join(notes)
-        return SentimentResult(
-            label=label_from_compound(compound),
-            probabilities=tuple(Scored(c, p) for c, p in zip(CLASSES, probs, strict=True)),
-            model=self.model_label,
-            details=details,
-        )
+        label = label_from_compound(compound)
+        return SentimentResult.of(probs, self.model_label, details, label=label)
 
     def analyze_many(self, texts: Sequence[str]) -> list[SentimentResult]:
         """One result per text, in order; VADER has no batching to gain from."""

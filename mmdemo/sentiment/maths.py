@@ -22,7 +22,9 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 
-CLASSES = ("negative", "neutral", "positive")
+from mmdemo.types import SentimentResult
+
+CLASSES = SentimentResult.CLASSES
 NEUTRAL_BELOW = 0.8  # two-class confidence under which "neutral" is the most probable class
 PULL_DEAD_ZONE = 0.05  # |P(positive) - P(negative)| below this pulls neither way
 
