@@ -166,21 +166,30 @@ def logit_stats(reference, other) -> dict:
     )
 
 
+def load_variants(repo: str, processor_class, model_class, args, device):
+    """(processor, {variant: model}, {variant: why it could not be made})."""
+    from _random_full import ensure_full_cache, snapshot
+
+    folder = snapshot(repo, ensure_full_cache(args.cache))
+    processor = processor_class.from_pretrained(folder, local_files_only=True)
+    model = model_class.from_pretrained(folder, local_files_only=True).to(device).eval()
+    variants = make_variants(model, args.variants, device)
+    errors = {n: v for n, v in variants.items() if isinstance(v, str)}
+    models = {n: v for n, v in variants.items() if not isinstance(v, str)}
+    return processor, models, errors
+
+
 # -- BLIP caption (random, full size) ----------------------------------------------------
 def bench_blip(args, device) -> dict:
     import torch
-    from _random_full import BLIP_CAPTION_REPO, ensure_full_cache, snapshot
+    from _random_full import BLIP_CAPTION_REPO
     from transformers import BlipForConditionalGeneration, BlipProcessor
 
     from mmdemo.imaging import load_image
 
-    folder = snapshot(BLIP_CAPTION_REPO, ensure_full_cache(args.cache))
-    processor = BlipProcessor.from_pretrained(folder, local_files_only=True)
-    model = BlipForConditionalGeneration.from_pretrained(folder, local_files_only=True)
-    model = model.to(device).eval()
-    variants = make_variants(model, args.variants, device)
-    errors = {n: v for n, v in variants.items() if isinstance(v, str)}
-    models = {n: v for n, v in variants.items() if not isinstance(v, str)}
+    processor, models, errors = load_variants(
+        BLIP_CAPTION_REPO, BlipProcessor, BlipForConditionalGeneration, args, device
+    )
     n = args.caption_tokens
     kwargs = dict(do_sample=False, num_beams=3, max_new_tokens=n, min_new_tokens=n)
     images = [load_image(GALLERY / name) for name in ("coffee_cup.png", "chelsea_the_cat.png")]
@@ -257,18 +266,14 @@ def bench_blip(args, device) -> dict:
 # -- ViLT (random, full size) ------------------------------------------------------------
 def bench_vilt(args, device) -> dict:
     import torch
-    from _random_full import VILT_REPO, ensure_full_cache, snapshot
+    from _random_full import VILT_REPO
     from transformers import ViltForQuestionAnswering, ViltProcessor
 
     from mmdemo.imaging import find_images, load_image
 
-    folder = snapshot(VILT_REPO, ensure_full_cache(args.cache))
-    processor = ViltProcessor.from_pretrained(folder, local_files_only=True)
-    model = ViltForQuestionAnswering.from_pretrained(folder, local_files_only=True)
-    model = model.to(device).eval()
-    variants = make_variants(model, args.variants, device)
-    errors = {n: v for n, v in variants.items() if isinstance(v, str)}
-    models = {n: v for n, v in variants.items() if not isinstance(v, str)}
+    processor, models, errors = load_variants(
+        VILT_REPO, ViltProcessor, ViltForQuestionAnswering, args, device
+    )
 
     def inputs_for(pairs, name):
         batch = processor(
