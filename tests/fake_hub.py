@@ -271,3 +271,13 @@ def go_offline(monkeypatch) -> None:
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
     monkeypatch.setattr(constants, "HF_HUB_OFFLINE", True)
     close_session()
+
+
+def unreachable_hub(monkeypatch, offline: bool) -> None:
+    """A hub nobody can reach: nothing listens at its address, and maybe HF_HUB_OFFLINE too."""
+    go_offline(monkeypatch)
+    if not offline:
+        from huggingface_hub import constants
+
+        monkeypatch.delenv("HF_HUB_OFFLINE", raising=False)
+        monkeypatch.setattr(constants, "HF_HUB_OFFLINE", False)

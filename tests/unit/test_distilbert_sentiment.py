@@ -21,8 +21,7 @@ from mmdemo.models.registry import get_backend, spec
 from mmdemo.models.tiny_hf import build_tiny
 from mmdemo.serving import ModelServer
 from mmdemo.types import SentimentResult
-from tests.conftest import free_port
-from tests.fake_hub import FakeHub, go_offline, use_hub
+from tests.fake_hub import FakeHub, go_offline, unreachable_hub, use_hub
 
 REPO = "distilbert/distilbert-base-uncased-finetuned-sst-2-english"
 FULL = get_backend("sentiment", "distilbert-sst2")
@@ -187,11 +186,7 @@ def test_download_then_load_offline_through_the_serving_module(tmp_path, monkeyp
 
 @pytest.mark.parametrize("offline", [False, True], ids=["nothing-listens", "HF_HUB_OFFLINE"])
 def test_not_cached_and_no_hub_fails_fast_with_advice(offline, tmp_path, monkeypatch):
-    monkeypatch.setenv("HF_ENDPOINT", f"http://127.0.0.1:{free_port()}")
-    if offline:
-        monkeypatch.setenv("HF_HUB_OFFLINE", "1")
-    else:
-        monkeypatch.delenv("HF_HUB_OFFLINE", raising=False)
+    unreachable_hub(monkeypatch, offline)
     started = time.perf_counter()
     with pytest.raises(ModelLoadError) as caught:
         distilbert_sentiment.load(FULL, _context(Settings(cache_dir=tmp_path / "empty")))

@@ -32,7 +32,7 @@ from mmdemo.models.download import (
 )
 from mmdemo.serving import ModelServer
 from tests.conftest import REPO_ROOT, free_port
-from tests.fake_hub import FakeHub, go_offline, use_hub
+from tests.fake_hub import FakeHub, go_offline, unreachable_hub, use_hub
 from tests.unit.test_serving import random_vit_b_32_checkpoint  # noqa: F401 - a fixture
 
 FULL_REPO = "laion/CLIP-ViT-B-32-laion2B-s34B-b79K"  # what open_clip names for laion2b_s34b_b79k
@@ -139,11 +139,7 @@ def test_download_command_unreachable_hub_is_one_line_and_exit_2(tmp_path, monke
 
 @pytest.mark.parametrize("offline", [False, True], ids=["nothing-listens", "HF_HUB_OFFLINE"])
 def test_unreachable_hub_fails_fast_with_advice(offline, tmp_path, monkeypatch):
-    monkeypatch.setenv("HF_ENDPOINT", f"http://127.0.0.1:{free_port()}")
-    if offline:
-        monkeypatch.setenv("HF_HUB_OFFLINE", "1")
-    else:
-        monkeypatch.delenv("HF_HUB_OFFLINE", raising=False)
+    unreachable_hub(monkeypatch, offline)
     started = time.perf_counter()
     with pytest.raises(ModelLoadError) as caught:
         download_preset("full", Settings(), tmp_path / "empty")

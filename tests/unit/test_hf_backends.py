@@ -27,8 +27,7 @@ from mmdemo.models.registry import add_backend, remove_backend, spec
 from mmdemo.models.tiny_hf import TINY_ANSWERS, build_tiny, tiny_model_dir
 from mmdemo.serving import ModelServer
 from mmdemo.types import CaptionResult, Scored, VqaResult
-from tests.conftest import free_port
-from tests.fake_hub import FakeHub, go_offline, use_hub
+from tests.fake_hub import FakeHub, go_offline, unreachable_hub, use_hub
 
 LOADERS = {
     "blip-caption": "mmdemo.models.blip_caption:load",
@@ -420,11 +419,7 @@ def test_download_command_fills_the_cache_that_load_reads(tmp_path, monkeypatch)
 @pytest.mark.parametrize("offline", [False, True], ids=["nothing-listens", "HF_HUB_OFFLINE"])
 @pytest.mark.parametrize("kind", list(LOADERS))
 def test_not_cached_and_no_hub_fails_fast_with_advice(kind, offline, tmp_path, monkeypatch):
-    monkeypatch.setenv("HF_ENDPOINT", f"http://127.0.0.1:{free_port()}")
-    if offline:
-        monkeypatch.setenv("HF_HUB_OFFLINE", "1")
-    else:
-        monkeypatch.delenv("HF_HUB_OFFLINE", raising=False)
+    unreachable_hub(monkeypatch, offline)
     loader = MODULES[kind]
     started = time.perf_counter()
     with pytest.raises(ModelLoadError) as caught:
