@@ -76,6 +76,7 @@ class ModelServer:
         self._backends: dict[tuple[str, str], Any] = {}  # (task, backend name) -> backend
         self._locks: dict[tuple[str, str], threading.Lock] = {}
         self._batchers: dict[tuple[str, str, str], Any] = {}
+        self._defaults: dict[str, Any] = {}  # task -> its default backend, once loaded
         self._locks_guard = threading.Lock()
         self._device = None
         self._dtype = None
@@ -133,6 +134,10 @@ class ModelServer:
 
     def get(self, task: str, backend: str | None = None) -> Any:
         """The ready backend for ``task`` (or the chosen ``backend``), loaded once on first use."""
+        if backend is None:  # the hot path (every search): one dict lookup
+            ready = self._defaults.get(task)
+            if ready is not None:
+                return ready
         spec = self.spec_for(task, backend)
         key = (task, spec.name)
         ready = self._backends.get(key)
@@ -145,6 +150,8 @@ class ModelServer:
             if ready is None:
                 ready = self._load(spec)
                 self._backends[key] = ready
+        if backend is None:
+            self._defaults[task] = ready
         return ready
 
     def run(self, task: str, method: str, *args: Any, backend: str | None = None, **options) -> Any:
@@ -211,6 +218,7 @@ class ModelServer:
         for key in list(self._backends):
             if task is None or key[0] == task:
                 self._backends.pop(key, None)
+                self._defaults.pop(key[0], None)
                 for batcher_key in [b for b in self._batchers if b[:2] == key]:
                     self._batchers.pop(batcher_key, None)
 
