@@ -319,7 +319,8 @@ def build_ui(server: ModelServer, gallery: Gallery) -> gr.Blocks:
             "# mmdemo — a multimodal model playground\n"
             "Images and text mapped into **one shared embedding space**: search photos by "
             "words, by another photo, or both; classify images with labels you type; caption "
-            "them, ask questions about them, and read the sentiment of a text."
+            "them, ask questions about them, and read the sentiment of a text, a photo or both "
+            "together, with the fusion of the two made visible."
         )
         banner = gr.Markdown(elem_id="mmdemo-banner")
         with gr.Tabs():
