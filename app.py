@@ -1,4 +1,4 @@
-"""mmdemo entry point: settings -> model server -> UI, then launch.
+"""mmdemo entry point: settings -> model server -> gallery -> UI, then launch.
 
 ``demo`` is module-level so Gradio tooling and Hugging Face Spaces can find it. Building
 it loads no model; ``main`` warms the model and the index (indexing the default gallery
@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import logging
 
-from mmdemo.config import get_settings
-from mmdemo.errors import MMDemoError
-from mmdemo.gallery import Gallery
+from mmdemo.core.config import get_settings
+from mmdemo.core.errors import MMDemoError
+from mmdemo.services.gallery import Gallery
 from mmdemo.serving import ModelServer
-from mmdemo.ui import CSS, build_ui
+from mmdemo.ui.page import CSS, build_ui
 
 log = logging.getLogger("mmdemo.app")
 

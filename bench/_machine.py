@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 
-from mmdemo.machine import cpu_model  # noqa: F401  (re-exported for the bench scripts)
+from mmdemo.core.machine import cpu_model  # noqa: F401  (re-exported for the bench scripts)
 
 
 def cpu_count() -> int:

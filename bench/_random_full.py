@@ -4,17 +4,18 @@ Why: speed and memory depend on the architectures, their input sizes and the seq
 lengths, not on the weight values, and this machine cannot reach the hub. So each hub repo
 the ``full`` preset downloads (open_clip ViT-B-32, BLIP caption, BLIP VQA, ViLT, and a
 DistilBERT sentiment model if the preset names one) is rebuilt here from its real config
-with seeded random weights, served by the test suite's fake hub, and fetched with the real
-``python -m mmdemo download`` into a Hugging Face cache folder. The app then loads them
-offline (``MMDEMO_CACHE_DIR`` + ``HF_HUB_OFFLINE=1``) through exactly the code that loads the
-real weights. The cache is kept (default ``~/.cache/mmdemo-bench/hf-cache``, or
-``$MMDEMO_BENCH_CACHE``), so later runs start at once.
+with seeded random weights, served by the test suite's fake hub
+(``tests/support/fake_hub.py``), and fetched with the real ``python -m mmdemo download`` into
+a Hugging Face cache folder. The app then loads them offline (``MMDEMO_CACHE_DIR`` +
+``HF_HUB_OFFLINE=1``) through exactly the code that loads the real weights. The cache is
+kept (default ``~/.cache/mmdemo-bench/hf-cache``, or ``$MMDEMO_BENCH_CACHE``), so later runs
+start at once; ``python -m bench._random_full`` builds it and prints its path.
 
 Weights use each config's own initialisation (std 0.02), except BLIP's vision tower, whose
 config default (1e-10) would make its output ~0. Tokenizers: a WordPiece vocabulary written
-in code (``tiny_hf.tiny_vocab`` padded with filler pieces to the real size: 30,522, +
-[DEC]/[ENC] = 30,524 for BLIP), so every id the random model emits decodes to a word and
-the embedding/output layers have their real shapes.
+in code (``mmdemo.models.hub.tiny.tiny_vocab`` padded with filler pieces to the real size:
+30,522, + [DEC]/[ENC] = 30,524 for BLIP), so every id the random model emits decodes to a
+word and the embedding/output layers have their real shapes.
 """
 
 from __future__ import annotations
@@ -27,9 +28,9 @@ import tempfile
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
+from bench._loopback import bypass_proxies
+from tests.support.app_process import REPO_ROOT
+from tests.support.environment import subprocess_env
 
 DEFAULT_CACHE = Path(
     os.environ.get("MMDEMO_BENCH_CACHE", Path.home() / ".cache" / "mmdemo-bench")
@@ -39,7 +40,6 @@ VILT_ANSWERS = 3129  # VQAv2's answer list in dandelin/vilt-b32-finetuned-vqa
 SEED = 0
 BUILD_VERSION = 2  # bump when a builder changes: a cache built by older code is rebuilt
 STAMP = ".mmdemo-bench-version"  # marks a cache folder this module built (and may rebuild)
-_LOCAL = "127.0.0.1,localhost"
 
 CLIP_REPO = "laion/CLIP-ViT-B-32-laion2B-s34B-b79K"
 BLIP_CAPTION_REPO = "Salesforce/blip-image-captioning-base"
@@ -53,7 +53,7 @@ DISTILBERT_REPOS = (
 
 def full_vocab(size: int = BERT_VOCAB) -> list[str]:
     """The tiny vocabulary (special tokens, words, letters) padded with filler words."""
-    from mmdemo.models.tiny_hf import tiny_vocab
+    from mmdemo.models.hub.tiny import tiny_vocab
 
     pieces = tiny_vocab()
     pieces += [f"w{i:05d}" for i in range(size - len(pieces))]
@@ -113,7 +113,7 @@ def build_vilt(folder: Path) -> None:
         ViltProcessor,
     )
 
-    from mmdemo.models.tiny_hf import TINY_ANSWERS
+    from mmdemo.models.hub.tiny import TINY_ANSWERS
 
     answers = [*TINY_ANSWERS, *(f"answer{i}" for i in range(VILT_ANSWERS - len(TINY_ANSWERS)))]
     config = ViltConfig(
@@ -171,24 +171,22 @@ def build_repo(repo: str, folder: Path, seed: int = SEED) -> Path:
     return folder
 
 
-def hub_env(url: str | None = None) -> dict[str, str]:
+# What ``AppProcess`` (offline by default) and ``subprocess_env`` need to be strictly offline.
+OFFLINE: dict[str, str | None] = {"HF_HUB_OFFLINE": "1", "HF_ENDPOINT": None}
+
+
+def hub_env(url: str | None = None, **env: str | None) -> dict[str, str]:
     """The environment for a child process: the fake hub at ``url``, or strictly offline."""
-    env = dict(os.environ)
-    for key in ("NO_PROXY", "no_proxy"):
-        env[key] = ",".join(filter(None, [env.get(key), _LOCAL]))
+    bypass_proxies()  # the child inherits NO_PROXY: the fake hub is on 127.0.0.1
     if url:
-        env["HF_ENDPOINT"] = url
-        env.pop("HF_HUB_OFFLINE", None)
-    else:
-        env.pop("HF_ENDPOINT", None)
-        env["HF_HUB_OFFLINE"] = "1"
-    return env
+        return subprocess_env(HF_ENDPOINT=url, HF_HUB_OFFLINE=None, **env)
+    return subprocess_env(**OFFLINE, **env)
 
 
 def missing_repos(cache_dir: Path, backend_sets: Iterable[str]) -> dict[str, list[str]]:
     """{MMDEMO_BACKENDS value: repos that ``full`` with it still lacks in ``cache_dir``}."""
-    from mmdemo.config import Settings
-    from mmdemo.models.download import missing_weights
+    from mmdemo.core.config import Settings
+    from mmdemo.models.hub.preset_weights import missing_weights
 
     found = {}
     for backends in backend_sets:
@@ -205,10 +203,11 @@ def ensure_full_cache(
     """A HF cache holding random stand-ins of every repo ``full`` needs, built once.
 
     ``backend_sets``: ``MMDEMO_BACKENDS`` values to cover ("" = the preset's own backends;
-    ``vqa=vilt-vqa`` adds ViLT). Missing repos are built, served by ``tests/fake_hub.py`` and
-    fetched by ``python -m mmdemo download --preset full --dir CACHE``; the built sources are
-    deleted afterwards (the cache holds the copies). A non-empty folder without this
-    module's stamp (say, a cache holding the real weights) is used read-only.
+    ``vqa=vilt-vqa`` adds ViLT). Missing repos are built, served by
+    ``tests/support/fake_hub.py`` and fetched by ``python -m mmdemo download --preset full
+    --dir CACHE``; the built sources are deleted afterwards (the cache holds the copies). A
+    non-empty folder without this module's stamp (say, a cache holding the real weights) is
+    used read-only.
     """
     cache_dir = Path(cache_dir or DEFAULT_CACHE / "hf-cache").expanduser().resolve()
     backend_sets = list(backend_sets)
@@ -227,7 +226,7 @@ def ensure_full_cache(
     todo = missing_repos(cache_dir, backend_sets)
     if not todo:
         return cache_dir
-    from tests.fake_hub import FakeHub
+    from tests.support.fake_hub import FakeHub
 
     cache_dir.parent.mkdir(parents=True, exist_ok=True)
     source = Path(tempfile.mkdtemp(prefix="hub-src-", dir=cache_dir.parent))
@@ -237,10 +236,11 @@ def ensure_full_cache(
                 print(f"building a random {repo} ...", flush=True)
                 build_repo(repo, hub.repo_dir(repo))
             for backends in todo:
-                env = hub_env(hub.url)
-                env["MMDEMO_BACKENDS"] = backends
+                env = hub_env(hub.url, MMDEMO_BACKENDS=backends)
                 command = [sys.executable, "-m", "mmdemo", "download", "--preset", "full"]
-                subprocess.run([*command, "--dir", str(cache_dir)], cwd=ROOT, env=env, check=True)
+                subprocess.run(
+                    [*command, "--dir", str(cache_dir)], cwd=REPO_ROOT, env=env, check=True
+                )
     finally:
         shutil.rmtree(source, ignore_errors=True)
     left = missing_repos(cache_dir, backend_sets)
@@ -251,13 +251,13 @@ def ensure_full_cache(
 
 def snapshot(repo: str, cache_dir: Path) -> Path:
     """The local folder of ``repo`` in ``cache_dir`` (what the app's loaders read)."""
-    from mmdemo.models.hf_local import cached_snapshot
+    from mmdemo.models.hub.files import HubWeights, cached_files, snapshot_folder
 
     patterns = ("*.json", "*.txt", "*.safetensors", "*.bin", "*.model")
-    folder = cached_snapshot(repo, patterns, cache_dir)
-    if folder is None:
+    files = cached_files(HubWeights(repo, patterns=patterns), cache_dir)
+    if not files:
         raise SystemExit(f"{repo} is not in {cache_dir}; run ensure_full_cache first")
-    return folder
+    return snapshot_folder(files)
 
 
 if __name__ == "__main__":

@@ -1,6 +1,6 @@
 """Does micro-batching help? N requests arriving together, one at a time vs. batched.
 
-The serving module runs concurrent caption / VQA calls through ``mmdemo.batching``: while
+The server runs concurrent caption / VQA calls through ``mmdemo.serving.batching``: while
 the model works on one call, new arrivals queue and run together as the next batch. This
 script sends N requests at once from N threads through ``ModelServer.run`` (the call the
 UI makes) with ``max_batch=1`` (one at a time: what Gradio's queue does by default) and
@@ -8,7 +8,7 @@ UI makes) with ``max_batch=1`` (one at a time: what Gradio's queue does by defau
 the mean latency per request, and the ratios. Models are the ``full`` preset's
 architectures at full size with random weights (``bench/_random_full.py``).
 
-    python bench/bench_batching.py [--n 8] [--rounds 2] [--tasks vilt,blip-vqa,caption]
+    python -m bench.bench_batching [--n 8] [--rounds 2] [--tasks vilt,blip-vqa,caption]
 """
 
 from __future__ import annotations
@@ -17,17 +17,13 @@ import argparse
 import contextlib
 import os
 import statistics
-import sys
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-
-from bench._machine import cpu_count, cpu_model  # noqa: E402
-from bench._random_full import ensure_full_cache  # noqa: E402
+from bench._machine import cpu_count, cpu_model
+from bench._random_full import ensure_full_cache
+from mmdemo.core.config import PROJECT_ROOT
 
 QUESTION = "what is on the table?"
 # (server task, method, backend, options)
@@ -42,7 +38,7 @@ def pictures(n: int):
     """N different gallery photos (cycled), decoded once."""
     from PIL import Image
 
-    files = sorted((ROOT / "assets" / "gallery").glob("*.[pj][np]g"))
+    files = sorted((PROJECT_ROOT / "assets" / "gallery").glob("*.[pj][np]g"))
     return [Image.open(files[i % len(files)]).convert("RGB") for i in range(n)]
 
 
@@ -81,7 +77,7 @@ def main() -> None:
     os.environ["HF_HUB_OFFLINE"] = "1"
     import torch
 
-    from mmdemo.config import Settings
+    from mmdemo.core.config import Settings
     from mmdemo.serving import ModelServer
 
     print(f"machine: {cpu_model()}, {cpu_count()} cores, torch {torch.__version__}, {args.device}")

@@ -1,6 +1,6 @@
 """Caption and VQA through the app's HTTP API vs. the bare model on the same image.
 
-Run: ``python bench/bench_generative.py [--pairs 4] [--vilt-pairs 10] [--max-new-tokens 20]
+Run: ``python -m bench.bench_generative [--pairs 4] [--vilt-pairs 10] [--max-new-tokens 20]
 [--device cpu|cuda] [--only caption,blip-vqa,vilt]``
 
 Ratio (goal <= 1.10): p50 of a ``gradio_client`` call to ``/caption`` (or ``/vqa``) on
@@ -35,20 +35,19 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-
-from _app import RunningApp, endpoint_parameters, percentile
-from _machine import cpu_count, cpu_model
-from _random_full import (
+from bench._loopback import bypass_proxies
+from bench._machine import cpu_count, cpu_model
+from bench._random_full import (
     BLIP_CAPTION_REPO,
     BLIP_VQA_REPO,
+    OFFLINE,
     VILT_REPO,
     ensure_full_cache,
-    hub_env,
     snapshot,
 )
-
-from mmdemo.config import PROJECT_ROOT
+from bench._stats import percentile
+from mmdemo.core.config import PROJECT_ROOT
+from tests.support.app_process import AppProcess, endpoint_parameters
 
 GOAL = 1.10
 IMAGE = PROJECT_ROOT / "assets" / "gallery" / "coffee_cup.png"
@@ -149,10 +148,10 @@ def round_trip(client, calls: int) -> list[float]:
     return [timed(lambda: client.predict(api_name="/info"))[0] for _ in range(calls)]
 
 
-def caption_case(app: RunningApp, client, args, image_file, image):
+def caption_case(app: AppProcess, client, args, image_file, image):
     from gradio_client import handle_file
 
-    from mmdemo.models.blip_caption import CaptionOptions
+    from mmdemo.models.backends.blip_caption import CaptionOptions
 
     options = CaptionOptions(mode="beam", max_length=args.max_new_tokens)
     kwargs = options.generate_kwargs()
@@ -183,7 +182,7 @@ def caption_case(app: RunningApp, client, args, image_file, image):
     return result
 
 
-def blip_vqa_case(app: RunningApp, client, args, image_file, image):
+def blip_vqa_case(app: AppProcess, client, args, image_file, image):
     from mmdemo.models.registry import get_backend
 
     spec = get_backend("vqa", "blip-vqa")
@@ -212,7 +211,7 @@ def blip_vqa_case(app: RunningApp, client, args, image_file, image):
     return result
 
 
-def vilt_case(app: RunningApp, client, args, image_file, image):
+def vilt_case(app: AppProcess, client, args, image_file, image):
     bare = Bare("ViltForQuestionAnswering", snapshot(VILT_REPO, args.cache), args.device)
     labels = bare.model.config.id2label
 
@@ -227,7 +226,7 @@ def vilt_case(app: RunningApp, client, args, image_file, image):
             images=[image], text=[QUESTION], padding=True, truncation=True, max_length=40
         )
 
-    backend = product_vilt(snapshot(VILT_REPO, args.cache), args.device)
+    backend = product_vilt(args.cache, args.device)
 
     def backend_call():
         return (backend.answer(image, QUESTION).answers[0].label,)
@@ -240,21 +239,13 @@ def vilt_case(app: RunningApp, client, args, image_file, image):
     return result
 
 
-def product_vilt(folder: Path, device: str):
-    """The app's own ``ViltVqa`` backend on the same folder, in this process."""
-    from mmdemo.config import Settings
-    from mmdemo.models import vilt_vqa
-    from mmdemo.models.base import LoadContext
-    from mmdemo.models.registry import spec
-    from mmdemo.serving import resolve_device
+def product_vilt(cache: Path, device: str):
+    """The app's own ``ViltVqa`` backend on the same cached folder, in this process."""
+    from mmdemo.core.config import Settings
+    from mmdemo.serving import ModelServer
 
-    torch_device, dtype = resolve_device(device)
-    settings = Settings(device=device)
-    loader = "mmdemo.models.vilt_vqa:load"
-    backend_spec = spec(
-        "vqa", "bench-vilt", loader, "ViLT from a folder", options={"path": str(folder)}
-    )
-    return vilt_vqa.load(backend_spec, LoadContext(settings, torch_device, dtype, lambda t: None))
+    settings = Settings(preset="full", cache_dir=cache, device=device, index_default_gallery=False)
+    return ModelServer(settings).get("vqa", "vilt-vqa")  # the model files are in the cache
 
 
 def vqa_call(client, image_file, model: str):
@@ -289,17 +280,16 @@ def set_omp_wait(policy: str) -> None:
         os.environ["OMP_WAIT_POLICY"] = policy.upper()
 
 
-def app_env(args, index_dir: str, backends: str = "") -> dict[str, str]:
-    env = hub_env(None)  # HF_HUB_OFFLINE=1: the app must find everything in the cache
-    env.update(
+def app_env(args, backends: str = "") -> dict[str, str | None]:
+    """``AppProcess`` variables (it sets the index folder); offline: all from the cache."""
+    return dict(
+        OFFLINE,  # HF_HUB_OFFLINE=1: the app must find everything in the cache
         MMDEMO_PRESET="full",
         MMDEMO_CACHE_DIR=str(args.cache),
-        MMDEMO_INDEX_DIR=index_dir,
         MMDEMO_INDEX_DEFAULT_GALLERY="0",  # not measured here; saves the start-up indexing
         MMDEMO_DEVICE=args.device,
         MMDEMO_BACKENDS=backends,
     )
-    return env
 
 
 def report(results: list[dict]) -> None:
@@ -361,7 +351,7 @@ def main() -> None:
     set_omp_wait(args.omp_wait)
     import torch
 
-    from mmdemo.imaging import load_image
+    from mmdemo.core.imaging import load_image
 
     print(
         f"machine: {cpu_model()}, {cpu_count()} cores, load average {os.getloadavg()[0]:.1f}; "
@@ -374,10 +364,11 @@ def main() -> None:
 
     decode_s = statistics.median(timed(lambda: load_image(args.image))[0] for _ in range(5))
     results, trips = [], []
+    bypass_proxies()
     with tempfile.TemporaryDirectory(prefix="bench_gen_") as tmp:
         separate_vilt = "vilt" in kinds
         if set(kinds) - {"vilt"}:
-            with RunningApp(app_env(args, tmp)) as app:
+            with AppProcess(Path(tmp), timeout=600, **app_env(args)) as app:
                 client = app.client()
                 print(f"app.py (full preset) answered after {app.started_s:.1f} s")
                 if "caption" in kinds:
@@ -391,7 +382,7 @@ def main() -> None:
                     separate_vilt = False
                 trips += round_trip(client, args.round_trips)
         if separate_vilt:  # no model choice on /vqa: a second app with ViLT as the VQA backend
-            with RunningApp(app_env(args, tmp, "vqa=vilt-vqa")) as app:
+            with AppProcess(Path(tmp), timeout=600, **app_env(args, "vqa=vilt-vqa")) as app:
                 client = app.client()
                 print(f"app.py (full, vqa=vilt-vqa) answered after {app.started_s:.1f} s")
                 results.append(vilt_case(app, client, args, args.image, image))

@@ -1,6 +1,6 @@
 """Resident memory (RSS) with every ``full`` model loaded: does it fit a 16 GB CPU Space?
 
-Run: ``python bench/bench_memory.py [--device cpu|cuda] [--skip-app] [--skip-process]``
+Run: ``python -m bench.bench_memory [--device cpu|cuda] [--skip-app] [--skip-process]``
 
 Two measurements, both fp32 on the CPU (the dtype ``full`` uses without a GPU):
 
@@ -22,7 +22,6 @@ random full-size stand-ins (``bench/_random_full.py``): memory depends on shapes
 from __future__ import annotations
 
 import argparse
-import importlib
 import json
 import os
 import subprocess
@@ -31,13 +30,11 @@ import tempfile
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-
-from _app import RunningApp, endpoint_parameters
-from _machine import cpu_count, cpu_model
-from _random_full import ensure_full_cache, hub_env
-
-from mmdemo.config import PROJECT_ROOT
+from bench._loopback import bypass_proxies
+from bench._machine import cpu_count, cpu_model
+from bench._random_full import OFFLINE, ensure_full_cache, hub_env
+from mmdemo.core.config import PROJECT_ROOT
+from tests.support.app_process import REPO_ROOT, AppProcess, endpoint_parameters
 
 SPACE_GB = 16
 IMAGE = PROJECT_ROOT / "assets" / "gallery" / "coffee_cup.png"
@@ -77,72 +74,60 @@ def measure_app(cache: Path, device: str) -> list[tuple[str, dict]]:
     from gradio_client import handle_file
 
     stages: list[tuple[str, dict]] = []
-    with tempfile.TemporaryDirectory(prefix="bench_mem_") as index_dir:
-        env = hub_env(None)
-        env.update(
-            MMDEMO_PRESET="full",
-            MMDEMO_CACHE_DIR=str(cache),
-            MMDEMO_INDEX_DIR=index_dir,
-            MMDEMO_DEVICE=device,
-            MMDEMO_BACKENDS="",
-        )
-        with RunningApp(env) as app:
-            client = app.client()
+    bypass_proxies()
+    env = dict(
+        OFFLINE,  # the app must find everything in the cache
+        MMDEMO_PRESET="full",
+        MMDEMO_CACHE_DIR=str(cache),
+        MMDEMO_DEVICE=device,
+        MMDEMO_BACKENDS="",
+    )
+    with (
+        tempfile.TemporaryDirectory(prefix="bench_mem_") as work,
+        AppProcess(Path(work), timeout=600, **env) as app,
+    ):
+        client = app.client()
 
-            def record(label: str) -> None:
-                stats = status(app.pid)
-                stages.append((label, stats))
-                children = tree_rss(app.pid) - stats["VmRSS"]
-                extra = f"  (+{children:.0f} MiB in children)" if children > 1 else ""
-                print(line(label, stats, extra), flush=True)
+        def record(label: str) -> None:
+            stats = status(app.pid)
+            stages.append((label, stats))
+            children = tree_rss(app.pid) - stats["VmRSS"]
+            extra = f"  (+{children:.0f} MiB in children)" if children > 1 else ""
+            print(line(label, stats, extra), flush=True)
 
-            print(f"app.py answered after {app.started_s:.0f} s")
-            record("started: CLIP loaded, gallery indexed")
-            image = lambda: handle_file(str(IMAGE))  # noqa: E731
-            client.predict("a cup of coffee", 10, api_name="/search_text")
-            client.predict(image(), "", 0.0, 10, api_name="/search_image")
-            record("+ text search, image search")
-            client.predict(image(), "cat, dog, cup", "a photo of {}.", api_name="/classify")
-            record("+ classify")
-            caption_params = endpoint_parameters(client, "/caption")
-            extra = ["blip-caption"] if len(caption_params) > 4 else []
-            client.predict(image(), "beam", CAPTION_TOKENS, "", *extra, api_name="/caption")
-            record(f"+ BLIP caption (beam 3, {CAPTION_TOKENS} tokens)")
-            vqa_params = endpoint_parameters(client, "/vqa")
-            if len(vqa_params) > 3:  # the VQA tab offers a model choice
-                client.predict(image(), QUESTION, "product", "blip-vqa", api_name="/vqa")
-                record("+ BLIP VQA")
-                client.predict(image(), QUESTION, "product", "vilt-vqa", api_name="/vqa")
-                record("+ ViLT VQA")
-            else:
-                client.predict(image(), QUESTION, api_name="/vqa")
-                record("+ BLIP VQA (no ViLT: /vqa has no model choice)")
-            client.predict(TEXT, api_name="/sentiment")
-            record("+ sentiment")
+        print(f"app.py answered after {app.started_s:.0f} s")
+        record("started: CLIP loaded, gallery indexed")
+        image = lambda: handle_file(str(IMAGE))  # noqa: E731
+        client.predict("a cup of coffee", 10, api_name="/search_text")
+        client.predict(image(), "", 0.0, 10, api_name="/search_image")
+        record("+ text search, image search")
+        client.predict(image(), "cat, dog, cup", "a photo of {}.", api_name="/classify")
+        record("+ classify")
+        caption_params = endpoint_parameters(client, "/caption")
+        extra = ["blip-caption"] if len(caption_params) > 4 else []
+        client.predict(image(), "beam", CAPTION_TOKENS, "", *extra, api_name="/caption")
+        record(f"+ BLIP caption (beam 3, {CAPTION_TOKENS} tokens)")
+        vqa_params = endpoint_parameters(client, "/vqa")
+        if len(vqa_params) > 3:  # the VQA tab offers a model choice
+            client.predict(image(), QUESTION, "product", "blip-vqa", api_name="/vqa")
+            record("+ BLIP VQA")
+            client.predict(image(), QUESTION, "product", "vilt-vqa", api_name="/vqa")
+            record("+ ViLT VQA")
+        else:
+            client.predict(image(), QUESTION, api_name="/vqa")
+            record("+ BLIP VQA (no ViLT: /vqa has no model choice)")
+        client.predict(TEXT, api_name="/sentiment")
+        record("+ sentiment")
     return stages
 
 
 # -- 2. one process, everything ----------------------------------------------------------
-def load_other(server, task: str, name: str):
-    """``server.get(task, name)``, or the registry loader when the server has no choices."""
-    try:
-        return server.get(task, name)
-    except TypeError:  # ModelServer.get(task) only
-        from mmdemo.models.base import LoadContext
-        from mmdemo.models.registry import get_backend
-
-        spec = get_backend(task, name)
-        module, _, function = spec.loader.partition(":")
-        context = LoadContext(server.settings, server.device, server.dtype, server.get)
-        return getattr(importlib.import_module(module), function)(spec, context)
-
-
 def worker(cache: Path, device: str) -> None:
     """Runs in a fresh child process; prints one JSON object per stage."""
     import torch
 
-    from mmdemo.config import Settings
-    from mmdemo.imaging import load_image
+    from mmdemo.core.config import Settings
+    from mmdemo.core.imaging import load_image
     from mmdemo.serving import ModelServer
 
     def record(label: str, backend=None) -> None:
@@ -166,7 +151,7 @@ def worker(cache: Path, device: str) -> None:
         ("ViLT VQA", "vqa", "vilt-vqa"),
         ("sentiment", "sentiment", None),
     ):
-        backend = load_other(server, task, name) if name else server.get(task)
+        backend = server.get(task, name)  # name None: the preset's default backend
         loaded[label] = backend
         record(f"+ {label} loaded", backend)
     loaded["CLIP ViT-B-32"].embed_images([image])
@@ -184,8 +169,15 @@ def worker(cache: Path, device: str) -> None:
 
 def measure_process(cache: Path, device: str) -> list[tuple[str, dict]]:
     env = hub_env(None)
-    command = [sys.executable, __file__, "--worker", "--cache", str(cache), "--device", device]
-    result = subprocess.run(command, env=env, capture_output=True, text=True, timeout=1200)
+    command = [sys.executable, "-m", "bench.bench_memory", "--worker", "--cache", str(cache)]
+    result = subprocess.run(
+        [*command, "--device", device],
+        cwd=REPO_ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=1200,
+    )
     if result.returncode != 0:
         raise SystemExit(f"worker failed:\n{result.stderr[-3000:]}")
     stages = []

@@ -1,9 +1,9 @@
 """Index-pipeline throughput against the raw model on the same batches.
 
-Run: ``python bench/bench_pipeline.py [--n 64] [--batch-size 32] [--workers 2] [--rounds 5]
+Run: ``python -m bench.bench_pipeline [--n 64] [--batch-size 32] [--workers 2] [--rounds 5]
 [--variants]``
 
-Ratio: images/s of ``mmdemo.pipeline.embed_files`` (read, hash, decode and preprocess in
+Ratio: images/s of ``mmdemo.services.ingest.embed_files`` (read, hash, decode and preprocess in
 worker threads, overlapped with the model) / images/s of ``embed_image_tensors`` alone over
 the same images, already decoded and preprocessed, in the same batches. Goal >= 0.90.
 
@@ -36,13 +36,10 @@ from pathlib import Path
 
 import numpy as np
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-
-from _machine import cpu_count, cpu_model
-
-from mmdemo import pipeline
-from mmdemo.config import PROJECT_ROOT, Settings
-from mmdemo.imaging import find_images
+from bench._machine import cpu_count, cpu_model
+from mmdemo.core.config import PROJECT_ROOT, Settings
+from mmdemo.core.imaging import find_images
+from mmdemo.services import ingest
 from mmdemo.serving import ModelServer
 
 GOAL = 0.90
@@ -110,7 +107,7 @@ def patched(module, name: str, value):
         setattr(module, name, saved)
 
 
-# -- variants of the preparation step (monkeypatched into mmdemo.pipeline for one call) ----
+# -- variants of the preparation step (monkeypatched into mmdemo.services.ingest for one call)
 
 
 def prepare_single_threaded_torch(original):
@@ -239,8 +236,7 @@ def run(args, work: Path, cores: int) -> int:
 
     # Raw side input: the same images, decoded and preprocessed beforehand, same batches.
     prepared = [
-        pipeline.prepare_file(p, embedder, settings.max_image_pixels, lambda s: False)
-        for p in paths
+        ingest.prepare_file(p, embedder, settings.max_image_pixels, lambda s: False) for p in paths
     ]
     tensors = [item.tensor for item in prepared]
     batches = [
@@ -261,7 +257,7 @@ def run(args, work: Path, cores: int) -> int:
 
     def pipe(workers: int) -> Callable[[], int]:
         def go() -> int:
-            out = pipeline.embed_files(
+            out = ingest.embed_files(
                 embedder, paths, batch_size=args.batch_size, num_workers=workers
             )
             if len(out.metas) != len(paths):
@@ -275,7 +271,7 @@ def run(args, work: Path, cores: int) -> int:
 
     def decode_only() -> int:
         for p in paths:
-            pipeline.prepare_file(p, embedder, settings.max_image_pixels, lambda s: False)
+            ingest.prepare_file(p, embedder, settings.max_image_pixels, lambda s: False)
         return len(paths)
 
     def variant(workers: int, *, patch=None, threads: int | None = None) -> Callable[[], int]:
@@ -299,13 +295,13 @@ def run(args, work: Path, cores: int) -> int:
     ]
     if args.variants:
         fast_load = load_image_reduced(224)
-        single = prepare_single_threaded_torch(pipeline.prepare_file)
+        single = prepare_single_threaded_torch(ingest.prepare_file)
         if w != 1:
             sides.append(Side("  variant: num_workers=1", pipe(1)))
         sides += [
             Side(
                 f"  variant: w={w}, workers' torch threads=1",
-                variant(w, patch=(pipeline, "prepare_file", single)),
+                variant(w, patch=(ingest, "prepare_file", single)),
             ),
             Side(
                 f"  variant: w={w}, forward threads={max(1, cores - 1)}",
@@ -313,12 +309,12 @@ def run(args, work: Path, cores: int) -> int:
             ),
             Side(
                 f"  variant: w={w}, JPEG draft + reduce",
-                variant(w, patch=(pipeline, "load_image", fast_load)),
+                variant(w, patch=(ingest, "load_image", fast_load)),
             ),
         ]
 
     # Correctness: the pipeline's vectors are the raw side's vectors.
-    check = pipeline.embed_files(embedder, paths, batch_size=args.batch_size, num_workers=w)
+    check = ingest.embed_files(embedder, paths, batch_size=args.batch_size, num_workers=w)
     reference = np.concatenate([embedder.embed_image_tensors(b) for b in batches])
     diff = float(np.abs(check.vectors - reference).max())
     print(f"pipeline vectors == raw vectors: max |diff| {diff:.2e}")

@@ -1,6 +1,6 @@
 """fp32 vs bf16 vs fp16 vs int8 dynamic quantisation: CPU latency, and do the outputs stay the same?
 
-Run: ``python bench/bench_precision.py [--reps 3] [--caption-tokens 10] [--vilt-reps 5]
+Run: ``python -m bench.bench_precision [--reps 3] [--caption-tokens 10] [--vilt-reps 5]
 [--only blip,vilt,lite] [--device cpu|cuda] [--max-call-s 150]``
 
 Variants of one fp32 model: ``.to(bfloat16)``, ``.to(float16)``, and
@@ -35,17 +35,13 @@ import io
 import json
 import os
 import statistics
-import sys
 import time
 import warnings
 from collections.abc import Callable
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-
-from _machine import cpu_count, cpu_model
-
-from mmdemo.config import PROJECT_ROOT
+from bench._machine import cpu_count, cpu_model
+from mmdemo.core.config import PROJECT_ROOT
 
 GALLERY = PROJECT_ROOT / "assets" / "gallery"
 IMAGE = GALLERY / "coffee_cup.png"
@@ -168,7 +164,7 @@ def logit_stats(reference, other) -> dict:
 
 def load_variants(repo: str, processor_class, model_class, args, device):
     """(processor, {variant: model}, {variant: why it could not be made})."""
-    from _random_full import ensure_full_cache, snapshot
+    from bench._random_full import ensure_full_cache, snapshot
 
     folder = snapshot(repo, ensure_full_cache(args.cache))
     processor = processor_class.from_pretrained(folder, local_files_only=True)
@@ -182,10 +178,10 @@ def load_variants(repo: str, processor_class, model_class, args, device):
 # -- BLIP caption (random, full size) ----------------------------------------------------
 def bench_blip(args, device) -> dict:
     import torch
-    from _random_full import BLIP_CAPTION_REPO
     from transformers import BlipForConditionalGeneration, BlipProcessor
 
-    from mmdemo.imaging import load_image
+    from bench._random_full import BLIP_CAPTION_REPO
+    from mmdemo.core.imaging import load_image
 
     processor, models, errors = load_variants(
         BLIP_CAPTION_REPO, BlipProcessor, BlipForConditionalGeneration, args, device
@@ -266,10 +262,10 @@ def bench_blip(args, device) -> dict:
 # -- ViLT (random, full size) ------------------------------------------------------------
 def bench_vilt(args, device) -> dict:
     import torch
-    from _random_full import VILT_REPO
     from transformers import ViltForQuestionAnswering, ViltProcessor
 
-    from mmdemo.imaging import find_images, load_image
+    from bench._random_full import VILT_REPO
+    from mmdemo.core.imaging import find_images, load_image
 
     processor, models, errors = load_variants(
         VILT_REPO, ViltProcessor, ViltForQuestionAnswering, args, device
@@ -354,9 +350,10 @@ def bench_lite(args, device) -> dict:
     import numpy as np
     import torch
 
-    from mmdemo.config import Settings
-    from mmdemo.imaging import load_image
-    from mmdemo.models.label_bridge import GREY_PROMPT, class_prompt
+    from mmdemo.core.config import Settings
+    from mmdemo.core.imaging import load_image
+    from mmdemo.models.shared.colour import GREY_PROMPT
+    from mmdemo.models.shared.imagenet import class_prompt
     from mmdemo.serving import ModelServer
 
     settings = Settings(preset="lite", device=str(device), index_default_gallery=False)

@@ -1,6 +1,6 @@
 """Exact-search speed of ``VectorIndex`` against the machine's memory bandwidth.
 
-Run: ``python bench/bench_search.py [--n 1000000] [--dim 512] [--gpu]``
+Run: ``python -m bench.bench_search [--n 1000000] [--dim 512] [--gpu]``
 
 1. Single query: time per query / (bytes scanned / memory bandwidth). Goal <= 1.25.
    Bytes scanned = the whole vector store (n * dim * 4). Bandwidth is measured in the
@@ -24,14 +24,10 @@ import statistics
 import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 
 import numpy as np
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-
-from _machine import cpu_count, cpu_model
-
+from bench._machine import cpu_count, cpu_model
 from mmdemo.index import VectorIndex
 
 GOAL_SINGLE = 1.25

@@ -1,7 +1,7 @@
-"""``python -m mmdemo``: the command line (see ``mmdemo.cli``)."""
+"""``python -m mmdemo``: the command line (see ``mmdemo.cli.main``)."""
 
 import sys
 
-from mmdemo.cli import main
+from mmdemo.cli.main import main
 
 sys.exit(main())

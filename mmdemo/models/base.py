@@ -6,6 +6,7 @@ once (the transformers-pipelines lesson), so a backend only writes its three ste
 
 from __future__ import annotations
 
+import importlib
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -13,9 +14,10 @@ from typing import Any, TypeVar
 
 import torch
 
-from mmdemo.config import Settings
+from mmdemo.core.config import Settings
+from mmdemo.core.errors import MissingPackageError
+from mmdemo.core.results import ModelInfo
 from mmdemo.models.registry import BackendSpec
-from mmdemo.types import ModelInfo
 
 log = logging.getLogger(__name__)
 
@@ -25,12 +27,17 @@ Out = TypeVar("Out")
 
 @dataclass(frozen=True)
 class LoadContext:
-    """What a loader receives: settings, the resolved device/dtype, and access to other tasks."""
+    """What a loader receives: settings, the resolved device/dtype, and access to other tasks.
+
+    ``get(task)`` is the ready default backend of another task (an embedder for zero-shot
+    classification); ``get(task, name)`` a named one this backend is built on (the routed
+    VQA's photo VQA), loaded through the server like any other.
+    """
 
     settings: Settings
     device: torch.device
     dtype: torch.dtype
-    get: Callable[[str], Any]  # server.get, for backends built on another task's backend
+    get: Callable[..., Any]
 
 
 class Backend:
@@ -103,3 +110,13 @@ class Backend:
             load_seconds=round(self.load_seconds, 2),
             is_random=self.spec.is_random,
         )
+
+
+def require_package(module: str, model: str, pip_name: str | None = None):
+    """Import an optional package a backend needs (or one of its modules, ``pkg.mod``), or
+    say which package is missing and which pip command installs it."""
+    try:
+        return importlib.import_module(module)
+    except ImportError as err:
+        package = module.partition(".")[0]
+        raise MissingPackageError(model, package, pip_name or package) from err

@@ -1,55 +1,134 @@
-"""Which backends exist for which task: a plain dict with ``list_`` / ``get_`` / ``add_``.
+"""Which backends exist: a plain dict filled from the ``SPECS`` of each file in ``backends/``.
 
-Why strings for loaders: a spec names its loader as ``"module:function"`` so that listing
-or validating backends never imports torch; the serving module imports the loader only
-when a backend is first used. Test fakes register real specs with ``add_backend``.
+Why discovery: a backend is one file (``models/backends/<name>.py``) that declares its own
+``SPECS`` - name, task, UI label, capabilities, hub files, loader - next to its class and
+its ``load``. Adding a file adds the backend; nothing else lists it (a preset names it in
+one line to make it a default or a choice). The registry imports every backend module the
+first time it is asked (torch, numpy and PIL at most: a backend imports optional packages
+such as open_clip or transformers inside ``load``, and a unit test checks that).
+
+``add_backend`` / ``remove_backend`` stay for test fakes: real subclasses registered by a
+fixture, as simonw/llm's plugins are.
 """
 
 from __future__ import annotations
 
+import importlib
+import logging
+import pkgutil
+import threading
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from mmdemo.errors import UnknownNameError
+from mmdemo.core.errors import UnknownNameError
 
-TASKS = (
-    "embed",
-    "classify",
-    "caption",
-    "vqa",
-    "sentiment",
-    "image_sentiment",  # zero-shot image sentiment (prompts)
-    "sentiment_head",  # the trained early-fusion head
-)
+if TYPE_CHECKING:
+    from mmdemo.core.config import Settings
+    from mmdemo.models.hub.files import HubWeights
+
+log = logging.getLogger(__name__)
+
+BACKENDS_PACKAGE = "mmdemo.models.backends"
+
+
+@dataclass(frozen=True)
+class Capabilities:
+    """What a backend can do beyond its task's basic call; the UI builds its controls from it.
+
+    Why declared rather than sniffed: a tab must not guess from a backend's name or class
+    what to offer. Fields that do not apply to a task keep their defaults.
+    """
+
+    decoding: tuple[str, ...] = ()  # caption: generation modes offered (e.g. "beam", "sample")
+    prefix: bool = False  # caption: a text prefix starts the caption (conditional captioning)
+    fusions: tuple[str, ...] = ()  # vqa: fusion variants a person may choose per request
+    ranked_answers: bool = False  # vqa: several answers with probabilities (else one)
+    languages: tuple[str, ...] = ("en",)  # languages the model reads ("*": any)
+
+    @property
+    def generative(self) -> bool:
+        return bool(self.decoding)
 
 
 @dataclass(frozen=True)
 class BackendSpec:
-    """How to build one backend: its task, name, loader and the options the loader reads."""
+    """How to build one backend: its task, name, loader and the options the loader reads.
+
+    ``load(spec, context)`` builds the ready backend; ``hub_files(spec, settings)`` names the
+    hub downloads that ``load`` would make (``python -m mmdemo download`` fetches them).
+    """
 
     task: str
     name: str
-    loader: str  # "package.module:function", called as function(spec, context)
+    load: Callable[..., Any]
     description: str
-    options: MappingProxyType = field(default_factory=lambda: MappingProxyType({}))
+    label: str = ""  # what a model menu shows; defaults to the name
+    options: Mapping[str, Any] = field(default_factory=dict)
+    capabilities: Capabilities = Capabilities()
+    hub_files: Callable[[BackendSpec, Settings], list[HubWeights]] | None = None
     is_random: bool = False  # random weights (tiny): never presented as a real model
     needs: tuple[str, ...] = ()  # other tasks this backend is built on (e.g. classify -> embed)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "options", MappingProxyType(dict(self.options)))
+        if not self.label:
+            object.__setattr__(self, "label", self.name)
 
     def option(self, key: str, default: Any = None) -> Any:
         return self.options.get(key, default)
 
+    def weights(self, settings: Settings) -> list[HubWeights]:
+        """The hub downloads this backend needs under ``settings`` ([] for none)."""
+        return list(self.hub_files(self, settings)) if self.hub_files else []
 
-_REGISTRY: dict[str, dict[str, BackendSpec]] = {task: {} for task in TASKS}
+
+_REGISTRY: dict[str, dict[str, BackendSpec]] = {}
+_discovered = False
+_discovery_lock = threading.Lock()
+
+
+def _discover() -> None:
+    """Import every module of ``models/backends`` once and register its ``SPECS``.
+
+    A backend module must not query the registry while it is being imported (the lock is
+    not re-entrant on purpose: that would be a cycle). If a module fails to import, nothing
+    is registered and the next call tries again, so the real error is the one reported.
+    """
+    global _discovered
+    if _discovered:
+        return
+    with _discovery_lock:
+        if _discovered:
+            return
+        found: dict[str, dict[str, BackendSpec]] = {}
+        package = importlib.import_module(BACKENDS_PACKAGE)
+        for info in sorted(pkgutil.iter_modules(package.__path__), key=lambda i: i.name):
+            if info.name.startswith("_"):
+                continue
+            module = importlib.import_module(f"{BACKENDS_PACKAGE}.{info.name}")
+            for spec in getattr(module, "SPECS", ()):
+                _register(found, spec, replace=False)
+        for specs in found.values():
+            for spec in specs.values():
+                _register(_REGISTRY, spec, replace=False)
+        _discovered = True
+
+
+def _register(registry: dict, spec: BackendSpec, *, replace: bool) -> None:
+    tasks = registry.setdefault(spec.task, {})
+    if spec.name in tasks and not replace:
+        raise ValueError(f"A {spec.task} backend named {spec.name!r} is already registered.")
+    tasks[spec.name] = spec
 
 
 def add_backend(spec: BackendSpec, *, replace: bool = False) -> None:
-    """Register ``spec``; refuses to overwrite silently unless ``replace``."""
+    """Register ``spec`` (test fakes); refuses to overwrite silently unless ``replace``."""
+    _discover()
     if spec.task not in _REGISTRY:
         raise UnknownNameError("task", spec.task, _REGISTRY)
-    if spec.name in _REGISTRY[spec.task] and not replace:
-        raise ValueError(f"A {spec.task} backend named {spec.name!r} is already registered.")
-    _REGISTRY[spec.task][spec.name] = spec
+    _register(_REGISTRY, spec, replace=replace)
 
 
 def remove_backend(task: str, name: str) -> None:
@@ -57,7 +136,13 @@ def remove_backend(task: str, name: str) -> None:
     _REGISTRY.get(task, {}).pop(name, None)
 
 
+def list_tasks() -> list[str]:
+    _discover()
+    return sorted(_REGISTRY)
+
+
 def get_backend(task: str, name: str) -> BackendSpec:
+    _discover()
     if task not in _REGISTRY:
         raise UnknownNameError("task", task, _REGISTRY)
     try:
@@ -67,12 +152,7 @@ def get_backend(task: str, name: str) -> BackendSpec:
 
 
 def list_backends(task: str) -> list[str]:
+    _discover()
     if task not in _REGISTRY:
         raise UnknownNameError("task", task, _REGISTRY)
     return sorted(_REGISTRY[task])
-
-
-def spec(task: str, name: str, loader: str, description: str, **kw: Any) -> BackendSpec:
-    """Shorthand used by the built-in registrations: options become read-only."""
-    options = MappingProxyType(dict(kw.pop("options", {})))
-    return BackendSpec(task, name, loader, description, options=options, **kw)

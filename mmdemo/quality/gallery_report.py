@@ -12,7 +12,7 @@ import argparse
 import logging
 import sys
 
-from mmdemo.config import Settings
+from mmdemo.core.config import Settings
 from mmdemo.quality.retrieval_eval import gallery_pairs
 
 QUESTIONS = ("Is there a cat?", "Is there a rocket?")

@@ -20,11 +20,11 @@ from pathlib import Path
 
 from PIL import Image, ImageEnhance, ImageFilter
 
-from mmdemo.config import PROJECT_ROOT, Settings
+from mmdemo.core.config import Settings
 
 log = logging.getLogger(__name__)
 
-GALLERY = PROJECT_ROOT / "assets" / "gallery"
+GALLERY = Settings().assets_dir / "gallery"
 EDITED_FROM = "china_temple.jpg"  # colourful, outdoors: the photo a "rainy day" edit suits
 SARCASM = "great, another rainy day"
 EXAMPLES = [  # (text, image name): text and image disagree, except the last two
@@ -65,7 +65,7 @@ def bright_day(image: Image.Image) -> Image.Image:
 
 def images() -> dict[str, Image.Image]:
     """Every gallery photo by file name, then the edits and the grey square (names in SHOWN)."""
-    from mmdemo.imaging import IMAGE_EXTENSIONS, load_image
+    from mmdemo.core.imaging import IMAGE_EXTENSIONS, load_image
 
     found = {
         p.name: load_image(p)
@@ -84,7 +84,7 @@ def images() -> dict[str, Image.Image]:
 
 def prompt_only(backend, result) -> tuple[float, float, float]:
     """The probabilities the zero-shot prompts alone give (what image sentiment was before)."""
-    from mmdemo.sentiment.maths import three_class_from_margin
+    from mmdemo.models.shared.sentiment_maths import three_class_from_margin
 
     d = result.details
     return three_class_from_margin(d.get("prompt_margin", d["logit_margin"]), backend.neutral_below)
@@ -107,7 +107,7 @@ def _row(name: str, result) -> str:
 
 
 def gallery_table(server, pictures: dict[str, Image.Image]) -> list[str]:
-    from mmdemo.sentiment.maths import label_of
+    from mmdemo.core.sentiment_results import label_of
 
     backend = server.get("image_sentiment")
     names = list(pictures)
@@ -154,8 +154,9 @@ def gallery_table(server, pictures: dict[str, Image.Image]) -> list[str]:
 
 def sarcasm_sweep(server, pictures: dict[str, Image.Image]) -> list[str]:
     """The sarcasm example over the text weight, with the prompts alone and with colour."""
-    from mmdemo.sentiment.fusion import SentimentFusion
-    from mmdemo.sentiment.maths import label_of, late_fusion, polarity
+    from mmdemo.core.sentiment_results import label_of, polarity
+    from mmdemo.models.shared.sentiment_maths import late_fusion
+    from mmdemo.services.sentiment import SentimentFusion
 
     backend = server.get("image_sentiment")
     text = server.get("sentiment").analyze(SARCASM)
@@ -192,8 +193,8 @@ def sarcasm_sweep(server, pictures: dict[str, Image.Image]) -> list[str]:
 
 
 def fusion_examples(server, pictures: dict[str, Image.Image]) -> list[str]:
-    from mmdemo.errors import MMDemoError
-    from mmdemo.sentiment.fusion import SentimentFusion
+    from mmdemo.core.errors import MMDemoError
+    from mmdemo.services.sentiment import SentimentFusion
 
     analyzer = SentimentFusion(server)
     lines = [

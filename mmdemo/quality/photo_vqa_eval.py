@@ -15,7 +15,7 @@ import sys
 
 import numpy as np
 
-from mmdemo.config import Settings
+from mmdemo.core.config import Settings
 from mmdemo.quality.retrieval_eval import gallery_pairs
 
 # Which gallery photos truly show each object (judged by a person looking at them).
@@ -52,11 +52,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--preset", default="lite")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING)
-    from mmdemo.models.photo_vqa import PhotoVqa
     from mmdemo.serving import ModelServer
 
-    settings = Settings(preset=args.preset, index_default_gallery=False)
-    photo = PhotoVqa(ModelServer(settings).get("embed"), settings.cache_dir)
+    settings = Settings(preset=args.preset, backends="vqa=photo-vqa", index_default_gallery=False)
+    photo = ModelServer(settings).get("vqa")
     names, _, images = gallery_pairs()
     image_vectors = photo.embedder.embed_images(images)
     truth, similarity, z_scores, p_yes = [], [], [], []

@@ -20,12 +20,12 @@ from pathlib import Path
 
 import numpy as np
 
-from mmdemo.config import PROJECT_ROOT, Settings
-from mmdemo.imaging import load_image
+from mmdemo.core.config import Settings
+from mmdemo.core.imaging import load_image
 
 log = logging.getLogger(__name__)
 
-CAPTIONS = PROJECT_ROOT / "assets" / "gallery" / "captions.json"
+CAPTIONS = Settings().assets_dir / "gallery" / "captions.json"
 GRID = {
     "prompt_style": ("name", "synonyms", "definition"),
     "temperature": (0.5, 1.0, 2.0),
@@ -80,8 +80,8 @@ def grid_rows(embedder, texts: list[str], images: list, settings: Settings) -> l
     """One markdown row per knob combination, re-using the loaded models."""
     import torch
 
-    from mmdemo.models.label_bridge import class_prompt
-    from mmdemo.models.text_cache import cached_text_vectors
+    from mmdemo.models.shared.imagenet import class_prompt
+    from mmdemo.models.shared.text_cache import cached_text_vectors
 
     rows = []
     original = (embedder.class_vectors, embedder.temperature, embedder.grey_weight)

@@ -16,13 +16,13 @@ import sys
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
-from mmdemo.config import PROJECT_ROOT
-from mmdemo.errors import BadInputError
+from mmdemo.core.config import Settings
+from mmdemo.core.errors import BadInputError
 
 log = logging.getLogger(__name__)
 
 CLASSES = ("negative", "neutral", "positive")
-DEFAULT_SET = PROJECT_ROOT / "assets" / "quality" / "sentiment_en.tsv"
+DEFAULT_SET = Settings().assets_dir / "quality" / "sentiment_en.tsv"
 _EPS = 1e-6  # floor for probabilities in the log loss (VADER's shares are often exactly 0)
 
 
@@ -157,7 +157,7 @@ def fit_slopes(compounds: Sequence[float], labels: Sequence[str], folds: int = 5
     Also reports the ``folds``-fold cross-validated log loss (fit on 4/5, score the rest),
     so the in-sample number is not the only evidence that two constants did not overfit.
     """
-    from mmdemo.models.vader_sentiment import probabilities_from_compound
+    from mmdemo.models.backends.vader_sentiment import probabilities_from_compound
 
     grid = [(a / 2, b / 2) for a in range(1, 31) for b in range(0, 41)]
     targets = [CLASSES.index(label) for label in labels]
@@ -186,7 +186,7 @@ def fit_slopes(compounds: Sequence[float], labels: Sequence[str], folds: int = 5
 
 
 def _machine() -> str:
-    from mmdemo.machine import cpu_model
+    from mmdemo.core.machine import cpu_model
 
     cpu = cpu_model()
     return f"{platform.system()} {platform.machine()}, {cpu}, Python {platform.python_version()}"
@@ -256,21 +256,12 @@ def report_markdown(metrics: dict, path: Path, fit: dict | None = None) -> str:
 
 
 def build_vader():
-    """The VADER backend through its real loader, on the CPU."""
-    import torch
+    """The VADER backend, built by the model server like every other backend."""
+    from mmdemo.core.config import Settings
+    from mmdemo.serving import ModelServer
 
-    from mmdemo.config import Settings
-    from mmdemo.models.base import LoadContext
-    from mmdemo.models.registry import spec
-    from mmdemo.models.vader_sentiment import load
-
-    backend_spec = spec(
-        "sentiment", "vader", "mmdemo.models.vader_sentiment:load", "VADER (rule-based)"
-    )
-    ctx = LoadContext(
-        settings=Settings(), device=torch.device("cpu"), dtype=torch.float32, get=lambda t: None
-    )
-    return load(backend_spec, ctx)
+    settings = Settings(preset="lite", backends="sentiment=vader", index_default_gallery=False)
+    return ModelServer(settings).get("sentiment")
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -33,10 +33,10 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from mmdemo.errors import BadImageError, BadInputError
-from mmdemo.models.fusion_head import FusionHeadNet, default_head_path, save_head
-from mmdemo.sentiment.maths import CLASSES
-from mmdemo.types import Unreadable
+from mmdemo.core.errors import BadImageError, BadInputError
+from mmdemo.core.results import Unreadable
+from mmdemo.core.sentiment_results import CLASSES
+from mmdemo.models.backends.fusion_head import FusionHeadNet, default_head_path, save_head
 
 log = logging.getLogger(__name__)
 
@@ -131,7 +131,7 @@ def embed_examples(
     progress: Callable[[int, int], None] | None = None,
 ) -> EmbeddedSet:
     """Embed every example once; rows whose image cannot be read are skipped and listed."""
-    from mmdemo.imaging import load_image
+    from mmdemo.core.imaging import load_image
 
     dim = embedder.dim
     kept: list[Example] = []
@@ -335,15 +335,15 @@ def add_cli(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
     )
     parser.add_argument("--seed", type=int, default=0, help="random seed")
     parser.add_argument("-v", "--verbose", action="store_true", help="log progress and details")
-    parser.set_defaults(handler=run)
+    parser.set_defaults(report=run)
     return parser
 
 
-def run(args: argparse.Namespace) -> int:
-    """Train and print a short report (accuracy overall and per modality) on stdout."""
+def run(args: argparse.Namespace) -> list[str]:
+    """Train; a short report (accuracy overall and per modality), for the CLI to print."""
     from tqdm import tqdm
 
-    from mmdemo.config import settings_from_env
+    from mmdemo.core.config import settings_from_env
     from mmdemo.serving import ModelServer
 
     changes = {}
@@ -392,5 +392,4 @@ def run(args: argparse.Namespace) -> int:
         lines.append("note: random test weights (preset tiny): this head is for tests only.")
     sidecar = Path(report["path"]).with_suffix(".json").name
     lines.append(f"saved {report['path']} (+ {sidecar}); the app uses it for the early fusion")
-    sys.stdout.write("\n".join(lines) + "\n")
-    return 0
+    return lines

@@ -14,7 +14,6 @@ from __future__ import annotations
 import argparse
 import json
 import logging
-import sys
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -24,33 +23,28 @@ from typing import Any
 import numpy as np
 import torch
 import torch.nn.functional as F
-from PIL import Image, ImageDraw, ImageFont
+from PIL import Image
 
-from mmdemo.config import PROJECT_ROOT
-from mmdemo.errors import BadInputError, MissingPackageError, UnknownNameError
-from mmdemo.models.shapes_vqa import (
+from mmdemo.core.config import Settings
+from mmdemo.core.errors import BadInputError, MissingPackageError, UnknownNameError
+from mmdemo.models.shared.shapes_model import ShapesVqaNet
+from mmdemo.models.shared.shapes_world import (
     ANSWERS,
     COLOUR_WORDS,
     FUSIONS,
     SHAPE_WORDS,
-    ShapesVqaNet,
     Vocabulary,
 )
+from mmdemo.training.shapes_vqa_plots import plot_curves
 
 log = logging.getLogger(__name__)
 
-DEFAULT_OUT = PROJECT_ROOT / "assets" / "models" / "shapes_vqa"
+DEFAULT_OUT = Settings().assets_dir / "models" / "shapes_vqa"  # where the app loads them
 DEFAULT_EPOCHS = 12
 DEFAULT_SEED = 0
 BATCH_IMAGES = 16  # ~150 questions per step; 250 steps per epoch
 LEARNING_RATE = 2e-3
 WEIGHT_DECAY = 1e-4
-CURVE_COLOURS = {
-    "concat": (31, 119, 180),
-    "sum": (255, 127, 14),
-    "product": (44, 160, 44),
-    "attention": (214, 39, 40),
-}
 
 
 @dataclass(frozen=True)
@@ -308,7 +302,7 @@ def _remapped(split: Split, remap: torch.Tensor) -> Split:
 
 
 def _machine(threads: int) -> str:
-    from mmdemo.machine import cpu_model
+    from mmdemo.core.machine import cpu_model
 
     cpu = cpu_model()
     return f"{cpu}, {threads} torch threads, torch {torch.__version__}, no GPU used"
@@ -336,68 +330,6 @@ def save(net: ShapesVqaNet, vocab: Vocabulary, metrics: dict[str, Any], out_dir:
     torch.save(checkpoint, path)
     (out_dir / f"metrics_{fusion}.json").write_text(json.dumps(metrics, indent=2) + "\n")
     log.info("Saved %s (%.0f KB)", path, path.stat().st_size / 1024)
-    return path
-
-
-# -- training curves, drawn with PIL only ------------------------------------------------
-def _font(size: int) -> ImageFont.ImageFont | ImageFont.FreeTypeFont:
-    try:
-        return ImageFont.load_default(size=size)
-    except TypeError:  # Pillow < 10.1 has one fixed-size bitmap font
-        return ImageFont.load_default()
-
-
-def plot_curves(
-    metrics: Mapping[str, Mapping[str, Any]], path: Path, key: str = "test_accuracy"
-) -> Path:
-    """One PNG: ``key`` (test accuracy) per epoch, one coloured line per fusion, axes, legend."""
-    width, height = 900, 540
-    left, right, top, bottom = 80, 190, 50, 70
-    image = Image.new("RGB", (width, height), "white")
-    draw = ImageDraw.Draw(image)
-    font, small = _font(18), _font(14)
-    series = {name: list(m[key]) for name, m in metrics.items() if m.get(key)}
-    if not series:
-        raise ValueError(f"no {key} values to plot")
-    epochs = max(len(v) for v in series.values())
-    low = min(min(v) for v in series.values())
-    y_min = max(0.0, np.floor(low * 20) / 20)  # round down to 0.05
-    y_max = 1.0
-    plot_w, plot_h = width - left - right, height - top - bottom
-
-    def xy(epoch: int, value: float) -> tuple[float, float]:
-        x = left + (epoch - 1) / max(1, epochs - 1) * plot_w
-        y = top + (y_max - value) / (y_max - y_min) * plot_h
-        return x, y
-
-    ticks = np.arange(y_min, y_max + 1e-9, 0.05 if y_max - y_min <= 0.5 else 0.1)
-    for value in ticks:
-        _, y = xy(1, float(value))
-        draw.line([(left, y), (left + plot_w, y)], fill=(225, 225, 225))
-        draw.text((left - 8, y), f"{value:.2f}", fill="black", font=small, anchor="rm")
-    step = max(1, round(epochs / 12))
-    for epoch in range(1, epochs + 1, step):
-        x, _ = xy(epoch, y_min)
-        draw.line([(x, top + plot_h), (x, top + plot_h + 5)], fill="black")
-        draw.text((x, top + plot_h + 8), str(epoch), fill="black", font=small, anchor="mt")
-    draw.line([(left, top), (left, top + plot_h), (left + plot_w, top + plot_h)], fill="black")
-    draw.text((left + plot_w / 2, height - 22), "epoch", fill="black", font=font, anchor="mm")
-    draw.text((20, top + plot_h / 2), "test acc", fill="black", font=small, anchor="lm")
-    title = "easy-VQA shapes model: test accuracy per epoch, by fusion"
-    draw.text((left + plot_w / 2, 22), title, fill="black", font=font, anchor="mm")
-    for i, (name, values) in enumerate(series.items()):
-        colour = CURVE_COLOURS.get(name, (100, 100, 100))
-        points = [xy(e + 1, v) for e, v in enumerate(values)]
-        if len(points) > 1:
-            draw.line(points, fill=colour, width=3)
-        for x, y in points:
-            draw.ellipse([x - 3, y - 3, x + 3, y + 3], fill=colour)
-        ly = top + 10 + i * 28
-        lx = left + plot_w + 20
-        draw.line([(lx, ly), (lx + 30, ly)], fill=colour, width=4)
-        draw.text((lx + 38, ly), f"{name} {values[-1]:.4f}", fill="black", font=small, anchor="lm")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    image.save(path)
     return path
 
 
@@ -430,12 +362,12 @@ def add_cli(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
     parser.add_argument("--threads", type=int, default=2, help="torch CPU threads (default 2)")
     parser.add_argument("-v", "--verbose", action="store_true", help="show tracebacks on errors")
     parser.add_argument("-q", "--quiet", action="store_true", help="no per-epoch progress")
-    parser.set_defaults(handler=run)
+    parser.set_defaults(report=run)
     return parser
 
 
-def run(args: argparse.Namespace) -> int:
-    """Train the chosen fusion(s), redraw the curves, print an accuracy table on stdout."""
+def run(args: argparse.Namespace) -> list[str]:
+    """Train the chosen fusion(s), redraw the curves; the accuracy table, for the CLI."""
     if not args.quiet:  # progress on the CLI's log handler even when it is at WARNING
         log.setLevel(logging.INFO)
         if not logging.getLogger().handlers:
@@ -469,5 +401,4 @@ def run(args: argparse.Namespace) -> int:
             f"{kinds['shape']:>7.4f} {kinds['color']:>7.4f} {m['epochs']:>6d} {m['seconds']:>8.1f}"
         )
     lines.append(f"weights, metrics and {curves.name} in {out}")
-    sys.stdout.write("\n".join(lines) + "\n")
-    return 0
+    return lines

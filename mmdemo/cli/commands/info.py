@@ -1,0 +1,48 @@
+"""``python -m mmdemo info``: which preset is active and why, the models, device and index."""
+
+from __future__ import annotations
+
+import argparse
+
+from mmdemo.cli.common import add_common, gallery_for, print_json, print_lines, settings_for, warn
+
+NAME = "info"
+ORDER = 70
+HELP = "show preset, models, device and index"
+EXIT_NO_INDEX = 2
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--json", action="store_true", help="print JSON")
+    add_common(parser)
+
+
+def run(args: argparse.Namespace) -> int:
+    from mmdemo.services.status import status
+
+    report = status(*gallery_for(settings_for(args)))
+    code = EXIT_NO_INDEX if report.error else 0
+    if args.json:
+        print_json(report.to_json())
+        return code
+    lines = [
+        f"preset: {report.preset} ({report.preset_reason})",
+        f"device: {report.device}",
+        f"index dir: {report.index_dir}",
+    ]
+    for model in report.models:
+        note = " (random weights)" if model.is_random else ""
+        lines.append(
+            f"model[{model.task}]: {model.model} on {model.device} {model.dtype}, "
+            f"{model.parameters / 1e6:.1f}M params{note}"
+        )
+    if report.index is not None:
+        idx = report.index
+        lines.append(
+            f"index: {idx.count} images, {idx.kind} search, {idx.dim}-d, "
+            f"{'GPU' if idx.on_gpu else 'CPU'}"
+        )
+    print_lines(lines)
+    if report.error:
+        warn(f"error: {report.error}")
+    return code

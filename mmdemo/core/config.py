@@ -1,0 +1,115 @@
+"""One typed, validated settings object, read from ``MMDEMO_*`` environment variables.
+
+Why: everything below ``app.py`` and the CLI receives a ``Settings`` value instead of
+reading the environment itself, so tests can build one directly and the valid knobs are
+listed in one place. The shipped files (reference photos, our trained weights, examples)
+are found through ``assets_dir``, never through the code's own location. Imports nothing
+from the package except ``errors``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from mmdemo.core.errors import BadInputError
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Every setting of the app. Field ``x`` is read from ``MMDEMO_X``."""
+
+    preset: str = "auto"  # auto | full | lite | tiny (auto: full if its weights are at hand)
+    device: str = "auto"  # auto | cpu | cuda | cuda:N
+    index_dir: Path = PROJECT_ROOT / "index"
+    gallery_dir: Path = PROJECT_ROOT / "assets" / "gallery"  # the default gallery's folder
+    assets_dir: Path = PROJECT_ROOT / "assets"  # shipped files: references, weights, examples
+    cache_dir: Path | None = None  # model weights cache; None means the libraries' default
+    batch_size: int = 32
+    # caption/VQA requests arriving together run as one batch, up to this many; 1 = off.
+    # None: 8 on a GPU, off on CPU (measured slower there: docs/benchmarks.md).
+    max_batch: int | None = None
+    batch_window_ms: float = 0.0  # wait this long for company before an idle batch starts
+    num_workers: int = 2  # image-decoding threads overlapped with the model forward
+    max_image_pixels: int = 64_000_000  # larger images are refused (decompression bombs)
+    max_upload_mb: float = 50.0
+    approx_threshold: int = 50_000  # above this many vectors the index becomes approximate
+    match_threshold: float | None = None  # override the model's calibrated "good match" score
+    backends: str | None = None  # per-task overrides, e.g. "vqa=shapes-vqa,caption=..."
+    clip_model: str | None = None  # override the preset's open_clip architecture
+    clip_pretrained: str | None = None  # override its pretrained tag, or a local checkpoint
+    faiss_gpu: bool = True  # use the GPU for search when faiss sees one
+    index_default_gallery: bool = True  # index assets/gallery on first start
+    max_k: int = 100
+    extra: Mapping[str, str] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if not self.preset.strip():
+            raise BadInputError("MMDEMO_PRESET is empty; name a preset (auto, full, lite or tiny).")
+        dev = self.device
+        if not (dev in ("auto", "cpu", "cuda") or dev.startswith("cuda:")):
+            raise BadInputError(f"Unknown device {dev!r}. Use auto, cpu, cuda or cuda:N.")
+        for name in ("batch_size", "max_batch", "max_image_pixels", "approx_threshold", "max_k"):
+            if getattr(self, name) is not None and getattr(self, name) < 1:
+                raise BadInputError(f"MMDEMO_{name.upper()} must be at least 1.")
+        if self.batch_window_ms < 0:
+            raise BadInputError("MMDEMO_BATCH_WINDOW_MS must be 0 or more.")
+        if self.num_workers < 0:
+            raise BadInputError("MMDEMO_NUM_WORKERS must be 0 or more.")
+
+    def replace(self, **changes) -> Settings:
+        """A copy with some fields changed (CLI flags override the environment this way)."""
+        return dataclasses.replace(self, **changes)
+
+
+def _parse(value: str, annotation: str, name: str):
+    """Turn an environment string into the field's type; a bad value names the variable."""
+    kind = annotation.replace(" | None", "")
+    if value == "" and "None" in annotation:
+        return None
+    try:
+        if kind == "int":
+            return int(value)
+        if kind == "float":
+            return float(value)
+        if kind == "bool":
+            lowered = value.strip().lower()
+            if lowered in ("1", "true", "yes", "on"):
+                return True
+            if lowered in ("0", "false", "no", "off"):
+                return False
+            raise ValueError(value)
+        if kind == "Path":
+            return Path(value).expanduser()
+    except ValueError:
+        raise BadInputError(f"MMDEMO_{name.upper()}={value!r} is not a valid {kind}.") from None
+    return value
+
+
+def settings_from_env(environ: Mapping[str, str] | None = None) -> Settings:
+    """Build ``Settings`` from ``MMDEMO_*`` variables (unknown ones are kept in ``extra``)."""
+    environ = os.environ if environ is None else environ
+    values: dict = {}
+    known = {f.name: f for f in dataclasses.fields(Settings) if f.name != "extra"}
+    extra = {}
+    for key, value in environ.items():
+        if not key.startswith("MMDEMO_"):
+            continue
+        name = key[len("MMDEMO_") :].lower()
+        if name in known:
+            values[name] = _parse(value, str(known[name].type), name)
+        else:
+            extra[name] = value
+    return Settings(**values, extra=extra)
+
+
+@functools.lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The process-wide settings, read once (tests build their own ``Settings`` instead)."""
+    return settings_from_env()

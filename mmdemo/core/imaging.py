@@ -1,0 +1,319 @@
+"""The one safe image loader: every upload and every gallery file is decoded here.
+
+Why one place: Pillow fails in many different ways (``UnidentifiedImageError``, ``OSError``
+for truncated data, ``SyntaxError`` from a broken PNG, ``DecompressionBombError``...), and
+its defaults are wrong for a model (``convert("RGB")`` turns transparent pixels black and
+clips 16-bit images to white). Here every bad file becomes a ``BadImageError`` naming the
+file and the problem, and every good one becomes a fully decoded 8-bit RGB image.
+
+Thread-safe: nothing here changes Pillow's or ``warnings``' global state, so the index can
+decode images in worker threads.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import logging
+import os
+from pathlib import Path
+from typing import IO, Any
+
+import numpy as np
+from PIL import Image, ImageOps, UnidentifiedImageError
+
+from mmdemo.core.errors import BadImageError, BadInputError
+
+logger = logging.getLogger(__name__)
+
+IMAGE_EXTENSIONS: frozenset[str] = frozenset({".jpg", ".jpeg", ".png", ".webp", ".bmp", ".gif"})
+
+# Formats we let Pillow try, in this order. Restricting them keeps exotic decoders (and
+# formats with no magic number, like TGA, that "recognise" a text file) out of the app.
+# TIFF is allowed because 16-bit and float scientific images usually arrive as TIFF.
+_FORMATS = ("PNG", "JPEG", "MPO", "WEBP", "GIF", "BMP", "DIB", "TIFF", "AVIF")
+_FORMAT_NAMES = "JPEG, PNG, WebP, GIF, BMP, TIFF or AVIF"
+_WHITE = (255, 255, 255)
+DEFAULT_MAX_PIXELS = 64_000_000  # the same default as Settings.max_image_pixels
+_CHUNK = 1 << 20
+
+
+def _available_formats() -> tuple[str, ...]:
+    """The allowed formats this Pillow build can open (``Image.open`` fails on unknown ones)."""
+    Image.init()  # idempotent: registers every plugin once
+    return tuple(f for f in _FORMATS if f in Image.OPEN)
+
+
+def load_image(
+    source: str | os.PathLike | bytes,
+    *,
+    name: str | None = None,
+    max_pixels: int = DEFAULT_MAX_PIXELS,
+) -> Image.Image:
+    """Decode ``source`` (a path or the file's bytes) into a new 8-bit RGB image.
+
+    Raises ``BadImageError`` (and nothing else) for a missing, empty, non-image, corrupt,
+    truncated or too-large file; ``name`` is what the message calls the file.
+    """
+    if isinstance(source, (bytes, bytearray, memoryview)):
+        name = name or "upload"
+        if len(source) == 0:
+            raise _empty(name)
+        return _decode(io.BytesIO(bytes(source)), name, max_pixels)
+
+    path = Path(source)
+    name = name or path.name or str(path)
+    try:
+        size = path.stat().st_size
+        if path.is_dir():
+            raise BadImageError(name, "is a folder, not an image file", "Choose an image file.")
+        if size == 0:
+            raise _empty(name)
+        with open(path, "rb") as fp:
+            return _decode(fp, name, max_pixels)
+    except FileNotFoundError:
+        raise BadImageError(
+            name, "file not found", "Check the path, or upload the image again."
+        ) from None
+    except PermissionError:
+        raise BadImageError(
+            name, "cannot be read (permission denied)", "Check the file's permissions."
+        ) from None
+    except OSError as err:  # an I/O error reading the disk, not a decoding error
+        raise BadImageError(name, f"cannot be read ({err.strerror or err})") from None
+
+
+def _empty(name: str) -> BadImageError:
+    return BadImageError(
+        name,
+        "the file is empty (0 bytes)",
+        "The upload or copy probably failed; try again with the original file.",
+    )
+
+
+def _bomb(name: str, width: int, height: int, max_pixels: int) -> BadImageError:
+    return BadImageError(
+        name,
+        f"the image is {width}x{height} pixels ({width * height:,}), more than the limit of "
+        f"{max_pixels:,} pixels (a file this large could exhaust memory)",
+        "Resize it below the limit, or raise MMDEMO_MAX_IMAGE_PIXELS if you trust the file.",
+    )
+
+
+def _declared_size(fp: IO[bytes], formats: tuple[str, ...]) -> tuple[int, int] | None:
+    """Width and height read from the header alone, or None if no allowed format claims it.
+
+    Why not ``Image.open``: it raises ``DecompressionBombError`` (which does not say the
+    dimensions) or emits a warning before we can look at the size. The plugin factories
+    are what ``Image.open`` itself calls; they parse the header and decode nothing.
+    """
+    try:
+        prefix = fp.read(16)
+        for fmt in formats:
+            factory, accept = Image.OPEN[fmt]
+            claimed = accept(prefix) if accept else True
+            if not claimed or isinstance(claimed, str):
+                continue
+            fp.seek(0)
+            try:
+                return tuple(factory(fp, "").size)  # type: ignore[return-value]
+            except Exception:  # not this format after all; Image.open will decide
+                continue
+        return None
+    finally:
+        fp.seek(0)
+
+
+def _decode(fp: IO[bytes], name: str, max_pixels: int) -> Image.Image:
+    """Header check, full decode and conversion; maps every Pillow failure to BadImageError."""
+    formats = _available_formats()
+    declared = _declared_size(fp, formats)
+    if declared and declared[0] * declared[1] > max_pixels:
+        raise _bomb(name, declared[0], declared[1], max_pixels)
+    try:
+        im = Image.open(fp, formats=formats)
+    except UnidentifiedImageError:
+        raise BadImageError(
+            name, f"is not an image in a supported format ({_FORMAT_NAMES})"
+        ) from None
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as err:
+        # Pillow's own limit (MAX_IMAGE_PIXELS) fired: only when max_pixels is above it. The
+        # warning arrives here as an exception when a caller turned warnings into errors.
+        if declared:
+            limit = min(max_pixels, Image.MAX_IMAGE_PIXELS or max_pixels)
+            raise _bomb(name, declared[0], declared[1], limit) from None
+        raise BadImageError(name, f"the image is too large ({err})") from None
+    except Exception as err:  # a header so broken that the parser itself failed
+        raise BadImageError(name, f"the image header is corrupt ({_detail(err)})") from None
+    with im:
+        width, height = im.size
+        if width * height > max_pixels:
+            raise _bomb(name, width, height, max_pixels)
+        try:
+            im.seek(0)  # animated GIF/WebP/PNG, multi-page TIFF: the first frame
+            im.load()  # force the full decode now, so truncation is found here, not later
+            oriented = _exif_transpose(im, name)
+            return to_rgb(oriented)
+        except (Image.DecompressionBombError, Image.DecompressionBombWarning) as err:
+            raise BadImageError(name, f"the image is too large ({err})") from None
+        except Exception as err:
+            logger.debug("could not decode %s", name, exc_info=True)
+            raise BadImageError(
+                name,
+                f"the image data is corrupt or truncated ({_detail(err)})",
+                "Re-export or re-download the file and try again.",
+            ) from None
+
+
+def _detail(err: Exception) -> str:
+    text = str(err).strip()
+    return f"{type(err).__name__}: {text}" if text else type(err).__name__
+
+
+def _exif_transpose(im: Image.Image, name: str) -> Image.Image:
+    """Apply the EXIF orientation (phone photos); broken EXIF must not reject a good image."""
+    try:
+        return ImageOps.exif_transpose(im)
+    except Exception:
+        logger.warning("%s: ignoring unreadable EXIF orientation", name, exc_info=True)
+        return im.copy()
+
+
+def to_rgb(im: Image.Image) -> Image.Image:
+    """Convert any Pillow mode to 8-bit RGB the way a person would expect it to look."""
+    mode = im.mode
+    if mode == "RGB":
+        return im if im.info.get("transparency") is None else _over_white(im.convert("RGBA"))
+    if mode in ("I;16", "I;16L", "I;16B", "I;16N", "I", "F"):
+        return Image.fromarray(_scale_to_uint8(np.asarray(im)), "L").convert("RGB")
+    if mode in ("RGBa", "La"):  # premultiplied alpha: un-premultiply first
+        im = im.convert("RGBA" if mode == "RGBa" else "LA")
+        mode = im.mode
+    if mode in ("RGBA", "LA", "PA") or "transparency" in im.info:
+        return _over_white(im.convert("RGBA"))
+    # 1, L, P, CMYK, YCbCr, LAB, HSV, RGBX...: Pillow's own conversions are right for these.
+    return im.convert("RGB")
+
+
+def _over_white(rgba: Image.Image) -> Image.Image:
+    """Composite over white: transparent pixels would otherwise come out black."""
+    background = Image.new("RGBA", rgba.size, (*_WHITE, 255))
+    return Image.alpha_composite(background, rgba).convert("RGB")
+
+
+def _scale_to_uint8(arr: np.ndarray) -> np.ndarray:
+    """Map 16-bit, 32-bit and float pixel values to 0..255, keeping their order.
+
+    Pillow's ``convert`` clips these to 255 (16-bit images come out white). 16-bit data that
+    uses the full range is scaled by 65535; data in a smaller range (a 10/12-bit sensor) by
+    its own maximum so it is not near-black; floats in [0, 1] by 255; anything else is
+    stretched min..max.
+    """
+    data = arr.astype(np.float64)
+    finite = np.isfinite(data)
+    if not finite.any():
+        return np.zeros(arr.shape, np.uint8)
+    data = np.where(finite, data, 0.0)
+    lo, hi = float(data.min()), float(data.max())
+    if np.issubdtype(arr.dtype, np.floating):
+        if lo >= 0.0 and hi <= 1.0:
+            lo, hi = 0.0, 1.0
+    elif lo >= 0 and hi <= 65535:  # 16-bit data (I;16*, or "I" holding 16-bit values)
+        lo, hi = 0.0, (65535.0 if hi >= 4096 else max(hi, 255.0))
+    if hi <= lo:  # a flat image: keep it flat (black if zero, else mid-grey)
+        return np.full(arr.shape, 0 if hi == 0 else 128, np.uint8)
+    scaled = (data - lo) * (255.0 / (hi - lo))
+    return np.clip(np.rint(scaled), 0, 255).astype(np.uint8)
+
+
+def file_sha256(path: str | os.PathLike) -> str:
+    """Hex SHA-256 of a file's bytes, read in chunks (content hash for duplicate detection)."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as fp:
+        while chunk := fp.read(_CHUNK):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def find_images(directory: str | os.PathLike) -> list[Path]:
+    """Image files under ``directory``, recursively and sorted, skipping hidden files and folders.
+
+    Hidden means a name starting with "." below ``directory`` (``.git``, ``.ipynb_checkpoints``,
+    macOS ``._photo.jpg`` resource forks, which are not images). Symlinked folders are not
+    followed, so a link loop cannot hang indexing.
+    """
+    root = Path(directory)
+    if not root.is_dir():
+        what = "does not exist" if not root.exists() else "is not a folder"
+        raise BadInputError(f"Image folder {root} {what}.")
+    found: list[Path] = []
+    for dirpath, dirnames, filenames in os.walk(root):
+        dirnames[:] = [d for d in dirnames if not d.startswith(".")]
+        for filename in filenames:
+            if filename.startswith("."):
+                continue
+            if os.path.splitext(filename)[1].lower() in IMAGE_EXTENSIONS:
+                path = Path(dirpath, filename)
+                if path.is_file():  # skips broken symlinks
+                    found.append(path)
+    return sorted(found)
+
+
+def require_inside(path: str | os.PathLike, root: str | os.PathLike, name: str) -> Path:
+    """``path`` resolved, refused unless it lies under ``root`` (the server's upload folder).
+
+    Why: handlers that skip Gradio's preprocessing receive the client's raw file payload,
+    and a crafted API call could otherwise name any file on the server.
+    """
+    resolved = Path(os.fspath(path)).resolve()
+    if not resolved.is_relative_to(Path(os.fspath(root)).resolve()):
+        raise BadInputError(
+            f"{name}: not a file uploaded to this app. Upload the image (from Python: "
+            "gradio_client.handle_file(path))."
+        )
+    return resolved
+
+
+def image_from_upload(
+    value: Any,
+    *,
+    allowed_root: str | os.PathLike | None = None,
+    max_pixels: int = DEFAULT_MAX_PIXELS,
+) -> tuple[Image.Image, str]:
+    """Decode what a Gradio File/Image input hands a handler; returns (RGB image, display name).
+
+    Accepts a file path, a dict with "path" (Gradio's FileData), an object with ``.path`` or
+    ``.name`` (FileData, a tempfile wrapper), a one-item list of those, raw bytes, or an
+    already-decoded PIL image / numpy array (``gr.Image(type="pil"/"numpy")``).
+    """
+    if isinstance(value, (list, tuple)):
+        if len(value) > 1:
+            raise BadInputError("Give one image here, not several.")
+        value = value[0] if value else None
+    if value is None or (isinstance(value, (str, bytes)) and not value):
+        raise BadInputError("No image given: upload an image first.")
+    if isinstance(value, Image.Image):
+        return to_rgb(_exif_transpose(value, "upload")), "upload"
+    if isinstance(value, np.ndarray):
+        try:
+            return to_rgb(Image.fromarray(value)), "upload"
+        except (TypeError, ValueError) as err:
+            raise BadImageError("upload", f"the array is not an image ({err})") from None
+    if isinstance(value, (bytes, bytearray, memoryview)):
+        return load_image(value), "upload"
+
+    display: str | None = None
+    if isinstance(value, dict):
+        display = value.get("orig_name")
+        path = value.get("path")
+    elif isinstance(value, (str, os.PathLike)):
+        path = value
+    else:
+        display = getattr(value, "orig_name", None)
+        path = getattr(value, "path", None) or getattr(value, "name", None)
+    if not path:
+        raise BadInputError("No image given: upload an image first.")
+    display = display or Path(os.fspath(path)).name or "upload"
+    if allowed_root is not None:
+        path = require_inside(path, allowed_root, display)
+    return load_image(path, name=display, max_pixels=max_pixels), display

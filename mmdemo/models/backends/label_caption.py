@@ -1,0 +1,115 @@
+"""Label-based captions: a fluent, honest sentence from the image's most likely classes.
+
+Why not a generative captioner: ``lite`` has none that installs from PyPI. What it does
+have is an ImageNet classifier, so the caption says what the classifier saw and how sure
+it was ("probably an espresso, or possibly a cup"), and the UI labels it label-based.
+The nearest human-written captions from a caption bank (the gallery's) come alongside.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from pathlib import Path
+
+import numpy as np
+from PIL import Image
+
+from mmdemo.core.results import CaptionResult, Scored
+from mmdemo.models.base import Backend, LoadContext
+from mmdemo.models.registry import BackendSpec
+from mmdemo.models.shared.class_scores import ClassScorer
+from mmdemo.models.shared.colour import image_greyness
+
+log = logging.getLogger(__name__)
+
+SURE, LIKELY = 0.60, 0.25  # top-class probability bands for the wording
+
+
+def with_article(noun: str) -> str:
+    """'an espresso', 'a cup' (plural-looking and mass nouns keep it simple: still 'a')."""
+    return f"{'an' if noun[:1].lower() in 'aeiou' else 'a'} {noun}"
+
+
+def describe(labels: list[Scored], black_and_white: bool = False) -> str:
+    """The caption sentence; its wording carries the classifier's confidence."""
+    photo = "A black-and-white photo" if black_and_white else "A photo"
+    if not labels:
+        return f"{photo}; the classifier recognised nothing in it."
+    first = labels[0]
+    if first.probability >= SURE:
+        return f"{photo} of {with_article(first.label)}."
+    if first.probability >= LIKELY and len(labels) > 1:
+        return (
+            f"{photo} of probably {with_article(first.label)}, "
+            f"or possibly {with_article(labels[1].label)}."
+        )
+    guesses = [with_article(s.label) for s in labels[:3]]
+    listed = ", ".join(guesses[:-1]) + f" or {guesses[-1]}" if len(guesses) > 1 else guesses[0]
+    return f"{photo}, hard to say of what: perhaps {listed} (low confidence)."
+
+
+class LabelCaptioner(Backend):
+    task = "caption"
+
+    def __init__(self, spec: BackendSpec, embedder, bank: dict[str, str], cache_dir=None):
+        super().__init__(
+            spec, embedder.device, embedder.dtype, model_label=f"label-based on {embedder.model_id}"
+        )
+        self.embedder = embedder
+        self.scorer = ClassScorer(embedder, cache_dir)
+        self.bank_names = list(bank)
+        self.bank_texts = list(bank.values())
+        self._bank_vectors: np.ndarray | None = None
+        self.method = (
+            "label-based: the image classifier's top ImageNet classes put into a sentence "
+            "(not a generative captioner)"
+        )
+
+    def _bank(self) -> np.ndarray:
+        if self._bank_vectors is None:
+            self._bank_vectors = self.embedder.embed_texts(self.bank_texts)
+        return self._bank_vectors
+
+    def caption(self, image: Image.Image, *, top_k: int = 5, nearest: int = 3) -> CaptionResult:
+        labels = self.scorer.top(image, top_k)
+        grey = image_greyness(image) >= 0.5
+        near: tuple[Scored, ...] = ()
+        if nearest and self.bank_texts:
+            scores = self._bank() @ self.embedder.embed_images([image])[0]
+            order = np.argsort(-scores)[:nearest]
+            # Only captions that would count as a good search match: a far-off "nearest"
+            # caption would read as a description of this image.
+            floor = self.embedder.thresholds.get("text", 0.0)
+            near = tuple(
+                Scored(self.bank_texts[i], float(scores[i])) for i in order if scores[i] >= floor
+            )
+        return CaptionResult(describe(labels, grey), self.method, tuple(labels), near)
+
+
+def load_caption_bank(path: Path) -> dict[str, str]:
+    """{image name: human caption}; a missing or broken bank just means no nearest captions."""
+    try:
+        bank = json.loads(path.read_text(encoding="utf-8"))
+        return {str(k): str(v) for k, v in bank.items()}
+    except (OSError, ValueError, AttributeError) as err:
+        log.warning("No caption bank at %s (%s); captions come without neighbours.", path, err)
+        return {}
+
+
+def load(spec: BackendSpec, ctx: LoadContext) -> LabelCaptioner:
+    bank = load_caption_bank(Path(ctx.settings.gallery_dir) / "captions.json")
+    return LabelCaptioner(spec, ctx.get("embed"), bank, ctx.settings.cache_dir)
+
+
+SPECS = (
+    BackendSpec(
+        task="caption",
+        name="label-caption",
+        load=load,
+        label="Label-based (classes of the shared image-text space)",
+        description="label-based caption: the active embedder's most likely ImageNet classes "
+        "in a sentence",
+        needs=("embed",),
+    ),
+)

@@ -1,0 +1,93 @@
+"""What a backend of each task offers: ``typing.Protocol`` classes, no implementation.
+
+Why: the services call backends by task, never by class, so any backend that has these
+methods serves the task (the lite label bridge and open_clip are both an ``Embedder``).
+The protocols are the contract a new backend file must meet; ``runtime_checkable`` lets a
+unit test check every registered backend against its task's protocol.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any, Protocol, runtime_checkable
+
+import numpy as np
+from PIL import Image
+
+from mmdemo.core.results import CaptionResult, LabelScore, ModelInfo, VqaResult
+from mmdemo.core.sentiment_results import SentimentResult
+
+
+@runtime_checkable
+class Backend(Protocol):
+    """Every backend: which spec built it, and what it reports for the status panel."""
+
+    spec: Any
+    model_label: str
+
+    def info(self) -> ModelInfo: ...
+
+
+@runtime_checkable
+class Embedder(Backend, Protocol):
+    """Images and texts into one L2-normalised float32 space of ``dim`` dimensions."""
+
+    model_id: str  # names the vector space: an index refuses vectors of another model_id
+    dim: int
+    logit_scale: float  # the temperature turning cosines into softmax logits
+    thresholds: dict[str, float]  # "good match" cosines for "text" and "image" queries
+
+    def embed_images(self, images: Sequence[Image.Image]) -> np.ndarray: ...
+    def embed_texts(self, texts: Sequence[str]) -> np.ndarray: ...
+    def preprocess_image(self, image: Image.Image) -> Any: ...  # CPU, thread-safe
+    def embed_image_tensors(self, batch: Any) -> np.ndarray: ...  # the device hot path
+
+
+@runtime_checkable
+class Classifier(Backend, Protocol):
+    def classify(
+        self, image: Image.Image, labels: str | Sequence[str], template: str = ...
+    ) -> list[LabelScore]: ...
+
+
+@runtime_checkable
+class Captioner(Backend, Protocol):
+    def caption(self, image: Image.Image, **options: Any) -> CaptionResult: ...
+
+
+@runtime_checkable
+class VqaModel(Backend, Protocol):
+    def answer(
+        self, image: Image.Image, question: str, top_k: int = 5, **options: Any
+    ) -> VqaResult: ...
+
+
+@runtime_checkable
+class SentimentModel(Backend, Protocol):
+    """Text sentiment (task ``sentiment``) or image sentiment (task ``image_sentiment``)."""
+
+    def analyze(self, item: Any) -> SentimentResult: ...
+    def analyze_many(self, items: Sequence[Any]) -> list[SentimentResult]: ...
+
+
+@runtime_checkable
+class FusionHeadModel(Backend, Protocol):
+    """The early-fusion head: (n, 3) probabilities from image and/or text vectors."""
+
+    meta: dict
+    classes: tuple[str, ...]
+
+    def predict(self, image_vectors: np.ndarray | None, text_vectors: np.ndarray | None): ...
+    def is_stale(self) -> bool: ...
+
+
+# The protocol every backend of a task must satisfy (checked by a unit test).
+TASK_PROTOCOLS: dict[str, type] = {
+    "embed": Embedder,
+    "classify": Classifier,
+    "caption": Captioner,
+    "vqa": VqaModel,
+    "sentiment": SentimentModel,
+    "image_sentiment": SentimentModel,
+    "sentiment_head": FusionHeadModel,
+}

@@ -1,0 +1,155 @@
+"""Embedding many image files: decoding overlapped with the model forward.
+
+Why threads: reading, hashing, decoding and resizing images is I/O and C code that
+releases the GIL, so worker threads prepare batch N+1 while the main thread runs the
+model on batch N - no process pool, no pickling of tensors. Unreadable files are
+skipped and reported by name; files already in the index (same content hash) are
+skipped before any model work.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from collections import deque
+from collections.abc import Callable, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from itertools import islice
+from pathlib import Path
+
+import numpy as np
+
+from mmdemo.core.errors import BadImageError
+from mmdemo.core.imaging import load_image
+from mmdemo.core.results import Unreadable
+
+log = logging.getLogger(__name__)
+
+Progress = Callable[[int, int], None]  # (done, total); may raise to stop the job
+
+
+@dataclass
+class Prepared:
+    """One decoded file ready for the model, or the reason it was skipped."""
+
+    path: str
+    meta: dict | None = None
+    tensor: object | None = None
+    skipped: Unreadable | None = None
+    duplicate: bool = False
+
+
+@dataclass
+class EmbedOutcome:
+    vectors: np.ndarray
+    metas: list[dict]
+    unreadable: list[Unreadable] = field(default_factory=list)
+    duplicates: int = 0
+
+
+def prepare_file(
+    path: str | Path,
+    embedder,
+    max_pixels: int,
+    is_known: Callable[[str], bool],
+    display_name: str | None = None,
+) -> Prepared:
+    """Read once, hash, decode and preprocess one file (runs in a worker thread)."""
+    path = str(path)
+    name = display_name or Path(path).name
+    try:
+        data = Path(path).read_bytes()
+    except OSError as err:
+        return Prepared(path, skipped=Unreadable(name, f"cannot be read ({err.strerror or err})"))
+    sha = hashlib.sha256(data).hexdigest()
+    if is_known(sha):
+        return Prepared(path, duplicate=True)
+    try:
+        image = load_image(data, name=name, max_pixels=max_pixels)
+    except BadImageError as err:
+        return Prepared(path, skipped=Unreadable(name, err.problem))
+    meta = {
+        "path": path,
+        "sha256": sha,
+        "size_bytes": len(data),
+        "width": image.width,
+        "height": image.height,
+        "added_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+    }
+    return Prepared(path, meta=meta, tensor=embedder.preprocess_image(image))
+
+
+def embed_files(
+    embedder,
+    paths: Sequence[str | Path],
+    *,
+    batch_size: int = 32,
+    num_workers: int = 2,
+    max_pixels: int = 64_000_000,
+    is_known: Callable[[str], bool] = lambda sha: False,
+    progress: Progress | None = None,
+    display_names: Sequence[str] | None = None,
+) -> EmbedOutcome:
+    """Embed ``paths`` in batches; returns vectors aligned with ``metas`` (duplicates dropped).
+
+    Hashes repeated within ``paths`` count as duplicates too, so a folder holding the
+    same photo twice is embedded once.
+    """
+    import torch
+
+    total = len(paths)
+    names = list(display_names) if display_names else [None] * total
+    seen: set[str] = set()  # hashes accepted in this call, to drop repeats within it
+    vectors: list[np.ndarray] = []
+    metas: list[dict] = []
+    unreadable: list[Unreadable] = []
+    duplicates = 0
+    batch: list[Prepared] = []
+
+    def prepare(path, name) -> Prepared:
+        return prepare_file(path, embedder, max_pixels, is_known, name)
+
+    def flush() -> None:
+        if batch:
+            stacked = torch.stack([item.tensor for item in batch])
+            vectors.append(embedder.embed_image_tensors(stacked))
+            metas.extend(item.meta for item in batch)
+            batch.clear()
+
+    stream = _prepared_stream(paths, names, prepare, num_workers, lookahead=batch_size * 2)
+    for done, prepared in enumerate(stream, start=1):
+        if prepared.duplicate or (prepared.meta and prepared.meta["sha256"] in seen):
+            duplicates += 1
+        elif prepared.skipped is not None:
+            log.warning("Skipping %s: %s", prepared.skipped.path, prepared.skipped.reason)
+            unreadable.append(prepared.skipped)
+        else:
+            seen.add(prepared.meta["sha256"])
+            batch.append(prepared)
+            if len(batch) >= batch_size:
+                flush()
+        if progress is not None:
+            progress(done, total)
+    flush()
+    stacked = np.concatenate(vectors) if vectors else np.zeros((0, embedder.dim), np.float32)
+    return EmbedOutcome(stacked, metas, unreadable, duplicates)
+
+
+def _prepared_stream(paths, names, prepare, workers: int, lookahead: int):
+    """Yield ``Prepared`` items in input order while up to ``lookahead`` are being decoded."""
+    if workers == 0:
+        for path, name in zip(paths, names, strict=True):
+            yield prepare(path, name)
+        return
+    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="mmdemo-decode") as pool:
+        jobs = iter(zip(paths, names, strict=True))
+        pending: deque[Future] = deque(
+            pool.submit(prepare, path, name) for path, name in islice(jobs, lookahead)
+        )
+        while pending:
+            result = pending.popleft().result()
+            for path, name in islice(jobs, 1):
+                pending.append(pool.submit(prepare, path, name))
+            yield result

@@ -1,0 +1,204 @@
+"""Queries over the gallery: text, image, image + text, "more like this", image -> caption.
+
+Why a service of its own: the Search tab, the CLI and the API all ask the same questions,
+and each answer needs the same steps - embed the query with the gallery's embedder, search
+the index, and judge the best hit against the model's "good match" threshold. The one piece
+of state is a cache of the captions' text vectors (image -> text search), kept until the
+captions or the model change.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import threading
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+from PIL import Image
+
+from mmdemo.core.errors import BadInputError
+from mmdemo.core.results import CaptionHit, ItemMeta, SearchHit, SearchResult
+from mmdemo.services.gallery import Gallery
+from mmdemo.services.hybrid import HYBRID_POOL, HYBRID_WORD_WEIGHT, rerank
+
+DEFAULT_TEXT_WEIGHT = 0.3  # image + text search: how much the text pulls the query
+NO_CAPTIONS = (
+    'No image in the gallery has a caption yet: caption the gallery first (the "Caption '
+    'the gallery" button under Gallery & status, or `python -m mmdemo caption-gallery`).'
+)
+
+
+def clamp_k(k: object, max_k: int) -> int:
+    """A usable result count: out-of-range values are clamped, non-numbers refused."""
+    try:
+        value = int(float(k))  # gradio sliders may send floats
+    except (TypeError, ValueError, OverflowError):
+        raise BadInputError(f"The number of results must be a whole number, not {k!r}.") from None
+    return max(1, min(value, max_k))
+
+
+def clean_query(text: object) -> str:
+    query = " ".join(str(text or "").split())
+    if not query:
+        raise BadInputError("The search text is empty: type what you are looking for.")
+    return query
+
+
+def judge(
+    hits: tuple[SearchHit, ...], threshold: float | None, *, empty_index: bool
+) -> SearchResult:
+    """Wrap hits with a verdict: is the best one a confident match for this model?"""
+    if empty_index:
+        return SearchResult(hits, threshold, False, "The index is empty: add some images first.")
+    best = hits[0].score if hits else float("-inf")
+    good = threshold is None or best >= threshold
+    if good:
+        message = f"{len(hits)} result(s); best score {best:.3f}."
+    else:
+        message = (
+            f"No good match: the best score is {best:.3f}, below the {threshold:.2f} this "
+            "model needs for a confident match. The closest images are shown anyway."
+        )
+    return SearchResult(hits, threshold, good, message)
+
+
+class GallerySearch:
+    """Every query kind over one ``Gallery``; thread-safe (the index is, and the cache locks)."""
+
+    def __init__(self, gallery: Gallery):
+        self.gallery = gallery
+        self._caption_lock = threading.Lock()
+        self._caption_cache: tuple[str, tuple[str, ...], np.ndarray] | None = None
+
+    @property
+    def max_k(self) -> int:
+        return self.gallery.settings.max_k
+
+    # -- queries ---------------------------------------------------------------------------
+    def text(self, text: str, k: int = 12, hybrid: bool = False) -> SearchResult:
+        """Text query; ``hybrid`` also rewards caption words (see ``services.hybrid``)."""
+        query = clean_query(text)
+        vector = self.gallery.embedder.embed_texts([query])[0]
+        if hybrid:
+            return self._hybrid(vector, query, k)
+        return self._search(vector, k, kind="text")
+
+    def image(
+        self, image: Image.Image, k: int = 12, text: str | None = None, text_weight: float = 0.0
+    ) -> SearchResult:
+        """Image query, optionally mixed with text: normalise(w*text + (1-w)*image)."""
+        embedder = self.gallery.embedder
+        vector = embedder.embed_images([image])[0]
+        query = " ".join(str(text or "").split())
+        weight = float(text_weight) if query else 0.0
+        if not 0.0 <= weight <= 1.0:
+            raise BadInputError(f"The text weight must be between 0 and 1, not {text_weight}.")
+        if weight > 0:
+            text_vector = embedder.embed_texts([query])[0]
+            vector = (1.0 - weight) * vector + weight * text_vector
+            norm = float(np.linalg.norm(vector))
+            if norm < 1e-6:
+                raise BadInputError(
+                    "The image and the text cancel each other out; change the weight."
+                )
+            vector = vector / norm
+        return self._search(vector, k, kind="image", text_weight=weight)
+
+    def similar(self, item_id: int, k: int = 12) -> SearchResult:
+        """ "More like this": the item's own vector as the query, the item itself left out."""
+        index = self.gallery.index
+        try:
+            vector = index.vector(int(item_id))
+            name = Path(index.get(int(item_id)).path).name
+        except (KeyError, TypeError, ValueError, OverflowError):
+            raise BadInputError(f"There is no image with id {item_id!r} in the index.") from None
+        result = self._search(vector, k, kind="image", exclude=(int(item_id),))
+        return dataclasses.replace(result, message=f"More like {name}: {result.message}")
+
+    def image_to_text(self, image: Image.Image, k: int = 5) -> list[CaptionHit]:
+        """The gallery's captions ranked by cosine similarity to ``image``, best first.
+
+        Each distinct caption appears once (label-based captions often repeat), with the
+        first item that carries it.
+        """
+        k = clamp_k(k, self.max_k)
+        owners: dict[str, ItemMeta] = {}
+        for meta in self.gallery.index.items():
+            caption = " ".join((meta.caption or "").split())
+            if caption and caption not in owners:
+                owners[caption] = meta
+        if not owners:
+            raise BadInputError(NO_CAPTIONS)
+        texts, vectors = self._caption_vectors(tuple(owners))
+        scores = vectors @ self.gallery.embedder.embed_images([image])[0]
+        order = np.argsort(-scores, kind="stable")[:k]
+        return [
+            CaptionHit(texts[i], float(scores[i]), owners[texts[i]].id, owners[texts[i]].path)
+            for i in order.tolist()
+        ]
+
+    # -- internals -------------------------------------------------------------------------
+    def _search(
+        self,
+        vector: np.ndarray,
+        k: object,
+        *,
+        kind: str,
+        text_weight: float = 0.0,
+        exclude: Sequence[int] = (),
+    ) -> SearchResult:
+        k = clamp_k(k, self.max_k)
+        index = self.gallery.index
+        pairs = index.search(vector[None, :], k, exclude_ids=exclude)[0]
+        hits = []
+        for item_id, score in pairs:
+            meta = index.get(item_id)
+            hits.append(SearchHit(item_id, float(score), meta.path, meta.caption))
+        threshold = self._threshold(kind, text_weight)
+        return judge(tuple(hits), threshold, empty_index=len(index) == 0)
+
+    def _hybrid(self, vector: np.ndarray, query: str, k: object) -> SearchResult:
+        """Re-rank the embedding top HYBRID_POOL plus every item whose caption shares a word."""
+        k = clamp_k(k, self.max_k)
+        index = self.gallery.index
+        pool = dict(index.search(vector[None, :], max(k, HYBRID_POOL))[0])
+        metas = {m.id: m for m in index.items()}
+        scored = rerank(query, pool, metas.values(), lambda i: index.vector(i) @ vector)
+        hits = tuple(
+            SearchHit(i, score, metas[i].path, metas[i].caption) for score, i in scored[:k]
+        )
+        result = judge(hits, self._threshold("text", 0.0), empty_index=len(index) == 0)
+        if not metas:
+            note = ""
+        elif not any(m.caption for m in metas.values()):
+            note = " No image has a caption yet, so caption words did not count."
+        else:
+            note = f" Hybrid: +{HYBRID_WORD_WEIGHT} × the share of query words in the caption."
+        return dataclasses.replace(result, message=result.message + note)
+
+    def _threshold(self, kind: str, text_weight: float) -> float | None:
+        settings = self.gallery.settings
+        if settings.match_threshold is not None:
+            return settings.match_threshold
+        thresholds = self.gallery.embedder.thresholds
+        if kind == "image" and text_weight > 0 and "text" in thresholds and "image" in thresholds:
+            return text_weight * thresholds["text"] + (1 - text_weight) * thresholds["image"]
+        return thresholds.get(kind)
+
+    def _caption_vectors(self, texts: tuple[str, ...]) -> tuple[tuple[str, ...], np.ndarray]:
+        """Text vectors of ``texts``, re-embedded only when the captions or the model change."""
+        embedder = self.gallery.embedder
+        with self._caption_lock:
+            cache = self._caption_cache
+            if cache is not None and cache[0] == embedder.model_id and cache[1] == texts:
+                return cache[1], cache[2]
+            old = {}
+            if cache is not None and cache[0] == embedder.model_id:
+                old = dict(zip(cache[1], cache[2], strict=True))
+            missing = [t for t in texts if t not in old]
+            if missing:
+                old.update(zip(missing, embedder.embed_texts(missing), strict=True))
+            vectors = np.stack([old[t] for t in texts]).astype(np.float32, copy=False)
+            self._caption_cache = (embedder.model_id, texts, vectors)
+            return texts, vectors

@@ -1,0 +1,63 @@
+"""What is running: the preset and why, the device, the loaded models, the index, memory.
+
+Why one report: ``python -m mmdemo info`` (text and ``--json``) and the UI's status panel
+show the same facts; both format this one object.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from mmdemo.core.errors import MMDemoError
+from mmdemo.core.results import IndexStats, ModelInfo
+from mmdemo.services.gallery import Gallery
+from mmdemo.serving import ModelServer
+
+
+@dataclass(frozen=True)
+class StatusReport:
+    preset: str
+    preset_requested: str
+    preset_reason: str
+    device: str
+    index_dir: str
+    index: IndexStats | None
+    error: str | None  # why the index is not available, if it is not
+    models: tuple[ModelInfo, ...] = ()
+    memory: dict = field(default_factory=dict)  # rss_mib (+ cuda_allocated_mib on a GPU)
+
+    def to_json(self) -> dict:
+        data: dict = {
+            "preset": self.preset,
+            "preset_requested": self.preset_requested,
+            "preset_reason": self.preset_reason,
+            "device": self.device,
+            "index_dir": self.index_dir,
+        }
+        if self.index is not None:
+            data["index"] = self.index.to_json()
+        if self.error is not None:
+            data["error"] = self.error
+        data["models"] = [m.to_json() for m in self.models]
+        data["memory_mib"] = round(self.memory.get("rss_mib", 0.0))
+        return data
+
+
+def status(server: ModelServer, gallery: Gallery) -> StatusReport:
+    """The report; opening the index may load the embedder (its first use)."""
+    stats, error = None, None
+    try:
+        stats = gallery.stats()
+    except MMDemoError as err:
+        error = str(err)
+    return StatusReport(
+        preset=server.preset,
+        preset_requested=server.choice.requested,
+        preset_reason=server.choice.reason,
+        device=str(server.device),
+        index_dir=str(gallery.settings.index_dir),
+        index=stats,
+        error=error,
+        models=tuple(server.loaded()),
+        memory=server.memory_report(),
+    )

@@ -1,0 +1,172 @@
+"""One function per task: every tab, every CLI command and the tests call these.
+
+Why a task layer: a caption asked for in the browser, over the HTTP API and on the command
+line must be made the same way. Each function validates its inputs once (numbers as a
+slider, a raw HTTP call or argparse send them; options the chosen model cannot honour),
+asks the model server (micro-batched where the backend batches), and returns a typed result
+whose ``random_weights`` says whether random-weight (tiny) models made it. What a control
+may offer comes from the backend's declared ``Capabilities`` (``model_choices``), never from
+its name.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from dataclasses import dataclass
+from pathlib import Path
+
+from PIL import Image
+
+from mmdemo.core.errors import BadInputError, UnknownNameError
+from mmdemo.core.results import CaptionResult, ClassifyResult, VqaResult
+from mmdemo.core.sentiment_results import FusionResult
+from mmdemo.core.text import check_question
+from mmdemo.models.registry import Capabilities
+from mmdemo.services.sentiment import DEFAULT_FUSION, DEFAULT_TEXT_WEIGHT, SentimentFusion
+from mmdemo.serving import ModelServer
+
+DEFAULT_TEMPLATE = "a photo of a {}."
+DEFAULT_MODE = "beam"
+DEFAULT_MAX_TOKENS = 30
+DEFAULT_TOP_K = 5
+
+
+@dataclass(frozen=True)
+class ModelChoice:
+    """One entry of a model menu: what to send, what to show, what it can do."""
+
+    name: str
+    label: str
+    capabilities: Capabilities
+    is_random: bool
+
+
+def model_choices(server: ModelServer, task: str) -> list[ModelChoice]:
+    """The models a person may pick for ``task``, the default first."""
+    choices = []
+    for name in server.choices(task):
+        spec = server.spec_for(task, name)
+        choices.append(
+            ModelChoice(name, spec.label, spec.capabilities, server.is_random(task, name))
+        )
+    return choices
+
+
+def capabilities(server: ModelServer, task: str, model: str | None = None) -> Capabilities:
+    """What ``model`` (default: the task's own) can do; unknown names list the choices."""
+    return server.spec_for(task, model or None).capabilities
+
+
+# -- numbers as the browser, the API and argparse send them -------------------------------
+def whole_number(value: object, what: str, low: int, high: int | None = None) -> int:
+    """``value`` as an int in [low, high]; floats from sliders are accepted, inf/NaN refused."""
+    try:
+        number = float(value)  # type: ignore[arg-type]
+        if not math.isfinite(number):
+            raise ValueError
+        whole = int(number)
+    except (TypeError, ValueError, OverflowError):
+        raise BadInputError(f"{what} must be a whole number, not {value!r}.") from None
+    if whole < low or (high is not None and whole > high):
+        limits = f"between {low} and {high}" if high is not None else f"at least {low}"
+        raise BadInputError(f"{what} must be {limits}, not {whole}.")
+    return whole
+
+
+def fraction(value: object, what: str, default: float) -> float:
+    """A number in [0, 1] (``None`` -> ``default``); the message names ``what``."""
+    if value is None:
+        return default
+    try:
+        number = float(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        raise BadInputError(f"{what} must be a number between 0 and 1, not {value!r}.") from None
+    if not 0.0 <= number <= 1.0:  # also refuses NaN
+        raise BadInputError(f"{what} must be between 0 and 1, not {value!r}.")
+    return number
+
+
+# -- the tasks -----------------------------------------------------------------------------
+def classify(
+    server: ModelServer, image: Image.Image, labels: object, template: str | None = None
+) -> ClassifyResult:
+    """Zero-shot labels -> probabilities; an empty template means the label alone ("{}")."""
+    backend = server.get("classify")
+    scores = backend.classify(image, labels, template or "{}")
+    return ClassifyResult(tuple(scores), backend.model_label, server.is_random("classify"))
+
+
+def caption(
+    server: ModelServer,
+    image: Image.Image,
+    *,
+    model: str | None = None,
+    mode: str | None = DEFAULT_MODE,
+    max_length: object = DEFAULT_MAX_TOKENS,
+    prefix: str | None = "",
+) -> CaptionResult:
+    """A caption of ``image``. Decoding options apply to generative captioners only; a
+    prefix given to one that cannot honour it is refused rather than silently dropped."""
+    model = model or None
+    can = capabilities(server, "caption", model)
+    prefix = prefix or ""
+    options: dict = {}
+    if can.generative:
+        mode = mode or DEFAULT_MODE
+        if mode not in can.decoding:
+            raise UnknownNameError("caption mode", mode, can.decoding)
+        options["mode"] = mode
+        options["max_length"] = whole_number(max_length, "Max new tokens", 1)
+    if prefix.strip():
+        if not can.prefix:
+            raise BadInputError(
+                "A caption prefix needs a generative captioner (BLIP); the chosen one is "
+                "label-based."
+            )
+        options["prefix"] = prefix
+    result = server.run("caption", "caption", image, backend=model, **options)
+    return dataclasses.replace(result, random_weights=server.is_random("caption", model))
+
+
+def answer(
+    server: ModelServer,
+    image: Image.Image,
+    question: object,
+    *,
+    model: str | None = None,
+    fusion: str | None = None,
+    top_k: object = DEFAULT_TOP_K,
+) -> VqaResult:
+    """Answers to ``question`` about ``image``. ``fusion`` picks the variant of a model that
+    offers fusions (our shapes model); naming one for a model without fusions is refused."""
+    model = model or None
+    spec = server.spec_for("vqa", model)
+    question = check_question(question)
+    options: dict = {"top_k": whole_number(top_k, "The number of answers", 1)}
+    if fusion:
+        fusions = spec.capabilities.fusions
+        if not fusions:
+            raise BadInputError(
+                f"The model {spec.name} has no fusion variants to choose from; a fusion "
+                "applies to our shapes model (routed-vqa)."
+            )
+        if fusion not in fusions:
+            raise UnknownNameError("fusion", fusion, fusions)
+        options["fusion"] = fusion
+    result = server.run("vqa", "answer", image, question, backend=model, **options)
+    return dataclasses.replace(result, random_weights=server.is_random("vqa", model))
+
+
+def sentiment(
+    server: ModelServer,
+    text: str | None = None,
+    image: Image.Image | str | Path | None = None,
+    *,
+    fusion: str | None = DEFAULT_FUSION,
+    text_weight: object = DEFAULT_TEXT_WEIGHT,
+) -> FusionResult:
+    """Sentiment of a text, an image or both, combined by ``fusion`` (see services.sentiment)."""
+    weight = fraction(text_weight, "The text weight", DEFAULT_TEXT_WEIGHT)
+    text = text if isinstance(text, str) else None
+    return SentimentFusion(server).analyze(text, image, fusion or DEFAULT_FUSION, weight)

@@ -1,0 +1,212 @@
+"""THE model-serving module: the only code that loads models.
+
+``ModelServer.get(task)`` is the one front door: it picks the backend the preset names,
+loads it on first use behind a per-task lock (so concurrent Gradio requests load it
+once), caches it, and hands back a ready object with its own preprocessing. ``run`` is
+the same call micro-batched with concurrent requests (``batching``); the device and dtype
+are decided once (``device``); ``auto`` becomes a preset at start-up (``preset_choice``).
+Backends are built by their spec's own ``load``, never elsewhere.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from typing import Any
+
+from mmdemo.core.config import Settings
+from mmdemo.core.errors import MMDemoError, ModelLoadError, UnknownNameError
+from mmdemo.core.results import ModelInfo
+from mmdemo.models.presets import backend_for, choices_for, parse_backend_overrides
+from mmdemo.models.registry import BackendSpec, get_backend
+from mmdemo.serving.batching import MicroBatcher
+from mmdemo.serving.device import resolve_device
+from mmdemo.serving.preset_choice import choose_preset
+
+log = logging.getLogger(__name__)
+GPU_MAX_BATCH = 8
+
+
+class ModelServer:
+    """Lazy, cached, thread-safe access to one backend per task for a preset."""
+
+    def __init__(self, settings: Settings, preset: str | None = None):
+        self.settings = settings
+        # auto -> full or lite (and why); unknown names -> UnknownNameError listing choices
+        self.choice = choose_preset(settings.replace(preset=preset or settings.preset))
+        self.preset = self.choice.name
+        self.overrides = parse_backend_overrides(settings.backends)
+        self._backends: dict[tuple[str, str], Any] = {}  # (task, backend name) -> backend
+        self._locks: dict[tuple[str, str], threading.Lock] = {}
+        self._batchers: dict[tuple[str, str, str], Any] = {}
+        self._defaults: dict[str, Any] = {}  # task -> its default backend, once loaded
+        self._locks_guard = threading.Lock()
+        self._device = None
+        self._dtype = None
+
+    # -- device ------------------------------------------------------------------------
+    def _resolve_device(self) -> None:
+        if self._device is None:
+            self._device, self._dtype = resolve_device(self.settings.device)
+
+    @property
+    def device(self):
+        self._resolve_device()
+        return self._device
+
+    @property
+    def max_batch(self) -> int:
+        """Largest micro-batch: the setting, else 8 on a GPU and 1 (off) on CPU, where
+        batching measured slower than one request at a time (docs/benchmarks.md)."""
+        if self.settings.max_batch is not None:
+            return self.settings.max_batch
+        return GPU_MAX_BATCH if self.device.type == "cuda" else 1
+
+    @property
+    def dtype(self):
+        self._resolve_device()
+        return self._dtype
+
+    # -- backends ----------------------------------------------------------------------
+    def spec_for(self, task: str, backend: str | None = None) -> BackendSpec:
+        """The spec serving ``task``: the preset's (or MMDEMO_BACKENDS'), or a chosen one."""
+        if backend:
+            if backend not in self.choices(task):
+                raise UnknownNameError(f"{task} model", backend, self.choices(task))
+            return get_backend(task, backend)
+        if task in self.overrides:
+            return get_backend(task, self.overrides[task])
+        return get_backend(task, backend_for(self.preset, task))
+
+    def choices(self, task: str) -> list[str]:
+        """Backends a person may pick for ``task`` per request: the default one first.
+
+        A task named in ``MMDEMO_BACKENDS`` is pinned to that backend (no other choice), so
+        a deployment can keep memory and downloads to the models it means to serve.
+        """
+        if task in self.overrides:
+            return [self.overrides[task]]
+        return choices_for(self.preset, task)
+
+    def is_loaded(self, task: str, backend: str | None = None) -> bool:
+        return (task, self.spec_for(task, backend).name) in self._backends
+
+    def _lock_for(self, key: tuple[str, str]) -> threading.Lock:
+        with self._locks_guard:
+            return self._locks.setdefault(key, threading.Lock())
+
+    def get(self, task: str, backend: str | None = None) -> Any:
+        """The ready backend for ``task`` (or the chosen ``backend``), loaded once on first use."""
+        if backend is None:  # the hot path (every search): one dict lookup
+            ready = self._defaults.get(task)
+            if ready is not None:
+                return ready
+        ready = self._ready(self.spec_for(task, backend))
+        if backend is None:
+            self._defaults[task] = ready
+        return ready
+
+    def dependency(self, task: str, name: str | None = None) -> Any:
+        """What a loader's ``context.get`` returns: the task's default backend, or the named
+        one a backend is built on (not limited to the choices offered to visitors)."""
+        return self.get(task) if name is None else self._ready(get_backend(task, name))
+
+    def _ready(self, spec: BackendSpec) -> Any:
+        """``spec``'s backend, loaded once (per-backend lock, dependencies first)."""
+        key = (spec.task, spec.name)
+        ready = self._backends.get(key)
+        if ready is not None:
+            return ready
+        for dependency in spec.needs:  # load dependencies first, outside this task's lock
+            self.get(dependency)
+        with self._lock_for(key):
+            ready = self._backends.get(key)
+            if ready is None:
+                ready = self._load(spec)
+                self._backends[key] = ready
+        return ready
+
+    def run(self, task: str, method: str, *args: Any, backend: str | None = None, **options) -> Any:
+        """``backend.<method>(*args, **options)``, micro-batched with concurrent calls.
+
+        When the backend also has ``<method>_many`` (``caption_many``, ``answer_many``), calls
+        with the same backend and options share batches (see ``mmdemo.batching``): the
+        batch items are ``args`` (or ``args[0]`` alone). ``MMDEMO_MAX_BATCH=1`` turns it off.
+        """
+        ready = self.get(task, backend)
+        run_many = getattr(ready, f"{method}_many", None)
+        if run_many is None or self.max_batch <= 1:
+            return getattr(ready, method)(*args, **options)
+        key = (task, self.spec_for(task, backend).name, method)
+        with self._locks_guard:
+            batcher = self._batchers.get(key)
+            if batcher is None:
+                batcher = MicroBatcher(
+                    lambda items, opts, fn=run_many: fn(items, **dict(opts)),
+                    max_batch=self.max_batch,
+                    window_s=self.settings.batch_window_ms / 1000,
+                    name=f"{key[1]}.{method}",
+                )
+                self._batchers[key] = batcher
+        item = args[0] if len(args) == 1 else args
+        return batcher.submit(item, tuple(sorted(options.items())))
+
+    def batcher(self, task: str, method: str, backend: str | None = None):
+        """The micro-batcher behind ``run`` for one backend method, if one was made."""
+        return self._batchers.get((task, self.spec_for(task, backend).name, method))
+
+    def _load(self, spec: BackendSpec) -> Any:
+        from mmdemo.models.base import LoadContext
+
+        started = time.perf_counter()
+        log.info("Loading %s backend %r (preset %s)", spec.task, spec.name, self.preset)
+        context = LoadContext(self.settings, self.device, self.dtype, self.dependency)
+        try:
+            backend = spec.load(spec, context)
+        except MMDemoError:
+            raise
+        except ImportError as err:  # an optional package the backend imports in its load
+            raise ModelLoadError(
+                spec.name,
+                f"its code could not be imported ({err})",
+                f"Install the missing package: pip install {err.name or 'the requirements'}",
+            ) from err
+        except Exception as err:  # a loader bug or an unexpected library error
+            log.exception("Loading %s failed", spec.name)
+            raise ModelLoadError(
+                spec.name, f"{type(err).__name__}: {err}", "See the server log for details."
+            ) from err
+        if not getattr(backend, "load_seconds", 0):
+            backend.load_seconds = time.perf_counter() - started
+        log.info("Loaded %s/%s in %.1f s", spec.task, spec.name, backend.load_seconds)
+        return backend
+
+    def unload(self, task: str | None = None) -> None:
+        """Drop cached backends (all, or every one of a task's) so memory can be reclaimed."""
+        for key in list(self._backends):
+            if task is None or key[0] == task:
+                self._backends.pop(key, None)
+                self._defaults.pop(key[0], None)
+                for batcher_key in [b for b in self._batchers if b[:2] == key]:
+                    self._batchers.pop(batcher_key, None)
+
+    # -- reporting ---------------------------------------------------------------------
+    def loaded(self) -> list[ModelInfo]:
+        return [backend.info() for backend in list(self._backends.values())]
+
+    def is_random(self, task: str = "embed", backend: str | None = None) -> bool:
+        """True when ``task``'s backend, or one it builds on, has random weights (tiny)."""
+        spec = self.spec_for(task, backend)
+        return spec.is_random or any(self.is_random(dep) for dep in spec.needs)
+
+    def memory_report(self) -> dict[str, float]:
+        """Process RSS and (if used) CUDA memory in MiB, for the info command and the UI."""
+        import psutil
+
+        report = {"rss_mib": psutil.Process().memory_info().rss / 2**20}
+        if self._device is not None and self._device.type == "cuda":
+            import torch
+
+            report["cuda_allocated_mib"] = torch.cuda.memory_allocated(self._device) / 2**20
+        return report

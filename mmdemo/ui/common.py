@@ -1,0 +1,123 @@
+"""Pieces every tab shares: what a tab is given, error display, the image upload box, safe
+upload decoding, the model menu and the random-weights warning.
+
+Uploads are decoded by our own safe loader (events with image inputs use
+``preprocess=False`` so Gradio never decodes a corrupt file itself).
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import gradio as gr
+
+from mmdemo.core.config import Settings
+from mmdemo.core.errors import MMDemoError
+from mmdemo.core.imaging import image_from_upload, require_inside
+from mmdemo.services import tasks
+from mmdemo.services.gallery import Gallery
+from mmdemo.services.search import GallerySearch
+from mmdemo.serving import ModelServer
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class TabContext:
+    """Everything a tab's ``build`` receives: the services, never globals."""
+
+    server: ModelServer
+    gallery: Gallery
+    search: GallerySearch
+
+    @property
+    def settings(self) -> Settings:
+        return self.server.settings
+
+    def upload_image(self, value):
+        """Decode one uploaded image with the safe loader and this app's pixel limit."""
+        return upload_image(value, self.settings.max_image_pixels)
+
+
+def friendly(fn: Callable) -> Callable:
+    """Show our own errors as a Gradio error message; log anything unexpected in full."""
+
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        try:
+            return fn(*args, **kwargs)
+        except gr.Error:
+            raise
+        except MMDemoError as err:
+            raise gr.Error(str(err), print_exception=False) from err
+        except Exception as err:
+            log.exception("Unexpected error in %s", fn.__name__)
+            raise gr.Error(
+                f"Something went wrong on our side ({type(err).__name__}). The server log has "
+                "the details; please try again or report it."
+            ) from err
+
+    return wrapper
+
+
+def image_input(label: str, elem_id: str, height: int = 260) -> gr.Image:
+    """An image upload box; events reading it use preprocess=False (see module docstring)."""
+    return gr.Image(
+        label=label,
+        type="filepath",
+        height=height,
+        elem_id=elem_id,
+        sources=["upload", "clipboard"],
+    )
+
+
+def upload_root() -> str:
+    """Gradio's upload folder: the only place raw upload payloads may point into."""
+    from gradio.utils import get_upload_folder
+
+    return get_upload_folder()
+
+
+def upload_image(value, max_pixels: int):
+    """Decode one uploaded image with our safe loader, refusing paths outside the uploads."""
+    return image_from_upload(value, allowed_root=upload_root(), max_pixels=max_pixels)
+
+
+def upload_paths(value) -> tuple[list[str], list[str]]:
+    """Paths and original names from a (multi-)file input's raw payload, confined to uploads."""
+    items = value if isinstance(value, list) else [value] if value else []
+    paths, names = [], []
+    for item in items:
+        if isinstance(item, dict):
+            path = item.get("path")
+            name = item.get("orig_name") or Path(str(path)).name
+        else:
+            path = getattr(item, "path", None) or getattr(item, "name", None) or item
+            name = Path(str(path)).name
+        if path:
+            paths.append(str(require_inside(path, upload_root(), str(name))))
+            names.append(str(name))
+    return paths, names
+
+
+def random_note(random_weights: bool) -> str:
+    """The page's wording of a result's ``random_weights`` (tiny): never shown as real."""
+    if random_weights:
+        return "⚠️ *Random test weights (preset `tiny`): this output is meaningless.*\n\n"
+    return ""
+
+
+def model_dropdown(server: ModelServer, task: str, elem_id: str) -> gr.Dropdown:
+    """The models a person may pick for ``task``, labelled by their specs (hidden if one)."""
+    choices = tasks.model_choices(server, task)
+    return gr.Dropdown(
+        [(choice.label, choice.name) for choice in choices],
+        value=choices[0].name,
+        label="Model",
+        elem_id=elem_id,
+        visible=len(choices) > 1,
+    )

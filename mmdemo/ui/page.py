@@ -1,0 +1,71 @@
+"""The whole page: header, banner, the tabs found in ``ui/tabs``, the manage panel.
+
+Why discovery: a tab is one file (``ui/tabs/<name>.py`` with ``TITLE``, ``ID``, ``ORDER``
+and ``build(ctx)``); adding the file adds the tab. Building the page loads no model - every
+model loads on first use (or when ``app.py`` warms them before serving).
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+import pkgutil
+from types import ModuleType
+
+import gradio as gr
+
+from mmdemo.services.gallery import Gallery
+from mmdemo.services.search import GallerySearch
+from mmdemo.serving import ModelServer
+from mmdemo.ui import manage_panel, tabs
+from mmdemo.ui.common import TabContext, friendly
+from mmdemo.ui.status import banner_text, status_markdown
+
+log = logging.getLogger(__name__)
+
+CSS = """
+#mmdemo-banner {border-left: 4px solid #f59e0b; padding: 0.5rem 1rem;}
+#search-message p {margin: 0.25rem 0;}
+"""
+HEADER = (
+    "# mmdemo — a multimodal model playground\n"
+    "Images and text mapped into **one shared embedding space**: search photos by "
+    "words, by another photo, or both; classify images with labels you type; caption "
+    "them, ask questions about them, and read the sentiment of a text, a photo or both "
+    "together, with the fusion of the two made visible."
+)
+
+
+def discover_tabs() -> list[ModuleType]:
+    """Every module in ``ui/tabs``, in ``ORDER``; one without TITLE/ID/ORDER/build fails."""
+    found = []
+    for info in pkgutil.iter_modules(tabs.__path__):
+        if info.name.startswith("_"):
+            continue
+        module = importlib.import_module(f"{tabs.__name__}.{info.name}")
+        missing = [name for name in ("TITLE", "ID", "ORDER", "build") if not hasattr(module, name)]
+        if missing:
+            raise TypeError(f"ui/tabs/{info.name}.py lacks {', '.join(missing)}")
+        found.append(module)
+    return sorted(found, key=lambda module: (module.ORDER, module.ID))
+
+
+def build_ui(server: ModelServer, gallery: Gallery) -> gr.Blocks:
+    """The app as a ``gr.Blocks``; nothing here loads a model until it is used."""
+    ctx = TabContext(server, gallery, GallerySearch(gallery))
+    with gr.Blocks(title="mmdemo — multimodal playground") as demo:
+        gr.Markdown(HEADER)
+        banner = gr.Markdown(elem_id="mmdemo-banner")
+        with gr.Tabs():
+            for tab in discover_tabs():
+                with gr.Tab(tab.TITLE, id=tab.ID):
+                    tab.build(ctx)
+        status = manage_panel.build(ctx)
+        demo.load(
+            friendly(lambda: (banner_text(server, gallery), status_markdown(server, gallery))),
+            None,
+            [banner, status],
+            api_name="page_load",
+            api_visibility="undocumented",
+        )
+    return demo

@@ -1,0 +1,48 @@
+"""The Caption tab in a real browser (tiny app): nucleus sampling with a prefix, and the
+decoding controls shown only for a captioner that declares them."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.support.browser import GALLERY, screenshot
+
+pytestmark = pytest.mark.browser
+
+DECODING = "Decoding (generative captioners such as BLIP)"
+
+
+def choose_model(page, label: str) -> None:
+    page.locator("#caption-model input").click()
+    page.get_by_role("option", name=label).click()
+
+
+def test_caption_options_work_in_the_page(page, app_server):
+    """tiny app: nucleus sampling with a prefix."""
+    page.get_by_role("tab", name="Caption").click()
+    page.locator("#caption-image input[type=file]").set_input_files(str(GALLERY / "flower.jpg"))
+    page.get_by_text(DECODING).click()
+    page.locator("#caption-mode").get_by_text("Nucleus sampling").click()
+    page.locator("#caption-prefix textarea, #caption-prefix input").first.fill("a photo of")
+    page.locator("#caption-button").click()
+    page.locator("#caption-notes").get_by_text("nucleus sampling").first.wait_for(state="visible")
+    assert page.locator("#caption-output textarea").input_value().startswith("a photo of")
+    assert "Random test weights" in page.locator("#caption-notes").inner_text()
+    screenshot(page, "tiny_caption_options.png")
+    assert not page.page_errors, f"uncaught errors in the page: {page.page_errors}"
+
+
+def test_decoding_controls_follow_the_chosen_model(page, app_server):
+    """The tiny BLIP declares decoding options; the label-based captioner has none."""
+    page.get_by_role("tab", name="Caption").click()
+    decoding = page.get_by_text(DECODING)
+    decoding.wait_for(state="visible")  # the default, tiny BLIP, is generative
+    choose_model(page, "Label-based (classes of the shared image-text space)")
+    decoding.wait_for(state="hidden")
+    screenshot(page, "tiny_caption_label_based.png")
+    page.locator("#caption-image input[type=file]").set_input_files(str(GALLERY / "flower.jpg"))
+    page.locator("#caption-button").click()
+    page.locator("#caption-notes").get_by_text("label-based").first.wait_for(state="visible")
+    choose_model(page, "BLIP, tiny random (tests)")
+    decoding.wait_for(state="visible")
+    assert not page.page_errors, f"uncaught errors in the page: {page.page_errors}"

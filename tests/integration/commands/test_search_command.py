@@ -1,0 +1,79 @@
+"""``python -m mmdemo search`` as a user runs it: text, image, hybrid; JSON best first;
+one-line errors with exit status 2."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+
+import pytest
+
+from tests.support.app_process import run_mmdemo
+from tests.support.images import write_test_image
+
+pytestmark = pytest.mark.integration
+
+
+def run_cli(*args: str, env: dict | None = None) -> subprocess.CompletedProcess:
+    return run_mmdemo(*args, timeout=180, **(env or {}))
+
+
+def test_search_json_is_best_first(indexed):
+    _, index_dir, _ = indexed
+    result = run_cli("search", "a red photo", "--k", "3", "--index-dir", str(index_dir), "--json")
+    assert result.returncode == 0, result.stderr
+    hits = json.loads(result.stdout)
+    assert len(hits) == 3 and all({"path", "score", "id"} <= set(h) for h in hits)
+    assert [h["score"] for h in hits] == sorted((h["score"] for h in hits), reverse=True)
+
+
+def test_search_by_image_finds_itself(indexed):
+    photos, index_dir, _ = indexed
+    query = photos / "nested1" / "p3.jpg"
+    result = run_cli(
+        "search", "", "--image", str(query), "--k", "2", "--index-dir", str(index_dir), "--json"
+    )
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)[0]["path"] == str(query)
+
+
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        (("search", "   "), "empty"),
+        (("search", "x", "--image", "/no/such/image.png"), "image.png"),
+    ],
+)
+def test_bad_input_exits_2_with_one_line(indexed, args, expected):
+    _, index_dir, _ = indexed
+    result = run_cli(*args, "--index-dir", str(index_dir))
+    assert result.returncode == 2
+    lines = [line for line in result.stderr.splitlines() if line.startswith("error:")]
+    assert len(lines) == 1 and expected in lines[0]
+    assert "Traceback" not in result.stderr
+
+
+def test_hybrid_adds_the_caption_word_bonus(tmp_path):
+    """``--hybrid`` reaches the search service: a query made of one image's caption gives
+    that image the full word bonus (+0.1) and no image less than its plain score."""
+    photos = tmp_path / "photos"
+    for i, color in enumerate([(200, 0, 0), (0, 200, 0), (0, 0, 200)]):
+        write_test_image(photos / f"p{i}.png", color=color)
+    index_dir = str(tmp_path / "index")
+    assert run_cli("index", str(photos), "--index-dir", index_dir).returncode == 0
+    captioned = run_cli("caption-gallery", "--index-dir", index_dir)
+    assert captioned.returncode == 0, captioned.stderr
+
+    def search(query: str, *flags: str) -> dict[str, dict]:
+        result = run_cli("search", query, "--k", "3", "--index-dir", index_dir, "--json", *flags)
+        assert result.returncode == 0, result.stderr
+        return {hit["path"].rsplit("/", 1)[-1]: hit for hit in json.loads(result.stdout)}
+
+    caption = search("a photo")["p0.png"]["caption"]
+    assert caption
+    plain, hybrid = search(caption), search(caption, "--hybrid")
+    assert set(plain) == set(hybrid) == {"p0.png", "p1.png", "p2.png"}
+    assert hybrid["p0.png"]["score"] == pytest.approx(plain["p0.png"]["score"] + 0.1, abs=1e-4)
+    for name in plain:
+        assert plain[name]["score"] - 1e-4 <= hybrid[name]["score"]
+        assert hybrid[name]["score"] <= plain[name]["score"] + 0.1 + 1e-4

@@ -1,0 +1,51 @@
+"""``python -m mmdemo train MODEL`` as a user runs it (tiny): a head trained by one command
+is used by the next; a missing CSV is a one-line error with exit status 2."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+
+import pytest
+
+from tests.support.app_process import run_mmdemo
+from tests.support.sentiment_data import write_synthetic_csv
+
+pytestmark = pytest.mark.integration
+
+
+def run_cli(*args: str, index_dir) -> subprocess.CompletedProcess:
+    return run_mmdemo(*args, MMDEMO_INDEX_DIR=str(index_dir))
+
+
+@pytest.fixture(scope="module")
+def work(tmp_path_factory):
+    return tmp_path_factory.mktemp("cli_train")
+
+
+def test_train_then_use_the_head(work):
+    data = write_synthetic_csv(work / "synthetic", rows=30)
+    trained = run_cli(
+        "train", "sentiment-fusion", "--data", str(data), "--epochs", "150", index_dir=work / "idx"
+    )
+    assert trained.returncode == 0, trained.stderr
+    assert "held-out accuracy" in trained.stdout
+    assert (work / "idx" / "sentiment_fusion" / "head.json").is_file()
+
+    used = run_cli(
+        "sentiment",
+        "--text",
+        "I am so happy",
+        "--fusion",
+        "early",
+        "--json",
+        index_dir=work / "idx",
+    )
+    assert used.returncode == 0, used.stderr
+    result = json.loads(used.stdout)
+    assert result["fusion"] == "early" and result["label"] == "positive"
+
+    bad = run_cli(
+        "train", "sentiment-fusion", "--data", str(work / "nope.csv"), index_dir=work / "idx"
+    )
+    assert bad.returncode == 2 and "no such CSV" in bad.stderr

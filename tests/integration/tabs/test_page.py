@@ -1,0 +1,174 @@
+"""The page as a whole: what it shows on load (banner, status) and the API it publishes.
+
+The API contract: every endpoint name, its inputs in order (README's "HTTP API" section
+documents the calls positionally) and which of them may be left out. A change here breaks
+every script that calls the app, so it is pinned in one place.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from mmdemo.core.config import PROJECT_ROOT
+from tests.support.uploads import raw_call
+
+pytestmark = pytest.mark.integration
+
+REQUIRED = object()  # an input with no default: the caller must send it
+DEFAULT_LABELS = "a cat, a dog, a cup of coffee, a rocket launch, an astronaut, a flower"
+
+# endpoint -> [(parameter name, component, default or REQUIRED)], and its outputs; the
+# model menus' defaults are the preset's own first choice (checked per app below).
+API = {
+    "/search_text": (
+        [("text", "Textbox", REQUIRED), ("k", "Slider", 12), ("hybrid", "Checkbox", False)],
+        ["Gallery", "Markdown", "Json"],
+    ),
+    "/search_image": (
+        [
+            ("upload", "Image", REQUIRED),
+            ("text", "Textbox", ""),
+            ("text_weight", "Slider", 0.3),
+            ("k", "Slider", 12),
+        ],
+        ["Gallery", "Markdown", "Json"],
+    ),
+    "/search_image_to_text": (
+        [("upload", "Image", REQUIRED), ("k", "Slider", 12)],
+        ["Dataframe"],
+    ),
+    "/search_similar": ([("item_id", "Api", REQUIRED), ("k", "Api", 12)], ["Api"]),
+    "/classify": (
+        [
+            ("upload", "Image", REQUIRED),
+            ("labels", "Textbox", DEFAULT_LABELS),
+            ("template", "Textbox", "a photo of {}."),
+        ],
+        ["Label"],
+    ),
+    "/index_add": ([("upload", "File", REQUIRED)], ["Markdown", "Markdown"]),
+    "/index_reembed": ([], ["Markdown", "Markdown"]),
+    "/caption": (
+        [
+            ("upload", "Image", REQUIRED),
+            ("mode_name", "Radio", "beam"),
+            ("length", "Slider", 30),
+            ("start", "Textbox", ""),
+            ("model_name", "Dropdown", "caption"),  # the preset's caption model
+        ],
+        ["Textbox", "Label", "Markdown"],
+    ),
+    "/caption_gallery": ([("overwrite", "Checkbox", False)], ["Markdown", "Markdown"]),
+    "/vqa": (
+        [
+            ("upload", "Image", REQUIRED),
+            ("text", "Textbox", REQUIRED),
+            ("fusion_name", "Dropdown", "product"),
+            ("model_name", "Dropdown", "vqa"),  # the preset's VQA model
+        ],
+        ["Label", "Markdown"],
+    ),
+    "/sentiment": (
+        [
+            ("value", "Textbox", REQUIRED),
+            ("upload", "Image", None),
+            ("fusion_name", "Radio", "late"),
+            ("text_weight", "Slider", 0.5),
+        ],
+        ["Label", "Barplot", "Markdown", "Json"],
+    ),
+    "/info": ([], ["Markdown"]),
+}
+# the preset's first model per task, for the model menus' defaults
+FIRST_MODEL = {
+    "gradio_client": {"caption": "blip-caption-tiny", "vqa": "blip-vqa-tiny"},
+    "generative_client": {"caption": "blip-caption-tiny", "vqa": "vilt-vqa-tiny"},
+    "offline_client": {"caption": "label-caption", "vqa": "routed-vqa"},
+}
+
+
+def named_endpoints(client) -> dict:
+    return client.view_api(print_info=False, return_format="dict")["named_endpoints"]
+
+
+def readme_section(title: str) -> str:
+    text = (PROJECT_ROOT / "README.md").read_text(encoding="utf-8")
+    match = re.search(rf"^## {re.escape(title)}\n(.*?)(?=^## )", text, re.M | re.S)
+    assert match, f"README.md has no '## {title}' section"
+    return match.group(1)
+
+
+def test_api_lists_the_named_endpoints(gradio_client):
+    names = set(gradio_client.view_api(print_info=False, return_format="dict")["named_endpoints"])
+    for name in (
+        "/search_text",
+        "/search_image",
+        "/classify",
+        "/index_add",
+        "/search_similar",
+        "/info",
+    ):
+        assert name in names
+
+
+def test_the_readme_documents_every_endpoint():
+    section = readme_section("HTTP API")
+    documented = set(re.findall(r'api_name="(/\w+)"', section))
+    documented |= set(re.findall(r"`(/\w+)`", section))
+    assert documented == set(API)
+
+
+@pytest.mark.parametrize("app", list(FIRST_MODEL))
+def test_every_endpoint_keeps_its_name_inputs_order_and_defaults(request, app):
+    """The documented names, each input in its documented place, optional ones optional.
+
+    Also for an app whose VQA model has no fusions (the fusion menu is hidden there, but
+    the API must still let a caller leave the fusion out).
+    """
+    client = request.getfixturevalue(app)
+    api = named_endpoints(client)
+    assert set(api) == set(API)
+    for name, (inputs, outputs) in API.items():
+        got = [
+            (
+                p["parameter_name"],
+                p["component"],
+                p["parameter_default"] if p["parameter_has_default"] else REQUIRED,
+            )
+            for p in api[name]["parameters"]
+        ]
+        expected = [
+            (param, component, FIRST_MODEL[app][default] if param == "model_name" else default)
+            for param, component, default in inputs
+        ]
+        assert got == expected, name
+        assert [r["component"] for r in api[name]["returns"]] == outputs, name
+
+
+def test_button_and_enter_share_one_endpoint(gradio_client):
+    """The search, VQA and sentiment buttons and Enter share one event (``gr.on``)."""
+    api = named_endpoints(gradio_client)
+    for name in ("/search_text", "/vqa", "/sentiment"):
+        assert name in api and f"{name}_1" not in api
+    assert not [name for name in api if re.search(r"_\d+$", name)]
+    assert not gradio_client.view_api(print_info=False, return_format="dict")["unnamed_endpoints"]
+
+
+def test_page_load_shows_the_random_weights_banner_and_the_status(app_server):
+    stream = raw_call(app_server.url, "page_load", [])
+    assert "event: complete" in stream, stream
+    assert "random weights" in stream and "tiny" in stream
+    assert re.search(r"\*\*index\*\*: \d+ images", stream)  # the status panel names the index
+
+
+def test_offline_app_chooses_lite_and_says_why(offline_client):
+    status = offline_client.predict(api_name="/info")
+    assert "`lite`" in status and "cannot be reached" in status
+
+
+def test_offline_page_load_banner_says_lite_and_why(offline_app_server):
+    stream = raw_call(offline_app_server.url, "page_load", [])
+    assert "event: complete" in stream, stream
+    assert "lite" in stream and "cannot be reached" in stream

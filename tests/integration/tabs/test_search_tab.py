@@ -1,0 +1,132 @@
+"""The Search tab's endpoints through gradio_client: /search_text (with its optional hybrid
+flag), /search_image, /search_similar and /search_image_to_text, including bad inputs.
+
+The app runs as ``python app.py`` with the tiny preset (see tests/conftest.py), so these
+check behaviour and shapes, not meaning; the offline lite app checks meaning.
+"""
+
+from __future__ import annotations
+
+import pytest
+from gradio_client import handle_file
+from gradio_client.exceptions import AppError
+
+from tests.support.uploads import BAD_FILES, raw_call, server_file_payload, write_bad_file
+
+pytestmark = pytest.mark.integration
+
+
+def search_text(client, query, k=5):
+    return client.predict(query, k, api_name="/search_text")
+
+
+def test_search_text_returns_gallery_message_and_hits(gradio_client):
+    gallery, message, hits = search_text(gradio_client, "a cup of coffee", 5)
+    assert len(gallery) == 5 and len(hits) == 5  # the default gallery has 16 photos
+    assert all({"id", "score", "image_path"} <= set(hit) for hit in hits)
+    assert [h["score"] for h in hits] == sorted((h["score"] for h in hits), reverse=True)
+    assert "result" in message or "No good match" in message
+
+
+@pytest.mark.parametrize("query", ["", "   ", "\n\t"])
+def test_empty_query_is_a_clear_error(gradio_client, query):
+    with pytest.raises(AppError, match="empty"):
+        search_text(gradio_client, query)
+
+
+def test_k_is_clamped_and_long_text_truncated(gradio_client):
+    assert len(search_text(gradio_client, "cat", 0)[2]) == 1
+    assert len(search_text(gradio_client, "cat", 10_000)[2]) == 16
+    assert len(search_text(gradio_client, "a very long query " * 2000, 3)[2]) == 3
+
+
+def test_search_image_and_mixed_query(gradio_client, make_test_image):
+    image = handle_file(str(make_test_image("query.png")))
+    _, _, hits = gradio_client.predict(image, "", 0.3, 4, api_name="/search_image")
+    assert len(hits) == 4
+    _, _, mixed = gradio_client.predict(image, "at night", 0.8, 4, api_name="/search_image")
+    assert [h["score"] for h in mixed] != [h["score"] for h in hits]
+
+
+def test_search_image_needs_only_the_image(gradio_client, make_test_image):
+    """The optional inputs (text, weight, k) have defaults in the API: image alone works."""
+    image = handle_file(str(make_test_image("alone.png")))
+    gallery, message, hits = gradio_client.predict(image, api_name="/search_image")
+    assert len(hits) == 12 and len(gallery) == 12  # the slider's default k
+    assert message
+    _, _, same = gradio_client.predict(image, "", 0.3, 12, api_name="/search_image")
+    assert [h["id"] for h in same] == [h["id"] for h in hits]
+
+
+def test_search_similar_leaves_out_the_item(gradio_client):
+    _, _, hits = search_text(gradio_client, "a photo", 3)
+    item = hits[0]["id"]
+    _, _, similar = gradio_client.predict(item, 5, api_name="/search_similar")
+    assert len(similar) == 5 and item not in [h["id"] for h in similar]
+    with pytest.raises(AppError, match="no image with id"):
+        gradio_client.predict(99_999, 5, api_name="/search_similar")
+
+
+@pytest.mark.parametrize("name", list(BAD_FILES))
+def test_bad_image_uploads_name_the_file(gradio_client, tmp_path, name):
+    path = write_bad_file(tmp_path, name)
+    with pytest.raises(AppError, match=name.replace(".", r"\.")):
+        gradio_client.predict(handle_file(str(path)), "", 0.3, 3, api_name="/search_image")
+    assert len(search_text(gradio_client, "still serving", 2)[2]) == 2
+
+
+def test_missing_image_is_a_clear_error(gradio_client):
+    with pytest.raises(AppError, match="No image"):
+        gradio_client.predict(None, "", 0.3, 3, api_name="/search_image")
+
+
+def test_raw_payload_naming_a_server_file_is_refused(app_server, make_test_image):
+    """A crafted call must not make the server read files outside its upload folder.
+
+    Gradio 6.31 already refuses such payloads before our handler runs; ``require_inside``
+    in the handlers is the second line (its own unit test is in test_imaging.py).
+    """
+    payload = server_file_payload(make_test_image("private.png"))
+    stream = raw_call(app_server.url, "search_image", [payload, "", 0.3, 3])
+    assert "event: error" in stream, stream
+    assert "private.png" not in stream.replace("x.png", "")  # nothing about the file leaks
+    assert "event: complete" not in stream
+
+
+# -- hybrid text search and image -> text (captions come from the manage panel) ----------
+def test_endpoints_are_listed_and_hybrid_defaults_off(gradio_client):
+    api = gradio_client.view_api(print_info=False, return_format="dict")["named_endpoints"]
+    assert {"/caption_gallery", "/search_image_to_text", "/search_text"} <= set(api)
+    params = api["/search_text"]["parameters"]
+    assert len(params) == 3 and params[2]["parameter_has_default"]
+    assert params[2]["parameter_default"] is False
+
+
+def test_hybrid_text_search(gradio_client):
+    gradio_client.predict(api_name="/caption_gallery")  # no-op when already captioned
+    _, _, hits = gradio_client.predict("a photo", 3, api_name="/search_text")
+    words = hits[0]["caption"]
+    _, message, hybrid = gradio_client.predict(words, 3, True, api_name="/search_text")
+    assert "Hybrid" in message and len(hybrid) == 3
+    _, plain_message, plain = gradio_client.predict(words, 3, False, api_name="/search_text")
+    assert "Hybrid" not in plain_message
+    # every query word is in that caption, so its item gains the full bonus
+    bonus = {h["id"]: h["score"] for h in hybrid}
+    base = {h["id"]: h["score"] for h in plain}
+    for item_id in set(bonus) & set(base):
+        assert bonus[item_id] >= base[item_id] - 1e-4
+
+
+def test_image_to_text_names_a_bad_upload(gradio_client, tmp_path):
+    path = tmp_path / "notes.png"
+    path.write_bytes(b"this is a text file, not a picture")
+    with pytest.raises(AppError, match=r"notes\.png"):
+        gradio_client.predict(handle_file(str(path)), 3, api_name="/search_image_to_text")
+    with pytest.raises(AppError, match="No image"):
+        gradio_client.predict(None, 3, api_name="/search_image_to_text")
+
+
+# -- offline, no preset: auto -> lite, real meaning ---------------------------------------
+def test_offline_lite_search_finds_the_coffee(offline_client):
+    _, _, hits = offline_client.predict("a cup of coffee", 3, api_name="/search_text")
+    assert any(h["image_path"].endswith("coffee_cup.png") for h in hits)

@@ -1,0 +1,154 @@
+"""The real app (``python app.py``) as a process, and ``python -m mmdemo`` as a command.
+
+Why one harness: integration tests, browser tests and benchmarks must all exercise exactly
+what a person runs (settings from the environment, default-gallery indexing, launch), not
+an in-process shortcut - and must never leave a server behind. ``AppProcess`` starts the
+app on a free loopback port with a fresh index folder, waits for HTTP 200 and always stops
+it; on failure it raises ``AppStartError`` with the tail of the app's log.
+"""
+
+from __future__ import annotations
+
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+from tests.support.environment import subprocess_env
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+
+
+class AppStartError(RuntimeError):
+    """The app exited or did not answer in time; the message holds its log's tail."""
+
+
+def free_port() -> int:
+    """A TCP port nothing listens on right now (the OS picks it)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def answers_200(url: str, timeout: float = 5) -> bool:
+    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+    try:
+        with opener.open(url, timeout=timeout) as response:
+            return response.status == 200
+    except (urllib.error.URLError, OSError):
+        return False
+
+
+def run_mmdemo(*args: str, timeout: float = 300, **env: str | None) -> subprocess.CompletedProcess:
+    """``python -m mmdemo ARGS`` with the tiny preset, offline, plus ``env``; output captured."""
+    return subprocess.run(
+        [sys.executable, "-m", "mmdemo", *args],
+        cwd=REPO_ROOT,
+        env=subprocess_env(**{"MMDEMO_PRESET": "tiny", **env}),
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
+
+
+class AppProcess:
+    """``with AppProcess(work, MMDEMO_PRESET="tiny") as app:`` serves app.py at ``app.url``.
+
+    ``work`` holds the index folder (``work/index``) and the log (``work/app.log``); without
+    it a temporary folder is made. Extra keyword arguments are environment variables.
+    """
+
+    def __init__(self, work: Path | None = None, *, timeout: float = 180, **env: str | None):
+        self.work = Path(work) if work is not None else Path(tempfile.mkdtemp(prefix="mmdemo-"))
+        self.index_dir = self.work / "index"
+        self.log_path = self.work / "app.log"
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}/"
+        self.timeout = timeout
+        self.env = subprocess_env(
+            MMDEMO_INDEX_DIR=str(self.index_dir),
+            GRADIO_SERVER_NAME="127.0.0.1",
+            GRADIO_SERVER_PORT=str(self.port),
+            **env,
+        )
+        self.process: subprocess.Popen | None = None
+        self.started_s = 0.0  # from Popen to the first HTTP 200
+
+    @property
+    def pid(self) -> int:
+        assert self.process is not None
+        return self.process.pid
+
+    def __enter__(self) -> AppProcess:
+        self.index_dir.mkdir(parents=True, exist_ok=True)
+        started = time.perf_counter()
+        with open(self.log_path, "wb") as log:
+            self.process = subprocess.Popen(
+                [sys.executable, "app.py"],
+                cwd=REPO_ROOT,
+                env=self.env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+            )
+        try:
+            self._wait()
+        except BaseException:
+            self.stop()
+            raise
+        self.started_s = time.perf_counter() - started
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.stop()
+
+    def _wait(self) -> None:
+        deadline = time.monotonic() + self.timeout
+        while not answers_200(self.url):
+            if self.process.poll() is not None:
+                raise AppStartError(
+                    f"app.py exited with code {self.process.returncode} before serving "
+                    f"{self.url}.\nLast lines of {self.log_path}:\n{self.log_tail()}"
+                )
+            if time.monotonic() > deadline:
+                raise AppStartError(
+                    f"app.py did not answer 200 at {self.url} within {self.timeout:.0f} s.\n"
+                    f"Last lines of {self.log_path}:\n{self.log_tail()}"
+                )
+            time.sleep(0.5)
+
+    def log_tail(self, lines: int = 60) -> str:
+        try:
+            text = self.log_path.read_text(errors="replace")
+        except OSError:
+            return "(no log written)"
+        return "\n".join(text.splitlines()[-lines:]) or "(log is empty)"
+
+    def client(self):
+        """A ``gradio_client.Client`` for the app (loopback traffic bypasses any proxy)."""
+        from gradio_client import Client
+
+        return Client(self.url, verbose=False)
+
+    def stop(self) -> None:
+        """Terminate, then kill if it ignores us, always reaping the process."""
+        process = self.process
+        if process is None or process.poll() is not None:
+            return
+        process.terminate()
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(timeout=15)
+
+
+def endpoint_parameters(client, api_name: str) -> list[str]:
+    """Parameter names of an endpoint (e.g. to see whether ``/vqa`` takes a model choice)."""
+    info = client.view_api(print_info=False, return_format="dict")
+    endpoint = info["named_endpoints"].get(api_name, {})
+    return [p.get("parameter_name") or p.get("label", "") for p in endpoint.get("parameters", [])]

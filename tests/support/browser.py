@@ -1,0 +1,131 @@
+"""Driving the running app with headless Debian chromium: the browser, a page per test, and
+the few things every browser test waits for (search results, error toasts, screenshots).
+
+Why the system's ``/usr/bin/chromium`` (``apt-get install chromium``) and never
+``playwright install``: the tests run offline. Without it (or without the playwright
+package) browser tests skip, unless ``MMDEMO_REQUIRE_BROWSER=1`` (CI), where they fail.
+Screenshots and uncaught page errors go to ``artifacts/browser/``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+from collections.abc import Iterator
+from pathlib import Path
+from urllib.parse import urlparse
+
+import pytest
+
+from tests.support.app_process import REPO_ROOT
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-quic",
+    "--no-first-run",
+]
+ARTIFACTS = REPO_ROOT / "artifacts" / "browser"
+GALLERY = REPO_ROOT / "assets" / "gallery"
+TIMEOUT_MS = 60_000
+
+QUERY = "#search-text-query textarea, #search-text-query input"
+BUTTON = "#search-text-button"
+# True once the results gallery shows at least one image that really decoded.
+RESULTS_LOADED_JS = """() => {
+    const gallery = document.querySelector('#search-results');
+    if (!gallery) return false;
+    return [...gallery.querySelectorAll('img')].some(img => img.complete && img.naturalWidth > 0);
+}"""
+# Gradio shows gr.Error as a toast with the "error" class.
+ERROR_TOAST = '[data-testid="toast-body"].error, .toast-body.error'
+TOAST_MESSAGE = '[data-testid="toast-text"], .toast-message-text'
+
+
+def unavailable(reason: str) -> None:
+    """Skip, or fail when ``MMDEMO_REQUIRE_BROWSER=1`` asks for a real browser run."""
+    if os.environ.get("MMDEMO_REQUIRE_BROWSER") == "1":
+        pytest.fail(f"{reason} (MMDEMO_REQUIRE_BROWSER=1, so this is a failure)", pytrace=False)
+    pytest.skip(reason)
+
+
+@contextlib.contextmanager
+def launch_browser() -> Iterator:
+    """One headless chromium, or a skip (a failure under MMDEMO_REQUIRE_BROWSER=1)."""
+    if not CHROMIUM.exists():
+        unavailable(f"{CHROMIUM} is missing: install it with apt-get install -y chromium")
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        unavailable("the playwright Python package is not installed")
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+@contextlib.contextmanager
+def open_page(browser, server) -> Iterator:
+    """A fresh page on ``server``; requests to any other host are blocked (we are offline).
+
+    The page's uncaught errors collect in ``page.page_errors`` (and artifacts/browser/).
+    """
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    context.set_default_timeout(TIMEOUT_MS)
+    app_host = urlparse(server.url).netloc
+
+    def only_the_app(route):
+        if urlparse(route.request.url).netloc == app_host:
+            route.continue_()
+        else:
+            route.abort()
+
+    context.route("**/*", only_the_app)
+    page = context.new_page()
+    page_errors: list[str] = []
+    page.on("pageerror", lambda err: page_errors.append(str(err)))
+    page.goto(server.url, wait_until="domcontentloaded")
+    page.wait_for_selector(QUERY)
+    page.page_errors = page_errors
+    try:
+        yield page
+    finally:
+        if page_errors:
+            ARTIFACTS.mkdir(parents=True, exist_ok=True)
+            (ARTIFACTS / "page_errors.json").write_text(json.dumps(page_errors, indent=2))
+        context.close()
+
+
+def search(page, text: str) -> None:
+    """Type ``text`` into the text search box and press the search button."""
+    box = page.locator(QUERY).first
+    box.fill(text)
+    page.locator(BUTTON).click()
+
+
+def wait_for_results(page, app_server) -> None:
+    """Wait until a result image has really loaded; else a screenshot and the app's log."""
+    try:
+        page.wait_for_function(RESULTS_LOADED_JS, timeout=TIMEOUT_MS)
+    except Exception:
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / "no_results.png"), full_page=True)
+        pytest.fail(
+            "no loaded image appeared in #search-results; screenshot in "
+            f"{ARTIFACTS / 'no_results.png'}\napp log tail:\n{app_server.log_tail()}",
+            pytrace=False,
+        )
+
+
+def screenshot(page, name: str) -> None:
+    """A full-page screenshot in artifacts/browser/ (after a moment for animations)."""
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.wait_for_timeout(300)
+    page.screenshot(path=str(ARTIFACTS / name), full_page=True)

@@ -1,0 +1,71 @@
+"""Label-based captions: a sentence from the classifier's classes, worded by its confidence."""
+
+from __future__ import annotations
+
+from PIL import Image
+
+from mmdemo.core.config import PROJECT_ROOT, Settings
+from mmdemo.core.results import Scored
+from mmdemo.models.backends.label_caption import describe, load_caption_bank, with_article
+from mmdemo.models.registry import get_backend
+from mmdemo.serving import ModelServer
+
+GALLERY = PROJECT_ROOT / "assets" / "gallery"
+
+
+def gallery_image(name: str) -> Image.Image:
+    return Image.open(GALLERY / name).convert("RGB")
+
+
+def test_caption_names_the_espresso_and_says_it_is_label_based(lite):
+    result = lite.get("caption").caption(gallery_image("coffee_cup.png"))
+    assert "espresso" in result.caption.lower()
+    assert result.labels[0].label == "espresso"
+    assert "label-based" in result.method
+    assert result.nearest and "espresso" in result.nearest[0].label
+
+
+def test_caption_of_a_grey_photo_says_black_and_white(lite):
+    result = lite.get("caption").caption(gallery_image("brick_wall.png"))
+    assert result.caption.startswith("A black-and-white photo")
+
+
+def test_label_caption_is_not_generative():
+    capabilities = get_backend("caption", "label-caption").capabilities
+    assert not capabilities.generative and capabilities.decoding == ()
+    assert not capabilities.prefix
+
+
+def test_the_wording_carries_the_confidence():
+    sure = [Scored("espresso", 0.7), Scored("cup", 0.2)]
+    assert describe(sure) == "A photo of an espresso."
+    likely = [Scored("cup", 0.4), Scored("espresso", 0.3)]
+    assert describe(likely) == "A photo of probably a cup, or possibly an espresso."
+    unsure = [Scored("cup", 0.1), Scored("bowl", 0.1), Scored("ice", 0.1), Scored("x", 0.1)]
+    assert describe(unsure, black_and_white=True) == (
+        "A black-and-white photo, hard to say of what: perhaps a cup, a bowl or an ice "
+        "(low confidence)."
+    )
+    assert describe([]) == "A photo; the classifier recognised nothing in it."
+    assert with_article("owl") == "an owl" and with_article("cat") == "a cat"
+
+
+def test_a_missing_caption_bank_means_no_neighbours(tmp_path):
+    assert load_caption_bank(tmp_path / "captions.json") == {}
+    (tmp_path / "broken.json").write_text("[1, 2")
+    assert load_caption_bank(tmp_path / "broken.json") == {}
+    (tmp_path / "bank.json").write_text('{"a.png": "a cat", "b.png": 3}')
+    assert load_caption_bank(tmp_path / "bank.json") == {"a.png": "a cat", "b.png": "3"}
+
+
+def test_tiny_label_caption_runs_on_the_tiny_embedder(tmp_path, tiny_cache):
+    settings = Settings(
+        preset="tiny",
+        index_dir=tmp_path / "index",
+        cache_dir=tiny_cache,
+        gallery_dir=tmp_path / "no-gallery",
+    )
+    captioner = ModelServer(settings).get("caption", "label-caption")
+    result = captioner.caption(Image.new("RGB", (40, 30), "green"), top_k=3, nearest=2)
+    assert result.caption.startswith("A photo") and len(result.labels) == 3
+    assert result.nearest == ()  # no caption bank in that gallery folder

