@@ -25,10 +25,11 @@ from tests.support.app_process import free_port, run_mmdemo
 from tests.support.fake_hub import FakeHub, go_offline, use_hub
 
 FULL_REPO = "laion/CLIP-ViT-B-32-laion2B-s34B-b79K"  # what open_clip names for laion2b_s34b_b79k
-# The fake hub holds only the CLIP checkpoint; these tests keep `full`'s other tasks on
-# backends without hub weights (the BLIP/ViLT downloads are covered in
+# The fake hub holds only the ViT-B-32 checkpoint; these tests pin the embedder to it (so no
+# alternative embedder is downloaded) and keep `full`'s other tasks on backends without hub
+# weights (the BLIP/ViLT downloads are covered in
 # tests/unit/models/hub/test_folders.py, DistilBERT's in its backend's tests).
-CLIP_ONLY = "caption=label-caption,vqa=routed-vqa,sentiment=vader"
+CLIP_ONLY = "embed=openclip-vit-b-32,caption=label-caption,vqa=routed-vqa,sentiment=vader"
 
 
 @pytest.fixture(scope="module")
