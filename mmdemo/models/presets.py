@@ -20,7 +20,7 @@ AUTO = "auto"  # not a preset of its own: full when its weights are at hand, els
 # mood, because its embedder barely sees light or colour (docs/quality.md).
 PRESETS: dict[str, dict[str, tuple[str, ...]]] = {
     "full": {
-        "embed": ("openclip-vit-b-32",),
+        "embed": ("openclip-vit-b-32", "openclip-xlm-roberta-base-vit-b-32"),
         "classify": ("clip-zero-shot",),
         "caption": ("blip-caption", "label-caption"),
         "vqa": ("blip-vqa", "vilt-vqa", "routed-vqa"),
@@ -38,7 +38,7 @@ PRESETS: dict[str, dict[str, tuple[str, ...]]] = {
         "sentiment_head": ("trained-fusion-head",),
     },
     "tiny": {
-        "embed": ("openclip-tiny",),
+        "embed": ("openclip-tiny", "openclip-xlm-roberta-tiny"),
         "classify": ("clip-zero-shot",),
         "caption": ("blip-caption-tiny", "label-caption"),
         "vqa": ("blip-vqa-tiny", "vilt-vqa-tiny", "routed-vqa"),
