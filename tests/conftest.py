@@ -64,6 +64,24 @@ def offline_client(offline_app_server: AppProcess):
     return offline_app_server.client()
 
 
+@pytest.fixture(scope="session")
+def random_vit_b_32_checkpoint(tmp_path_factory):
+    """A randomly initialised full-size ViT-B-32 saved as an open_clip checkpoint file, and
+    its (seeded) embedding of "a photo of a cat": built once (~600 MB, seconds) per run."""
+    import open_clip
+    import torch
+
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(1)
+        model = open_clip.create_model("ViT-B-32", pretrained=None)
+    path = tmp_path_factory.mktemp("ckpt") / "vit_b_32_random.pt"
+    torch.save(model.state_dict(), path)
+    probe = open_clip.get_tokenizer("ViT-B-32")(["a photo of a cat"])
+    with torch.inference_mode():
+        expected = torch.nn.functional.normalize(model.encode_text(probe), dim=-1)[0].numpy()
+    return path, expected
+
+
 @pytest.fixture
 def make_test_image(tmp_path: Path) -> Callable[..., Path]:
     """``make_test_image("cat.png", color=(...))`` writes a small valid image in tmp_path."""

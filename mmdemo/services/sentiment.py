@@ -187,27 +187,20 @@ class SentimentFusion:
         image_vectors = embedder.embed_images([image]) if image is not None else None
         text_vectors = embedder.embed_texts([text]) if text is not None else None
         fused = normalise(head.predict(image_vectors, text_vectors)[0])
-        modalities = []
-        if text_vectors is not None:
-            probs = head.predict(None, text_vectors)[0]
-            modalities.append(
-                ModalityScore.of(
-                    "text",
-                    "the fusion head on the text alone (image zeroed)",
-                    normalise(probs),
-                    model=head.model_label,
-                )
+        alone = (  # each modality through the head with the other one zeroed
+            ("text", "image", text_vectors, lambda: head.predict(None, text_vectors)),
+            ("image", "text", image_vectors, lambda: head.predict(image_vectors, None)),
+        )
+        modalities = [
+            ModalityScore.of(
+                name,
+                f"the fusion head on the {name} alone ({other} zeroed)",
+                normalise(predict()[0]),
+                model=head.model_label,
             )
-        if image_vectors is not None:
-            probs = head.predict(image_vectors, None)[0]
-            modalities.append(
-                ModalityScore.of(
-                    "image",
-                    "the fusion head on the image alone (text zeroed)",
-                    normalise(probs),
-                    model=head.model_label,
-                )
-            )
+            for name, other, vectors, predict in alone
+            if vectors is not None
+        ]
         notes = _pull_notes(modalities, fused)
         if len(modalities) == 1:
             notes.append(_single_note(modalities[0].modality))

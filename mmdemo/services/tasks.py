@@ -26,7 +26,6 @@ from mmdemo.models.registry import Capabilities
 from mmdemo.services.sentiment import DEFAULT_FUSION, DEFAULT_TEXT_WEIGHT, SentimentFusion
 from mmdemo.serving import ModelServer
 
-DEFAULT_TEMPLATE = "a photo of a {}."
 DEFAULT_MODE = "beam"
 DEFAULT_MAX_TOKENS = 30
 DEFAULT_TOP_K = 5

@@ -43,6 +43,18 @@ def answers_200(url: str, timeout: float = 5) -> bool:
         return False
 
 
+def run_python(code: str, timeout: float = 120, **env: str | None) -> subprocess.CompletedProcess:
+    """``python -c CODE`` in a fresh interpreter at the repository root; output captured."""
+    return subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=REPO_ROOT,
+        env=subprocess_env(**env),
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
+
+
 def run_mmdemo(*args: str, timeout: float = 300, **env: str | None) -> subprocess.CompletedProcess:
     """``python -m mmdemo ARGS`` with the tiny preset, offline, plus ``env``; output captured."""
     return subprocess.run(

@@ -77,3 +77,28 @@ def register_fakes() -> None:
 def unregister_fakes() -> None:
     for name in FAKES:
         remove_backend("caption", name)
+
+
+def write_colour_photos(folder):
+    """One small image per name in ``COLOURS`` (``red.png`` ...), for the fakes to name."""
+    from tests.support.images import write_test_image
+
+    for name, color in COLOURS.items():
+        write_test_image(folder / f"{name}.png", color=color)
+    return folder
+
+
+def captioning_gallery(tmp_path, backend: str = "fake-caption-one"):
+    """(server, gallery) over ``tmp_path/index``: the tiny embedder and a fake captioner."""
+    from mmdemo.core.config import Settings
+    from mmdemo.services.gallery import Gallery
+    from mmdemo.serving import ModelServer
+
+    settings = Settings(
+        preset="tiny",
+        backends=f"caption={backend}",
+        index_dir=tmp_path / "index",
+        index_default_gallery=False,
+    )
+    server = ModelServer(settings)
+    return server, Gallery(server, settings)

@@ -7,27 +7,16 @@ timing, which a loaded machine would make flaky).
 
 from __future__ import annotations
 
-import subprocess
-import sys
-
-from tests.support.app_process import REPO_ROOT
-from tests.support.environment import subprocess_env
+from tests.support.app_process import run_mmdemo, run_python
 
 HEAVY = ("torch", "faiss", "gradio", "transformers", "open_clip")
 
 
 def imported_after(code: str) -> set[str]:
     script = f"{code}\nimport sys\nprint(' '.join(sorted(sys.modules)))"
-    out = subprocess.run(
-        [sys.executable, "-c", script],
-        cwd=REPO_ROOT,
-        env=subprocess_env(),
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=True,
-    ).stdout
-    return set(out.split())
+    result = run_python(script)
+    assert result.returncode == 0, result.stderr
+    return set(result.stdout.split())
 
 
 def test_import_mmdemo_and_its_light_layers_import_no_heavy_library():
@@ -49,14 +38,7 @@ def test_cli_help_imports_no_heavy_library():
 
 
 def test_cli_help_lists_every_command():
-    out = subprocess.run(
-        [sys.executable, "-m", "mmdemo", "--help"],
-        cwd=REPO_ROOT,
-        env=subprocess_env(),
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    out = run_mmdemo("--help", timeout=60)
     assert out.returncode == 0, out.stderr
     for command in ("index", "search", "caption", "vqa", "sentiment", "caption-gallery", "info",
                     "download", "train"):  # fmt: skip

@@ -15,7 +15,6 @@ the gallery (docs/quality.md), not by taste.
 from __future__ import annotations
 
 import logging
-import time
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -170,7 +169,6 @@ class LabelBridgeEmbedder(Backend):
 
 def load(spec: BackendSpec, ctx: LoadContext) -> LabelBridgeEmbedder:
     """Loader named by the registry: both models come from installed packages, no network."""
-    started = time.perf_counter()
     label = "lite label-bridge embedder"
     arch = require_package("efficientnet_lite_pytorch", label, "efficientnet-lite-pytorch")
     weights = require_package(
@@ -214,8 +212,7 @@ def load(spec: BackendSpec, ctx: LoadContext) -> LabelBridgeEmbedder:
         ),
     )
     embedder.batch_size = ctx.settings.batch_size
-    embedder.load_seconds = time.perf_counter() - started
-    log.info("Loaded %s on %s in %.1fs", embedder.model_id, ctx.device, embedder.load_seconds)
+    log.info("Loaded %s on %s", embedder.model_id, ctx.device)
     return embedder
 
 

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import logging
 import os
-import time
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -320,7 +319,6 @@ def load_openclip(
     import open_clip
 
     arch, pretrained = model_choice(spec, ctx.settings)
-    started = time.perf_counter()
     register_configs(config_file)
     tower = text_tower_weights(spec)
     if text_tower is None and tower is not None:
@@ -356,12 +354,5 @@ def load_openclip(
         thresholds=spec.option("thresholds", {}),
     )
     embedder.batch_size = ctx.settings.batch_size
-    embedder.load_seconds = time.perf_counter() - started
-    log.info(
-        "Loaded %s on %s (%s) in %.1fs",
-        embedder.model_id,
-        ctx.device,
-        ctx.dtype,
-        embedder.load_seconds,
-    )
+    log.info("Loaded %s on %s (%s)", embedder.model_id, ctx.device, ctx.dtype)
     return embedder

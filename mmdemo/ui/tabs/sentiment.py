@@ -28,14 +28,14 @@ SERIES_ORDER = ["text", "image", "fused"]
 
 def sentiment_examples(assets: Path) -> list[list]:
     """(text, image, fusion, text weight) rows, including text and image that disagree."""
-    gallery, examples = assets / "gallery", assets / "examples" / "sentiment"
+    photos, examples = assets / "gallery", assets / "examples" / "sentiment"
     rows = [
         ["Great, another rainy day.", examples / "temple_grey_overcast.jpg", "late", 0.5],
-        ["I love this place, the coffee is wonderful!", gallery / "coffee_cup.png", "late", 0.5],
-        ["What a terrible, awful day.", gallery / "flower.jpg", "late", 0.5],
+        ["I love this place, the coffee is wonderful!", photos / "coffee_cup.png", "late", 0.5],
+        ["What a terrible, awful day.", photos / "flower.jpg", "late", 0.5],
         ["Great, another rainy day.", examples / "temple_grey_overcast.jpg", "caption", 0.5],
         ["The service was slow and the food was cold.", None, "late", 0.5],
-        ["", gallery / "flower.jpg", "late", 0.5],
+        ["", photos / "flower.jpg", "late", 0.5],
     ]
     return [
         [text, str(image) if image else None, fusion, weight]

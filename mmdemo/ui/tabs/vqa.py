@@ -67,12 +67,12 @@ def top_answer(answers) -> str:
 def vqa_examples(assets: Path) -> list[list[str]]:
     """Shapes images with questions the shapes model knows, and photos for the photo VQA."""
     shapes = sorted((assets / "examples" / "shapes").glob("*.png"))
-    gallery = assets / "gallery"
+    photos = assets / "gallery"  # the default gallery folder
     rows = [[str(p), EXAMPLE_QUESTIONS[p.name][0]] for p in shapes if p.name in EXAMPLE_QUESTIONS]
     rows += [
-        [str(gallery / "coffee_cup.png"), "What is this?"],
-        [str(gallery / "chelsea_the_cat.png"), "Is there a cat in the picture?"],
-        [str(gallery / "falcon9_rocket_launch.jpg"), "How many rockets?"],
+        [str(photos / "coffee_cup.png"), "What is this?"],
+        [str(photos / "chelsea_the_cat.png"), "Is there a cat in the picture?"],
+        [str(photos / "falcon9_rocket_launch.jpg"), "How many rockets?"],
     ]
     return [row for row in rows if Path(row[0]).is_file()]
 

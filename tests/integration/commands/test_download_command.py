@@ -13,7 +13,6 @@ import time
 
 import numpy as np
 import pytest
-import torch
 from PIL import Image
 
 from mmdemo.cli.commands import download
@@ -30,21 +29,6 @@ FULL_REPO = "laion/CLIP-ViT-B-32-laion2B-s34B-b79K"  # what open_clip names for 
 # weights (the BLIP/ViLT downloads are covered in
 # tests/unit/models/hub/test_folders.py, DistilBERT's in its backend's tests).
 CLIP_ONLY = "embed=openclip-vit-b-32,caption=label-caption,vqa=routed-vqa,sentiment=vader"
-
-
-@pytest.fixture(scope="module")
-def random_vit_b_32_checkpoint(tmp_path_factory):
-    """A randomly initialised full-size ViT-B-32 saved as an open_clip checkpoint file."""
-    import open_clip
-
-    torch.manual_seed(1)
-    model = open_clip.create_model("ViT-B-32", pretrained=None)
-    path = tmp_path_factory.mktemp("ckpt") / "vit_b_32_random.pt"
-    torch.save(model.state_dict(), path)
-    probe = open_clip.get_tokenizer("ViT-B-32")(["a photo of a cat"])
-    with torch.inference_mode():
-        expected = torch.nn.functional.normalize(model.encode_text(probe), dim=-1)[0].numpy()
-    return path, expected
 
 
 @pytest.fixture(scope="module")

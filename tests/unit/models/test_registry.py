@@ -7,8 +7,6 @@ import ast
 import importlib
 import inspect
 import pkgutil
-import subprocess
-import sys
 import textwrap
 from collections import Counter
 
@@ -26,8 +24,7 @@ from mmdemo.models.registry import (
     list_tasks,
     remove_backend,
 )
-from tests.support.app_process import REPO_ROOT
-from tests.support.environment import subprocess_env
+from tests.support.app_process import run_python
 
 MODULE_NAMES = sorted(
     info.name for info in pkgutil.iter_modules(backends.__path__) if not info.name.startswith("_")
@@ -175,14 +172,7 @@ def test_backend_modules_import_no_optional_package_and_query_nothing_at_import(
         print(len(names), "modules", ",".join(tasks))
         """
     )
-    result = subprocess.run(
-        [sys.executable, "-c", script],
-        cwd=REPO_ROOT,
-        env=subprocess_env(),
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    result = run_python(script)
     assert result.returncode == 0, result.stderr
     assert result.stdout.split()[:2] == [str(len(MODULE_NAMES)), "modules"]
     assert result.stdout.split()[2] == ",".join(list_tasks())

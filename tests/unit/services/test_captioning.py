@@ -16,11 +16,10 @@ from mmdemo.core.config import Settings
 from mmdemo.core.errors import BadInputError
 from mmdemo.core.results import CaptionReport
 from mmdemo.services.captioning import CAPTION_BATCH_SIZE, caption_gallery, model_name
-from mmdemo.services.gallery import Gallery
 from mmdemo.services.search import GallerySearch
 from mmdemo.serving import ModelServer
 from tests.support import fake_captioner
-from tests.support.fake_captioner import CALLS, COLOURS
+from tests.support.fake_captioner import CALLS, COLOURS, captioning_gallery, write_colour_photos
 from tests.support.images import write_test_image
 
 
@@ -39,27 +38,12 @@ def clear_calls():
 
 @pytest.fixture
 def photos(tmp_path):
-    folder = tmp_path / "photos"
-    for name, color in COLOURS.items():
-        write_test_image(folder / f"{name}.png", color=color)
-    return folder
-
-
-def make(tmp_path, backend="fake-caption-one"):
-    """(server, gallery) over tmp_path/index with the tiny embedder and a fake captioner."""
-    settings = Settings(
-        preset="tiny",
-        backends=f"caption={backend}",
-        index_dir=tmp_path / "index",
-        index_default_gallery=False,
-    )
-    server = ModelServer(settings)
-    return server, Gallery(server, settings)
+    return write_colour_photos(tmp_path / "photos")
 
 
 def stored_captions(tmp_path) -> dict[str, str | None]:
     """{file name: caption} as saved on disk (a fresh gallery reads the index again)."""
-    _, fresh = make(tmp_path)
+    _, fresh = captioning_gallery(tmp_path)
     return {item.path.rsplit("/", 1)[-1]: item.caption for item in fresh.index.items()}
 
 
@@ -69,7 +53,7 @@ class Stop(Exception):
 
 @pytest.mark.parametrize("backend", ["fake-caption-one", "fake-caption-many"])
 def test_captions_are_stored_saved_and_not_redone(tmp_path, photos, backend):
-    server, gallery = make(tmp_path, backend)
+    server, gallery = captioning_gallery(tmp_path, backend)
     gallery.add_directory(photos)
     seen = []
     report = caption_gallery(
@@ -93,7 +77,7 @@ def test_captions_are_stored_saved_and_not_redone(tmp_path, photos, backend):
 
 
 def test_an_interrupted_run_resumes_where_it_stopped(tmp_path, photos):
-    server, gallery = make(tmp_path)
+    server, gallery = captioning_gallery(tmp_path)
     gallery.add_directory(photos)
 
     def stop_after_first_batch(done, total):
@@ -108,7 +92,8 @@ def test_an_interrupted_run_resumes_where_it_stopped(tmp_path, photos):
     assert sum(1 for c in on_disk.values() if c) == 2
 
     CALLS.clear()
-    server2, resumed = make(tmp_path)  # a new process: only the index on disk is shared
+    # a new process: only the index on disk is shared
+    server2, resumed = captioning_gallery(tmp_path)
     report = caption_gallery(resumed, server2, batch_size=2)
     assert (report.captioned, report.skipped) == (4, 2)
     assert len(CALLS) == 4 and not set(CALLS) & set(first)
@@ -116,7 +101,7 @@ def test_an_interrupted_run_resumes_where_it_stopped(tmp_path, photos):
 
 
 def test_unreadable_images_are_reported_and_skipped(tmp_path, photos):
-    server, gallery = make(tmp_path)
+    server, gallery = captioning_gallery(tmp_path)
     gallery.add_directory(photos)
     (photos / "green.png").write_bytes(b"\x89PNG\r\n\x1a\n truncated")
     (photos / "blue.png").unlink()
@@ -131,7 +116,7 @@ def test_unreadable_images_are_reported_and_skipped(tmp_path, photos):
 
 
 def test_a_failing_batch_is_retried_image_by_image(tmp_path, photos):
-    server, gallery = make(tmp_path, "fake-caption-fragile")
+    server, gallery = captioning_gallery(tmp_path, "fake-caption-fragile")
     gallery.add_directory(photos)
     report = caption_gallery(gallery, server, batch_size=3)
     assert report.captioned == 5
@@ -140,7 +125,7 @@ def test_a_failing_batch_is_retried_image_by_image(tmp_path, photos):
 
 
 def test_captioning_alongside_adds_keeps_everything(tmp_path, photos):
-    server, gallery = make(tmp_path)
+    server, gallery = captioning_gallery(tmp_path)
     gallery.add_directory(photos)
     extra = tmp_path / "extra"
     for i in range(6):
@@ -171,13 +156,13 @@ def test_captioning_alongside_adds_keeps_everything(tmp_path, photos):
     ("size", "message"), [("many", "whole number"), (None, "whole number"), (0, "at least 1")]
 )
 def test_a_bad_batch_size_is_refused(tmp_path, size, message):
-    server, gallery = make(tmp_path)
+    server, gallery = captioning_gallery(tmp_path)
     with pytest.raises(BadInputError, match=message):
         caption_gallery(gallery, server, batch_size=size)
 
 
 def test_the_report_names_the_model(tmp_path, photos):
-    server, gallery = make(tmp_path)
+    server, gallery = captioning_gallery(tmp_path)
     gallery.add_directory(photos)
     assert CAPTION_BATCH_SIZE == 8
     assert model_name(server.get("caption")) == "FakeCaptioner"  # no info(): the class name

@@ -16,14 +16,12 @@ from mmdemo.core.config import Settings
 from mmdemo.core.errors import BadInputError
 from mmdemo.core.results import CaptionHit, SearchHit
 from mmdemo.services.captioning import caption_gallery
-from mmdemo.services.gallery import Gallery
 from mmdemo.services.hybrid import HYBRID_WORD_WEIGHT
 from mmdemo.services.search import NO_CAPTIONS, GallerySearch, clamp_k, clean_query, judge
 from mmdemo.serving import ModelServer
 from tests.support import fake_captioner
-from tests.support.fake_captioner import COLOURS
+from tests.support.fake_captioner import COLOURS, captioning_gallery, write_colour_photos
 from tests.support.galleries import make_gallery, write_photos
-from tests.support.images import write_test_image
 
 
 @pytest.fixture(scope="module")
@@ -46,22 +44,7 @@ def fake_backends():
 
 @pytest.fixture
 def colour_photos(tmp_path):
-    folder = tmp_path / "colours"
-    for name, color in COLOURS.items():
-        write_test_image(folder / f"{name}.png", color=color)
-    return folder
-
-
-def make(tmp_path, backend="fake-caption-one"):
-    """(server, gallery) over tmp_path/index with the tiny embedder and a fake captioner."""
-    settings = Settings(
-        preset="tiny",
-        backends=f"caption={backend}",
-        index_dir=tmp_path / "index",
-        index_default_gallery=False,
-    )
-    server = ModelServer(settings)
-    return server, Gallery(server, settings)
+    return write_colour_photos(tmp_path / "colours")
 
 
 # -- text, image, image + text, more like this ---------------------------------------------
@@ -152,7 +135,7 @@ def test_clean_query_and_judge():
 
 # -- captions: image -> text, hybrid -------------------------------------------------------
 def test_image_to_text_ranks_the_gallery_captions(tmp_path, colour_photos):
-    server, gallery = make(tmp_path)
+    server, gallery = captioning_gallery(tmp_path)
     gallery.add_directory(colour_photos)
     search = GallerySearch(gallery)
     query = Image.open(colour_photos / "red.png").convert("RGB")
@@ -194,7 +177,7 @@ def test_image_to_text_without_captions_says_how_to_make_them(server, tmp_path, 
 
 
 def test_hybrid_score_is_cosine_plus_weighted_word_match(tmp_path, colour_photos, monkeypatch):
-    _, gallery = make(tmp_path)
+    _, gallery = captioning_gallery(tmp_path)
     gallery.add_directory(colour_photos)
     search = GallerySearch(gallery)
     plain = {h.id: h.score for h in search.text("a yellow cat", k=6).hits}
@@ -222,7 +205,7 @@ def test_hybrid_score_is_cosine_plus_weighted_word_match(tmp_path, colour_photos
 
 
 def test_hybrid_without_captions_says_so(tmp_path, colour_photos):
-    _, gallery = make(tmp_path)
+    _, gallery = captioning_gallery(tmp_path)
     gallery.add_directory(colour_photos)
     search = GallerySearch(gallery)
     result = search.text("a cat", k=3, hybrid=True)

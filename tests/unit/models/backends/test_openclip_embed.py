@@ -7,7 +7,6 @@ from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 import pytest
-import torch
 from PIL import Image
 
 from mmdemo.core.config import Settings
@@ -60,21 +59,6 @@ def test_tiny_embedder_concurrent_calls_match_serial():
     with ThreadPoolExecutor(4) as pool:
         parallel = list(pool.map(lambda t: embedder.embed_texts([t])[0], texts))
     np.testing.assert_allclose(np.stack(parallel), serial, atol=1e-5)
-
-
-@pytest.fixture(scope="module")
-def random_vit_b_32_checkpoint(tmp_path_factory):
-    """A randomly initialised full-size ViT-B-32 saved as an open_clip checkpoint file."""
-    import open_clip
-
-    torch.manual_seed(1)
-    model = open_clip.create_model("ViT-B-32", pretrained=None)
-    path = tmp_path_factory.mktemp("ckpt") / "vit_b_32_random.pt"
-    torch.save(model.state_dict(), path)
-    probe = open_clip.get_tokenizer("ViT-B-32")(["a photo of a cat"])
-    with torch.inference_mode():
-        expected = torch.nn.functional.normalize(model.encode_text(probe), dim=-1)[0].numpy()
-    return path, expected
 
 
 def test_full_preset_loads_a_local_checkpoint_through_the_real_path(random_vit_b_32_checkpoint):

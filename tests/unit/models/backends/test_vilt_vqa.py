@@ -5,8 +5,6 @@ Results of random models are meaningless: only shapes, types and behaviour are c
 
 from __future__ import annotations
 
-import time
-
 import numpy as np
 import pytest
 
@@ -72,11 +70,13 @@ def test_vilt_truncates_long_questions_and_says_so(vilt_answerer, sample_images)
     [("", "The question is empty"), ("  \n\t ", "The question is empty"), ("x" * 5000, "500")],
     ids=["empty", "whitespace", "5000-chars"],
 )
-def test_bad_questions_are_refused(vilt_answerer, sample_images, question, words):
-    started = time.perf_counter()
+def test_bad_questions_are_refused(vilt_answerer, sample_images, question, words, monkeypatch):
+    def no_model_work(*args, **kwargs):
+        raise AssertionError("the model ran on a question that should have been refused")
+
+    monkeypatch.setattr(vilt_answerer, "_forward", no_model_work)  # refused before any model work
     with pytest.raises(BadInputError, match=words):
         vilt_answerer.answer(sample_images(1)[0], question)
-    assert time.perf_counter() - started < 1  # refused before any model work
     with pytest.raises(BadInputError):  # one bad pair refuses the whole batch
         vilt_answerer.answer_many([(sample_images(1)[0], "what?"), (sample_images(1)[0], question)])
 

@@ -81,14 +81,21 @@ def test_presets_without_hub_weights_need_nothing(preset, tmp_path):
     assert download_preset(preset, settings, None) == []  # no probe, no error
 
 
-def test_missing_weights_is_local_and_fast(tmp_path, monkeypatch):
-    """``auto`` asks at start-up: no network, no error for a cache folder that is absent."""
+def test_missing_weights_is_local(tmp_path, monkeypatch):
+    """``auto`` asks at start-up: no network, no error for a cache folder that is absent.
+
+    Checked by what it does, not by a timer: any connection attempt fails the test.
+    """
+    import socket
+
+    def no_network(*args, **kwargs):
+        raise AssertionError(f"missing_weights tried the network: {args}")
+
     monkeypatch.setenv("HF_ENDPOINT", "http://192.0.2.1:9")  # would hang if it were probed
+    monkeypatch.setattr(socket, "create_connection", no_network)
+    monkeypatch.setattr(socket.socket, "connect", no_network)
     settings = Settings(cache_dir=tmp_path / "does" / "not" / "exist")
-    missing_weights("full", settings)  # the first call imports the backend modules
-    started = time.perf_counter()
     assert missing_weights("full", settings)[0].repo_id == FULL_REPO
-    assert time.perf_counter() - started < 0.5
     assert not settings.cache_dir.exists()
 
 
