@@ -72,13 +72,16 @@ def progress_bar(desc: str, unit: str = "img") -> Iterator[Callable[[int, int], 
 
 
 def print_json(data) -> None:
-    print(json.dumps(data, indent=2))
+    """The ``--json`` output: one indented document on stdout."""
+    sys.stdout.write(json.dumps(data, indent=2) + "\n")
 
 
 def print_lines(lines) -> None:
+    """Results, one per line, on stdout."""
     for line in lines:
-        print(line)
+        sys.stdout.write(f"{line}\n")
 
 
 def warn(message: str) -> None:
-    print(message, file=sys.stderr)
+    """A note or an error for the person at the terminal, on stderr (stdout stays data)."""
+    sys.stderr.write(f"{message}\n")

@@ -18,6 +18,7 @@ import sys
 from types import ModuleType
 
 from mmdemo.cli import commands
+from mmdemo.cli.common import warn
 from mmdemo.core.errors import MMDemoError
 
 log = logging.getLogger("mmdemo.cli")
@@ -69,16 +70,13 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return args.command_module.run(args)
     except MMDemoError as err:
-        print(f"error: {err}", file=sys.stderr)
+        warn(f"error: {err}")
         return EXIT_USER_ERROR
     except KeyboardInterrupt:
-        print("interrupted", file=sys.stderr)
+        warn("interrupted")
         return 130
     except Exception as err:  # a bug: one line unless -v asked for the traceback
         if getattr(args, "verbose", False):
             log.exception("Unexpected error")
-        print(
-            f"internal error: {type(err).__name__}: {err} (run with -v for details)",
-            file=sys.stderr,
-        )
+        warn(f"internal error: {type(err).__name__}: {err} (run with -v for details)")
         return EXIT_INTERNAL_ERROR
