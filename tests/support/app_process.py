@@ -67,6 +67,15 @@ def run_mmdemo(*args: str, timeout: float = 300, **env: str | None) -> subproces
     )
 
 
+def user_error(result: subprocess.CompletedProcess) -> str:
+    """The message of a CLI user error: exit status 2, one ``error:`` line, no traceback."""
+    assert result.returncode == 2, result.stderr
+    assert "Traceback" not in result.stderr, result.stderr
+    lines = [line for line in result.stderr.splitlines() if line.startswith("error:")]
+    assert len(lines) == 1, result.stderr
+    return lines[0]
+
+
 class AppProcess:
     """``with AppProcess(work, MMDEMO_PRESET="tiny") as app:`` serves app.py at ``app.url``.
 

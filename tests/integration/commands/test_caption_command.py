@@ -4,7 +4,6 @@ that parses, decoding options that reach the captioner, one-line errors."""
 from __future__ import annotations
 
 import json
-import subprocess
 
 import pytest
 
@@ -12,10 +11,6 @@ from tests.support.app_process import run_mmdemo
 from tests.support.images import write_test_image
 
 pytestmark = pytest.mark.integration
-
-
-def run_cli(*args: str) -> subprocess.CompletedProcess:
-    return run_mmdemo(*args, timeout=180)
 
 
 @pytest.fixture(scope="module")
@@ -28,13 +23,13 @@ def work(tmp_path_factory):
 
 
 def test_caption_prints_a_caption_and_json(work):
-    text = run_cli("caption", str(work / "photo.jpg"), "--index-dir", str(work / "idx"))
+    text = run_mmdemo("caption", str(work / "photo.jpg"), "--index-dir", str(work / "idx"))
     assert text.returncode == 0, text.stderr
     lines = text.stdout.splitlines()
     assert lines[0].strip() and lines[1].startswith("method:")
     assert "random test weights" in text.stdout  # tiny never passes for a real model
 
-    as_json = run_cli("caption", str(work / "photo.jpg"), "--preset", "tiny", "--json")
+    as_json = run_mmdemo("caption", str(work / "photo.jpg"), "--preset", "tiny", "--json")
     assert as_json.returncode == 0, as_json.stderr
     data = json.loads(as_json.stdout)
     assert data["caption"] == lines[0]  # same model, same image, same caption
@@ -44,7 +39,7 @@ def test_caption_prints_a_caption_and_json(work):
 
 def test_decoding_options_reach_the_captioner(work):
     """--mode, --prefix and --max-tokens go to the tiny BLIP (the tiny preset's default)."""
-    result = run_cli(
+    result = run_mmdemo(
         "caption",
         str(work / "photo.jpg"),
         "--mode",
@@ -59,12 +54,12 @@ def test_decoding_options_reach_the_captioner(work):
     data = json.loads(result.stdout)
     assert data["caption"].startswith("a photo of")
     assert "nucleus sampling" in data["method"] and "a photo of" in data["method"]
-    too_short = run_cli("caption", str(work / "photo.jpg"), "--max-tokens", "3")
+    too_short = run_mmdemo("caption", str(work / "photo.jpg"), "--max-tokens", "3")
     assert too_short.returncode == 2 and "max_length" in too_short.stderr  # it was read
 
 
 def test_a_prefix_for_a_label_based_captioner_is_refused(work):
-    result = run_cli(
+    result = run_mmdemo(
         "caption", str(work / "photo.jpg"), "--model", "label-caption", "--prefix", "a photo of"
     )
     assert result.returncode == 2 and "Traceback" not in result.stderr
@@ -74,7 +69,7 @@ def test_a_prefix_for_a_label_based_captioner_is_refused(work):
 @pytest.mark.parametrize("args", [("caption", "broken.png", "--json")])
 def test_unreadable_image_exits_2_with_one_line(work, args):
     command, name, *rest = args
-    result = run_cli(command, str(work / name), *rest)
+    result = run_mmdemo(command, str(work / name), *rest)
     assert result.returncode == 2
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("error:") and name in lines[0]

@@ -4,7 +4,6 @@ the index, shown by ``search --json``; unreadable files named and skipped."""
 from __future__ import annotations
 
 import json
-import subprocess
 
 import pytest
 
@@ -14,25 +13,21 @@ from tests.support.images import write_test_image
 pytestmark = pytest.mark.integration
 
 
-def run_cli(*args: str) -> subprocess.CompletedProcess:
-    return run_mmdemo(*args, timeout=180)
-
-
 def test_caption_gallery_stores_captions_that_search_shows(tmp_path):
     photos = tmp_path / "photos"
     for i, color in enumerate([(200, 0, 0), (0, 200, 0), (0, 0, 200)]):
         write_test_image(photos / f"p{i}.png", color=color)
     index_dir = str(tmp_path / "index")
-    indexed = run_cli("index", str(photos), "--index-dir", index_dir)
+    indexed = run_mmdemo("index", str(photos), "--index-dir", index_dir)
     assert indexed.returncode == 0, indexed.stderr
     (photos / "p2.png").write_bytes(b"not an image any more")
 
-    first = run_cli("caption-gallery", "--index-dir", index_dir, "--batch-size", "2")
+    first = run_mmdemo("caption-gallery", "--index-dir", index_dir, "--batch-size", "2")
     assert first.returncode == 0, first.stderr
     assert "captioned 2, skipped 0 already captioned, 1 failed" in first.stdout
     assert "failed: p2.png" in first.stdout
 
-    search = run_cli("search", "a photo", "--k", "3", "--index-dir", index_dir, "--json")
+    search = run_mmdemo("search", "a photo", "--k", "3", "--index-dir", index_dir, "--json")
     assert search.returncode == 0, search.stderr
     captions = {hit["path"].rsplit("/", 1)[-1]: hit["caption"] for hit in json.loads(search.stdout)}
     assert captions["p2.png"] is None

@@ -4,7 +4,6 @@ probabilities, ``--json``, the model and fusion choices, one-line errors."""
 from __future__ import annotations
 
 import json
-import subprocess
 
 import pytest
 
@@ -16,10 +15,6 @@ pytestmark = pytest.mark.integration
 SHAPES = REPO_ROOT / "assets" / "examples" / "shapes"
 
 
-def run_cli(*args: str) -> subprocess.CompletedProcess:
-    return run_mmdemo(*args, timeout=180)
-
-
 @pytest.fixture(scope="module")
 def work(tmp_path_factory):
     """A temp folder with one good photo."""
@@ -29,13 +24,13 @@ def work(tmp_path_factory):
 
 
 def test_vqa_prints_answers_with_probabilities(work):
-    result = run_cli("vqa", str(work / "photo.jpg"), "What is this?")
+    result = run_mmdemo("vqa", str(work / "photo.jpg"), "What is this?")
     assert result.returncode == 0, result.stderr
     first = result.stdout.splitlines()[0].split(maxsplit=1)
     assert 0.0 <= float(first[0]) <= 1.0 and first[1]
     assert "answered by:" in result.stdout
 
-    as_json = run_cli(
+    as_json = run_mmdemo(
         "vqa",
         str(SHAPES / "red_circle.png"),
         "What shape is this?",
@@ -52,7 +47,7 @@ def test_vqa_prints_answers_with_probabilities(work):
 
 
 def test_vqa_prints_the_message_when_it_cannot_answer(work):
-    result = run_cli(
+    result = run_mmdemo(
         "vqa", str(work / "photo.jpg"), "How many people are watching?", "--model", "routed-vqa"
     )
     assert result.returncode == 0, result.stderr
@@ -62,7 +57,7 @@ def test_vqa_prints_the_message_when_it_cannot_answer(work):
 
 
 def test_the_fusion_flag_picks_that_trained_variant():
-    result = run_cli(
+    result = run_mmdemo(
         "vqa",
         str(SHAPES / "red_circle.png"),
         "What shape is this?",
@@ -81,7 +76,7 @@ def test_the_fusion_flag_picks_that_trained_variant():
 
 
 def test_a_fusion_for_a_model_without_fusions_exits_2_with_one_line():
-    result = run_cli(
+    result = run_mmdemo(
         "vqa", str(SHAPES / "red_circle.png"), "What shape is this?", "--fusion", "sum"
     )
     assert result.returncode == 2 and "Traceback" not in result.stderr and result.stdout == ""
@@ -91,7 +86,7 @@ def test_a_fusion_for_a_model_without_fusions_exits_2_with_one_line():
 
 
 def test_an_unknown_fusion_lists_the_fusions():
-    result = run_cli(
+    result = run_mmdemo(
         "vqa", str(SHAPES / "red_circle.png"), "What?", "--model", "routed-vqa", "--fusion", "nope"
     )
     assert result.returncode == 2 and "Traceback" not in result.stderr
@@ -101,7 +96,7 @@ def test_an_unknown_fusion_lists_the_fusions():
 @pytest.mark.parametrize("args", [("vqa", "missing.jpg", "What is this?")])
 def test_unreadable_image_exits_2_with_one_line(work, args):
     command, name, *rest = args
-    result = run_cli(command, str(work / name), *rest)
+    result = run_mmdemo(command, str(work / name), *rest)
     assert result.returncode == 2
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("error:") and name in lines[0]
@@ -109,6 +104,6 @@ def test_unreadable_image_exits_2_with_one_line(work, args):
 
 
 def test_an_unknown_model_choice_lists_the_choices(work):
-    result = run_cli("vqa", str(work / "photo.jpg"), "What is this?", "--model", "nope")
+    result = run_mmdemo("vqa", str(work / "photo.jpg"), "What is this?", "--model", "nope")
     assert result.returncode == 2 and "Traceback" not in result.stderr
     assert "nope" in result.stderr and "vilt-vqa-tiny" in result.stderr
