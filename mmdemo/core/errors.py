@@ -95,3 +95,19 @@ class IndexCorruptError(IndexError_):
             f"The index in {directory} cannot be read: {problem}. Rebuild it with "
             f"python -m mmdemo index DIR --index-dir {directory} --rebuild."
         )
+
+
+class NotAllowedError(MMDemoError, PermissionError):
+    """The visitor may not do this here (a shared gallery on a public server); says who may."""
+
+
+class StorageError(MMDemoError, OSError):
+    """The server could not write a file (full disk, permissions): nothing was half-saved."""
+
+    def __init__(self, what: str, err: OSError):
+        self.what = what
+        reason = err.strerror or str(err)
+        super().__init__(
+            f"The server could not save {what} ({reason}). Nothing was changed; try again "
+            "later, or tell the server's owner."
+        )

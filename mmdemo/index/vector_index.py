@@ -68,8 +68,16 @@ class VectorIndex:
     GPU_MAX_K = 2048  # faiss GPU k-selection limit
 
     def __init__(
-        self, dim: int, model_id: str, *, approx_threshold: int = 50_000, use_gpu: bool = True
+        self,
+        dim: int,
+        model_id: str,
+        *,
+        approx_threshold: int = 50_000,
+        use_gpu: bool = True,
+        first_id: int = 0,
     ):
+        """``first_id``: where new ids start - a reset keeps counting where the old index
+        stopped (ids are never reused), and a visitor's overlay starts far above the base."""
         self.dim = validation.as_dim(dim)
         self.model_id = validation.as_model_id(model_id)
         self.approx_threshold = max(0, int(approx_threshold))
@@ -85,7 +93,7 @@ class VectorIndex:
         self._dead = 0
         self._metas: dict[int, ItemMeta] = {}
         self._by_hash: dict[str, int] = {}
-        self._next_id = 0
+        self._next_id = max(0, int(first_id))
         self._created_at = runtime.now()
         self._flat = runtime.faiss().IndexFlatIP(self.dim)
         if self.use_gpu and runtime.gpu_count() > 0:
@@ -96,6 +104,11 @@ class VectorIndex:
     def kind(self) -> str:
         """Either "hnsw" (approximate) or "flat" (exact), for the current size and device."""
         return "hnsw" if self._hnsw is not None else "flat"
+
+    @property
+    def next_id(self) -> int:
+        """The id the next added item gets (ids only grow)."""
+        return self._next_id
 
     @property
     def on_gpu(self) -> bool:

@@ -1,40 +1,54 @@
 """The gallery: the searchable collection of images (the FAISS index plus the image files).
 
 Why a service: the UI and the CLI both add files, remove them, rebuild the index and store
-captions; keeping that here keeps the handlers to a few lines. Reads (``index``) run
-concurrently (the index is thread-safe); writes take one lock and end with an atomic save,
-so two visitors adding images at once cannot corrupt the index. Uploaded files are copied
-into ``<index_dir>/images`` so results survive the upload temp folder being cleaned.
-Queries over the gallery are ``services.search``.
+captions; keeping that here keeps the handlers to a few lines. Queries over it are
+``services.search``; who may change it is ``services.access``.
+
+One writer discipline: every change (add, remove, store captions, reset, re-embed) happens
+under one lock and ends with an atomic save, and each change applies to the index that is
+current *when it takes the lock*. So an add that was embedding while a re-embed ran goes
+into the new index, never into the one being replaced: nothing reported added is lost.
+The slow part of an add (decoding, embedding, copying) runs before the lock; a re-embed
+holds it throughout, so adds wait for it. Reads never take this lock (the index has its
+own). Uploaded files are kept as safe copies (``stored_files``) in ``store_dir``.
 """
 
 from __future__ import annotations
 
 import logging
-import shutil
 import threading
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 
 from mmdemo.core.config import Settings
-from mmdemo.core.errors import BadInputError, IndexMismatchError
+from mmdemo.core.errors import BadImageError, BadInputError, IndexMismatchError, StorageError
 from mmdemo.core.imaging import find_images
 from mmdemo.core.results import AddReport, IndexStats, Unreadable
 from mmdemo.services.ingest import Progress, embed_files
+from mmdemo.services.stored_files import store_copy
 from mmdemo.serving import ModelServer
 
 log = logging.getLogger(__name__)
 
 
 class Gallery:
-    def __init__(self, server: ModelServer, settings: Settings):
+    """One index folder and its stored copies; thread-safe (see the module docstring)."""
+
+    def __init__(
+        self,
+        server: ModelServer,
+        settings: Settings,
+        *,
+        store_dir: Path | None = None,
+        first_id: int = 0,
+    ):
         self.server = server
         self.settings = settings
         self.index_dir = Path(settings.index_dir)
-        self.store_dir = self.index_dir / "images"
+        self.store_dir = Path(store_dir) if store_dir is not None else self.index_dir / "images"
+        self.first_id = first_id  # where a new index starts counting (overlays start high)
         self._index = None
-        self._init_lock = threading.Lock()
-        self._write_lock = threading.Lock()
+        self._lock = threading.RLock()  # the one writer lock (re-entrant: reset adds)
 
     # -- lifecycle ---------------------------------------------------------------------
     @property
@@ -45,12 +59,12 @@ class Gallery:
     def index(self):
         """The loaded index; created (and filled with the default gallery) on first use."""
         if self._index is None:
-            with self._init_lock:
+            with self._lock:
                 if self._index is None:
                     self._index = self._open_index()
         return self._index
 
-    def _new_index(self):
+    def _new_index(self, first_id: int = 0):
         from mmdemo.index import VectorIndex
 
         embedder = self.embedder
@@ -59,6 +73,7 @@ class Gallery:
             embedder.model_id,
             approx_threshold=self.settings.approx_threshold,
             use_gpu=self.settings.faiss_gpu,
+            first_id=max(first_id, self.first_id),
         )
 
     def _open_index(self):
@@ -76,12 +91,15 @@ class Gallery:
             log.info("Loaded index from %s (%d images)", self.index_dir, len(index))
             return index
         index = self._new_index()
+        self._index_default_gallery(index)
+        self._save(index, "the new index", changed_in_place=False)
+        return index
+
+    def _index_default_gallery(self, index) -> None:
         gallery_dir = Path(self.settings.gallery_dir)
         if self.settings.index_default_gallery and gallery_dir.is_dir():
-            log.info("First start: indexing the default gallery in %s", gallery_dir)
-            self._add(index, find_images(gallery_dir), copy=False)
-        index.save(self.index_dir)
-        return index
+            log.info("Indexing the default gallery in %s", gallery_dir)
+            self._embed_into(index, find_images(gallery_dir))
 
     def prepare(self) -> IndexStats:
         """Load the model and the index now (app start-up) rather than on the first request."""
@@ -96,10 +114,15 @@ class Gallery:
         copy: bool = False,
         progress: Progress | None = None,
     ) -> AddReport:
-        """Embed and add image files; ``copy`` keeps a private copy (for uploads)."""
+        """Embed and add image files; ``copy`` keeps a safe private copy (for uploads)."""
         if not paths:
             raise BadInputError("No files given: choose one or more images to add.")
-        return self._add(self.index, paths, names=names, copy=copy, progress=progress)
+        limit = self.settings.max_upload_files
+        if copy and len(paths) > limit:
+            raise BadInputError(
+                f"{len(paths)} files in one upload; the limit is {limit}. Add them in parts."
+            )
+        return self._add(paths, names=names, copy=copy, progress=progress)
 
     def add_directory(self, directory: str | Path, progress: Progress | None = None) -> AddReport:
         directory = Path(directory)
@@ -108,74 +131,111 @@ class Gallery:
         paths = find_images(directory)
         if not paths:
             raise BadInputError(f"No images (jpg, jpeg, png, webp, bmp, gif) found in {directory}.")
-        return self._add(self.index, paths, progress=progress)
+        return self._add(paths, progress=progress)
 
-    def _add(self, index, paths, *, names=None, copy=False, progress=None) -> AddReport:
-        outcome = embed_files(
+    def _embed(self, known, paths, names=None, progress=None):
+        return embed_files(
             self.embedder,
             [str(p) for p in paths],
             batch_size=self.settings.batch_size,
             num_workers=self.settings.num_workers,
             max_pixels=self.settings.max_image_pixels,
-            is_known=index.has_hash,
+            is_known=known,
             progress=progress,
             display_names=names,
         )
-        if copy:
-            for meta in outcome.metas:
-                meta["path"] = self._store_copy(meta["path"], meta["sha256"])
-        with self._write_lock:
-            ids = index.add(outcome.vectors, outcome.metas) if outcome.metas else []
-            added = [i for i in ids if i is not None]
-            if added:
-                index.save(self.index_dir)
-        report = AddReport(
+
+    def _embed_into(self, index, paths, progress=None) -> AddReport:
+        """Embed ``paths`` straight into ``index`` (first start, reset, re-embed: locked)."""
+        outcome = self._embed(index.has_hash, paths, progress=progress)
+        ids = index.add(outcome.vectors, outcome.metas) if outcome.metas else []
+        added = [i for i in ids if i is not None]
+        return AddReport(
             added=len(added),
             duplicates=outcome.duplicates + (len(ids) - len(added)),
             unreadable=tuple(outcome.unreadable),
             added_ids=tuple(added),
             total=len(index),
         )
+
+    def _add(self, paths, *, names=None, copy=False, progress=None) -> AddReport:
+        outcome = self._embed(self.index.has_hash, paths, names, progress)
+        unreadable = list(outcome.unreadable)
+        vectors, metas = outcome.vectors, outcome.metas
+        if copy:  # before the lock: copying is I/O; a file that fails is skipped, by name
+            shown = dict(zip((str(p) for p in paths), names or (), strict=False))
+            kept = []
+            for row, meta in enumerate(metas):
+                name = shown.get(meta["path"]) or Path(meta["path"]).name
+                try:
+                    meta["path"] = store_copy(
+                        meta["path"],
+                        meta["sha256"],
+                        self.store_dir,
+                        name=name,
+                        max_pixels=self.settings.max_image_pixels,
+                    )
+                    kept.append(row)
+                except BadImageError as err:
+                    unreadable.append(Unreadable(err.filename, err.problem))
+            vectors, metas = vectors[kept], [metas[row] for row in kept]
+        with self._lock:
+            index = self.index  # the current one: a re-embed may have replaced it meanwhile
+            ids = index.add(vectors, metas) if metas else []
+            added = [i for i in ids if i is not None]
+            if added:
+                self._save(index, "the new images")
+        report = AddReport(
+            added=len(added),
+            duplicates=outcome.duplicates + (len(ids) - len(added)),
+            unreadable=tuple(unreadable),
+            added_ids=tuple(added),
+            total=len(index),
+        )
         log.info("Index add: %s", report.summary())
         return report
 
-    def _store_copy(self, path: str, sha256: str) -> str:
-        self.store_dir.mkdir(parents=True, exist_ok=True)
-        target = self.store_dir / f"{sha256[:20]}{Path(path).suffix.lower()}"
-        if not target.exists():
-            shutil.copyfile(path, target)
-        return str(target)
-
-    def reset(self) -> None:
-        """Start a fresh, empty index for the active model (replaces any saved one)."""
-        with self._init_lock, self._write_lock:
-            index = self._new_index()
-            index.save(self.index_dir)
-            self._index = index
-
-    def remove(self, ids: Sequence[int]) -> int:
-        with self._write_lock:
-            removed = self.index.remove(ids)
+    def remove(self, ids: Iterable[int]) -> int:
+        """Remove items by id (unknown ids are ignored); their stored copies go too."""
+        with self._lock:
+            index = self.index
+            wanted = {int(i) for i in ids}
+            paths = [m.path for m in index.items() if m.id in wanted]
+            removed = index.remove(wanted)
             if removed:
-                self.index.save(self.index_dir)
+                self._save(index, "the removal")
+                self._delete_unreferenced(paths, index)
         return removed
+
+    def reset(self, *, to_default: bool = True) -> AddReport:
+        """Back to the default gallery (or empty): uploads and their copies are dropped.
+
+        Ids keep counting from where the old index stopped, so an old id never names a
+        different image.
+        """
+        with self._lock:
+            old = self._current_or_saved()
+            index = self._new_index(first_id=old.next_id if old is not None else 0)
+            if to_default:
+                self._index_default_gallery(index)
+            self._save(index, "the reset gallery", changed_in_place=False)
+            self._index = index
+            if old is not None:
+                self._delete_unreferenced([m.path for m in old.items()], index)
+        return AddReport(added=len(index), duplicates=0, total=len(index))
 
     def store_captions(
         self, captions: Mapping[int, str], *, overwrite: bool = False, index=None
     ) -> int:
         """Write captions into the metadata and save, as one locked step (one per batch).
 
-        Under the write lock so a save never interleaves with an add. Items removed meanwhile
-        are skipped, and so are items captioned meanwhile unless ``overwrite``. ``index`` is
-        the index the captions were made for: if it was replaced (rebuilt) since, nothing is
-        written. Returns how many captions were stored.
+        Items removed meanwhile are skipped, and so are items captioned meanwhile unless
+        ``overwrite``. ``index`` is the index the captions were made for: if it was replaced
+        (rebuilt) since, nothing is written. Returns how many captions were stored.
         """
-        opened = self.index  # before the locks: opening it takes the init lock
-        # the init lock too: reembed() swaps the index under it alone, and a save of the old
-        # index after the swap would overwrite the new one on disk
-        with self._init_lock, self._write_lock:
-            current = self._index
-            if current is not opened or (index is not None and index is not current):
+        with self._lock:
+            current = self.index
+            if index is not None and index is not current:
                 raise BadInputError(
                     "The index was rebuilt while the gallery was being captioned; "
                     "caption the gallery again."
@@ -191,38 +251,71 @@ class Gallery:
                 current.update_meta(item_id, caption=caption)
                 stored += 1
             if stored:
-                current.save(self.index_dir)
+                self._save(current, "the captions")
         return stored
 
     def reembed(self, progress: Progress | None = None) -> AddReport:
-        """Rebuild the index with the active model from the files an older index lists."""
-        from mmdemo.index import VectorIndex
+        """Rebuild the index with the active model from the files the current one lists.
 
-        with self._init_lock:
-            old_paths, captions = [], {}
-            if VectorIndex.exists(self.index_dir):
-                old = VectorIndex.load(self.index_dir)
-                old_paths = [item.path for item in old.items()]
-                # Captions describe the image, not the embedding: keep them (by content hash).
-                captions = {item.sha256: item.caption for item in old.items() if item.caption}
-            index = self._new_index()
-            missing = [p for p in old_paths if not Path(p).is_file()]
-            present = [p for p in old_paths if Path(p).is_file()]
-            report = self._add(index, present, progress=progress) if present else None
+        Holds the writer lock throughout: adds that arrive meanwhile wait, then go into the
+        new index. Captions describe the image, not the embedding: they are kept (by hash).
+        """
+        with self._lock:
+            old = self._current_or_saved()
+            items = old.items() if old is not None else []
+            captions = {item.sha256: item.caption for item in items if item.caption}
+            index = self._new_index(first_id=old.next_id if old is not None else 0)
+            present = [item.path for item in items if Path(item.path).is_file()]
+            missing = [item.path for item in items if not Path(item.path).is_file()]
+            report = self._embed_into(index, present, progress) if present else AddReport(0, 0)
             for item in index.items():
                 if item.sha256 in captions:
                     index.update_meta(item.id, caption=captions[item.sha256])
-            index.save(self.index_dir)
+            self._save(index, "the re-embedded index", changed_in_place=False)
             self._index = index
         lost = tuple(Unreadable(Path(p).name, "file no longer exists") for p in missing)
         return AddReport(
-            added=report.added if report else 0,
-            duplicates=report.duplicates if report else 0,
-            unreadable=(report.unreadable if report else ()) + lost,
-            added_ids=report.added_ids if report else (),
+            added=report.added,
+            duplicates=report.duplicates,
+            unreadable=report.unreadable + lost,
+            added_ids=report.added_ids,
             total=len(index),
         )
 
+    def _save(self, index, what: str, *, changed_in_place: bool = True) -> None:
+        """Save ``index``; if the disk refuses, go back to what is saved and say so.
+
+        The save is the commit point: when it fails, an index changed in place is dropped
+        and reloaded from disk on the next read, so what is searched is always what was
+        saved, and a visitor is never told "added" for an image that is not on disk.
+        """
+        try:
+            index.save(self.index_dir)
+        except OSError as err:
+            if changed_in_place:
+                self._index = None
+            raise StorageError(what, err) from err
+
+    def _current_or_saved(self):
+        """The loaded index, else the saved one even if another model built it (re-embed)."""
+        from mmdemo.index import VectorIndex
+
+        if self._index is not None:
+            return self._index
+        if VectorIndex.exists(self.index_dir):
+            return VectorIndex.load(self.index_dir, use_gpu=False)
+        return None
+
+    def _delete_unreferenced(self, paths: Iterable[str], index) -> None:
+        """Delete stored copies (only files in ``store_dir``) that no item names any more."""
+        still = {m.path for m in index.items()}
+        root = self.store_dir.resolve()
+        for path in set(paths) - still:
+            file = Path(path)
+            if file.resolve().parent == root and file.is_file():
+                file.unlink(missing_ok=True)
+
+    # -- reads -------------------------------------------------------------------------
     def stats(self) -> IndexStats:
         return self.index.stats(str(self.index_dir))
 
