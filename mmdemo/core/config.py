@@ -47,6 +47,20 @@ class Settings:
     faiss_gpu: bool = True  # use the GPU for search when faiss sees one
     index_default_gallery: bool = True  # index assets/gallery on first start
     max_k: int = 100
+    # Who owns the gallery: shared (one gallery for everyone: the laptop demo) or per-visitor
+    # (a read-only base + each browser session's own uploads); auto = per-visitor on a
+    # Hugging Face Space (SPACE_ID is set there), else shared. See docs/security.md.
+    gallery_mode: str = "auto"
+    session_ttl_s: float = 3600.0  # a visitor's uploads are removed after this long idle
+    visitor_max_images: int = 50  # uploads one visitor may keep at a time
+    visitor_max_mb: float = 100.0  # and their total size
+    max_visitors: int = 500  # overlays kept at once; the least recently used goes first
+    max_upload_files: int = 32  # files in one upload request
+    # Changing the shared gallery (re-embed, caption all, remove, reset) from another machine
+    # needs this password (or MMDEMO_AUTH); unset, such changes are refused there.
+    admin_password: str | None = field(default=None, repr=False)  # never in a log line
+    auth: str | None = field(default=None, repr=False)  # "user:pass[,...]": a login for the app
+    queue_max_size: int = 64  # requests waiting in Gradio's queue before new ones are refused
     extra: Mapping[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -55,17 +69,55 @@ class Settings:
         dev = self.device
         if not (dev in ("auto", "cpu", "cuda") or dev.startswith("cuda:")):
             raise BadInputError(f"Unknown device {dev!r}. Use auto, cpu, cuda or cuda:N.")
-        for name in ("batch_size", "max_batch", "max_image_pixels", "approx_threshold", "max_k"):
+        counts = (
+            "batch_size", "max_batch", "max_image_pixels", "approx_threshold", "max_k",
+            "visitor_max_images", "max_visitors", "max_upload_files", "queue_max_size",
+        )  # fmt: skip
+        for name in counts:
             if getattr(self, name) is not None and getattr(self, name) < 1:
                 raise BadInputError(f"MMDEMO_{name.upper()} must be at least 1.")
         if self.batch_window_ms < 0:
             raise BadInputError("MMDEMO_BATCH_WINDOW_MS must be 0 or more.")
         if self.num_workers < 0:
             raise BadInputError("MMDEMO_NUM_WORKERS must be 0 or more.")
+        if self.gallery_mode not in GALLERY_MODES:
+            raise BadInputError(
+                f"Unknown MMDEMO_GALLERY_MODE {self.gallery_mode!r}: use "
+                f"{', '.join(GALLERY_MODES)}."
+            )
+        if self.session_ttl_s <= 0 or self.visitor_max_mb <= 0:
+            raise BadInputError("MMDEMO_SESSION_TTL_S and MMDEMO_VISITOR_MAX_MB must be above 0.")
+        parse_auth(self.auth)  # a malformed MMDEMO_AUTH fails at start-up, not at login
+
+    def resolved_gallery_mode(self, environ: Mapping[str, str] | None = None) -> str:
+        """``shared`` or ``per-visitor``: ``auto`` becomes per-visitor on a Space."""
+        if self.gallery_mode != "auto":
+            return self.gallery_mode
+        environ = os.environ if environ is None else environ
+        return "per-visitor" if environ.get("SPACE_ID") else "shared"
 
     def replace(self, **changes) -> Settings:
         """A copy with some fields changed (CLI flags override the environment this way)."""
         return dataclasses.replace(self, **changes)
+
+
+GALLERY_MODES = ("auto", "shared", "per-visitor")
+
+
+def parse_auth(text: str | None) -> list[tuple[str, str]]:
+    """``"user:pass,user2:pass2"`` -> [(user, pass), ...]; a malformed entry is refused."""
+    pairs = []
+    for entry in (text or "").split(","):
+        if not entry.strip():
+            continue
+        user, sep, password = entry.strip().partition(":")
+        if not sep or not user or not password:
+            raise BadInputError(
+                "MMDEMO_AUTH entries are user:password, separated by commas; one entry is "
+                "not (the entry is not shown: it may hold a password)."
+            )
+        pairs.append((user, password))
+    return pairs
 
 
 def _parse(value: str, annotation: str, name: str):

@@ -5,13 +5,17 @@ and each answer needs the same steps - embed the query with the gallery's embedd
 the index, and judge the best hit against the model's "good match" threshold. The one piece
 of state is a cache of the captions' text vectors (image -> text search), kept until the
 captions or the model change.
+
+Every query may name a visitor's ``overlay`` (their own uploads, ``services.visitors``):
+it is searched together with the base gallery and the hits are merged by score, so a
+visitor sees the shared photos and their own, and nobody else's.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import threading
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -64,7 +68,7 @@ def judge(
 
 
 class GallerySearch:
-    """Every query kind over one ``Gallery``; thread-safe (the index is, and the cache locks)."""
+    """Every query kind over one ``Gallery`` (plus an optional overlay); thread-safe."""
 
     def __init__(self, gallery: Gallery):
         self.gallery = gallery
@@ -75,17 +79,28 @@ class GallerySearch:
     def max_k(self) -> int:
         return self.gallery.settings.max_k
 
+    def _galleries(self, overlay: Gallery | None) -> list[Gallery]:
+        return [self.gallery] if overlay is None else [self.gallery, overlay]
+
     # -- queries ---------------------------------------------------------------------------
-    def text(self, text: str, k: int = 12, hybrid: bool = False) -> SearchResult:
+    def text(
+        self, text: str, k: int = 12, hybrid: bool = False, *, overlay: Gallery | None = None
+    ) -> SearchResult:
         """Text query; ``hybrid`` also rewards caption words (see ``services.hybrid``)."""
         query = clean_query(text)
         vector = self.gallery.embedder.embed_texts([query])[0]
         if hybrid:
-            return self._hybrid(vector, query, k)
-        return self._search(vector, k, kind="text")
+            return self._hybrid(vector, query, k, self._galleries(overlay))
+        return self._search(vector, k, self._galleries(overlay), kind="text")
 
     def image(
-        self, image: Image.Image, k: int = 12, text: str | None = None, text_weight: float = 0.0
+        self,
+        image: Image.Image,
+        k: int = 12,
+        text: str | None = None,
+        text_weight: float = 0.0,
+        *,
+        overlay: Gallery | None = None,
     ) -> SearchResult:
         """Image query, optionally mixed with text: normalise(w*text + (1-w)*image)."""
         embedder = self.gallery.embedder
@@ -103,20 +118,25 @@ class GallerySearch:
                     "The image and the text cancel each other out; change the weight."
                 )
             vector = vector / norm
-        return self._search(vector, k, kind="image", text_weight=weight)
+        galleries = self._galleries(overlay)
+        return self._search(vector, k, galleries, kind="image", text_weight=weight)
 
-    def similar(self, item_id: int, k: int = 12) -> SearchResult:
+    def similar(self, item_id: int, k: int = 12, *, overlay: Gallery | None = None) -> SearchResult:
         """ "More like this": the item's own vector as the query, the item itself left out."""
-        index = self.gallery.index
+        galleries = self._galleries(overlay)
         try:
-            vector = index.vector(int(item_id))
-            name = Path(index.get(int(item_id)).path).name
-        except (KeyError, TypeError, ValueError, OverflowError):
+            item = int(item_id)
+            holder = next(g for g in galleries if _holds(g, item))
+            vector = holder.index.vector(item)
+            name = Path(holder.index.get(item).path).name
+        except (StopIteration, KeyError, TypeError, ValueError, OverflowError):
             raise BadInputError(f"There is no image with id {item_id!r} in the index.") from None
-        result = self._search(vector, k, kind="image", exclude=(int(item_id),))
+        result = self._search(vector, k, galleries, kind="image", exclude=(item,))
         return dataclasses.replace(result, message=f"More like {name}: {result.message}")
 
-    def image_to_text(self, image: Image.Image, k: int = 5) -> list[CaptionHit]:
+    def image_to_text(
+        self, image: Image.Image, k: int = 5, *, overlay: Gallery | None = None
+    ) -> list[CaptionHit]:
         """The gallery's captions ranked by cosine similarity to ``image``, best first.
 
         Each distinct caption appears once (label-based captions often repeat), with the
@@ -124,7 +144,7 @@ class GallerySearch:
         """
         k = clamp_k(k, self.max_k)
         owners: dict[str, ItemMeta] = {}
-        for meta in self.gallery.index.items():
+        for meta in _items(self._galleries(overlay)):
             caption = " ".join((meta.caption or "").split())
             if caption and caption not in owners:
                 owners[caption] = meta
@@ -143,32 +163,44 @@ class GallerySearch:
         self,
         vector: np.ndarray,
         k: object,
+        galleries: list[Gallery],
         *,
         kind: str,
         text_weight: float = 0.0,
         exclude: Sequence[int] = (),
     ) -> SearchResult:
         k = clamp_k(k, self.max_k)
-        index = self.gallery.index
-        pairs = index.search(vector[None, :], k, exclude_ids=exclude)[0]
         hits = []
-        for item_id, score in pairs:
-            meta = index.get(item_id)
-            hits.append(SearchHit(item_id, float(score), meta.path, meta.caption))
+        for gallery in galleries:
+            index = gallery.index
+            for item_id, score in index.search(vector[None, :], k, exclude_ids=exclude)[0]:
+                meta = index.get(item_id)
+                hits.append(SearchHit(item_id, float(score), meta.path, meta.caption))
+        hits.sort(key=lambda hit: (-hit.score, hit.id))  # merged: the best k of all
         threshold = self._threshold(kind, text_weight)
-        return judge(tuple(hits), threshold, empty_index=len(index) == 0)
+        empty = all(len(g.index) == 0 for g in galleries)
+        return judge(tuple(hits[:k]), threshold, empty_index=empty)
 
-    def _hybrid(self, vector: np.ndarray, query: str, k: object) -> SearchResult:
+    def _hybrid(
+        self, vector: np.ndarray, query: str, k: object, galleries: list[Gallery]
+    ) -> SearchResult:
         """Re-rank the embedding top HYBRID_POOL plus every item whose caption shares a word."""
         k = clamp_k(k, self.max_k)
-        index = self.gallery.index
-        pool = dict(index.search(vector[None, :], max(k, HYBRID_POOL))[0])
-        metas = {m.id: m for m in index.items()}
-        scored = rerank(query, pool, metas.values(), lambda i: index.vector(i) @ vector)
+        pool: dict[int, float] = {}
+        for gallery in galleries:
+            pool.update(gallery.index.search(vector[None, :], max(k, HYBRID_POOL))[0])
+        metas = {m.id: m for m in _items(galleries)}
+
+        def cosine_of(item_id: int) -> float:
+            holder = next(g for g in galleries if _holds(g, item_id))
+            return float(holder.index.vector(item_id) @ vector)
+
+        scored = rerank(query, pool, metas.values(), cosine_of)
         hits = tuple(
             SearchHit(i, score, metas[i].path, metas[i].caption) for score, i in scored[:k]
         )
-        result = judge(hits, self._threshold("text", 0.0), empty_index=len(index) == 0)
+        empty = all(len(g.index) == 0 for g in galleries)
+        result = judge(hits, self._threshold("text", 0.0), empty_index=empty)
         if not metas:
             note = ""
         elif not any(m.caption for m in metas.values()):
@@ -202,3 +234,15 @@ class GallerySearch:
             vectors = np.stack([old[t] for t in texts]).astype(np.float32, copy=False)
             self._caption_cache = (embedder.model_id, texts, vectors)
             return texts, vectors
+
+
+def _holds(gallery: Gallery, item_id: int) -> bool:
+    try:
+        gallery.index.get(item_id)
+    except KeyError:
+        return False
+    return True
+
+
+def _items(galleries: Iterable[Gallery]) -> list[ItemMeta]:
+    return [meta for gallery in galleries for meta in gallery.index.items()]

@@ -19,8 +19,10 @@ from mmdemo.core.config import Settings
 from mmdemo.core.errors import MMDemoError
 from mmdemo.core.imaging import image_from_upload, require_inside
 from mmdemo.services import tasks
+from mmdemo.services.access import Access
 from mmdemo.services.gallery import Gallery
 from mmdemo.services.search import GallerySearch
+from mmdemo.services.visitors import VisitorGalleries
 from mmdemo.serving import ModelServer
 
 log = logging.getLogger(__name__)
@@ -28,19 +30,36 @@ log = logging.getLogger(__name__)
 
 @dataclass(frozen=True)
 class TabContext:
-    """Everything a tab's ``build`` receives: the services, never globals."""
+    """Everything a tab's ``build`` receives: the services, never globals.
+
+    ``visitors`` is set in per-visitor mode: a request's uploads then live in the overlay
+    of its browser session (``overlay(request)``), searched together with the base gallery.
+    """
 
     server: ModelServer
     gallery: Gallery
     search: GallerySearch
+    access: Access
+    visitors: VisitorGalleries | None = None
 
     @property
     def settings(self) -> Settings:
         return self.server.settings
 
+    def overlay(self, request: gr.Request | None, *, create: bool = False) -> Gallery | None:
+        """This visitor's own gallery (per-visitor mode), or None (shared mode)."""
+        if self.visitors is None:
+            return None
+        return self.visitors.overlay(session_of(request), create=create)
+
     def upload_image(self, value):
         """Decode one uploaded image with the safe loader and this app's pixel limit."""
         return upload_image(value, self.settings.max_image_pixels)
+
+
+def session_of(request: gr.Request | None) -> str | None:
+    """The browser session a request belongs to (each gradio_client Client is one too)."""
+    return getattr(request, "session_hash", None) if request is not None else None
 
 
 def friendly(fn: Callable) -> Callable:

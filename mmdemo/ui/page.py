@@ -14,8 +14,10 @@ from types import ModuleType
 
 import gradio as gr
 
+from mmdemo.services.access import Access
 from mmdemo.services.gallery import Gallery
 from mmdemo.services.search import GallerySearch
+from mmdemo.services.visitors import VisitorGalleries
 from mmdemo.serving import ModelServer
 from mmdemo.ui import manage_panel, tabs
 from mmdemo.ui.common import TabContext, friendly
@@ -50,10 +52,16 @@ def discover_tabs() -> list[ModuleType]:
     return sorted(found, key=lambda module: (module.ORDER, module.ID))
 
 
-def build_ui(server: ModelServer, gallery: Gallery) -> gr.Blocks:
+# Gradio keeps every upload in its cache folder; clean files older than a day, hourly.
+DELETE_CACHE = (3600, 86400)
+
+
+def build_ui(server: ModelServer, gallery: Gallery, access: Access | None = None) -> gr.Blocks:
     """The app as a ``gr.Blocks``; nothing here loads a model until it is used."""
-    ctx = TabContext(server, gallery, GallerySearch(gallery))
-    with gr.Blocks(title="mmdemo — multimodal playground") as demo:
+    access = access or Access.from_settings(server.settings)
+    visitors = VisitorGalleries(server, gallery) if access.per_visitor else None
+    ctx = TabContext(server, gallery, GallerySearch(gallery), access, visitors)
+    with gr.Blocks(title="mmdemo — multimodal playground", delete_cache=DELETE_CACHE) as demo:
         gr.Markdown(HEADER)
         banner = gr.Markdown(elem_id="mmdemo-banner")
         with gr.Tabs():
@@ -61,8 +69,13 @@ def build_ui(server: ModelServer, gallery: Gallery) -> gr.Blocks:
                 with gr.Tab(tab.TITLE, id=tab.ID):
                     tab.build(ctx)
         status = manage_panel.build(ctx)
+
+        def on_load(request: gr.Request = None):
+            session = getattr(request, "session_hash", None)
+            return banner_text(server, gallery), status_markdown(server, gallery, visitors, session)
+
         demo.load(
-            friendly(lambda: (banner_text(server, gallery), status_markdown(server, gallery))),
+            friendly(on_load),
             None,
             [banner, status],
             api_name="page_load",

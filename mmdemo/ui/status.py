@@ -9,6 +9,7 @@ from __future__ import annotations
 from mmdemo.core.errors import MMDemoError
 from mmdemo.services.gallery import Gallery
 from mmdemo.services.status import status
+from mmdemo.services.visitors import VisitorGalleries
 from mmdemo.serving import ModelServer
 
 LITE_BANNER = (
@@ -24,7 +25,12 @@ LITE_BANNER = (
 )
 
 
-def status_markdown(server: ModelServer, gallery: Gallery) -> str:
+def status_markdown(
+    server: ModelServer,
+    gallery: Gallery,
+    visitors: VisitorGalleries | None = None,
+    session: str | None = None,
+) -> str:
     report = status(server, gallery)
     lines = [
         f"**Preset:** `{report.preset}` ({report.preset_reason}) · **device:** `{report.device}`"
@@ -45,6 +51,13 @@ def status_markdown(server: ModelServer, gallery: Gallery) -> str:
         )
     else:
         lines.append(f"- **index**: not available — {report.error}")
+    if visitors is not None:
+        mine = visitors.overlay(session)
+        count = len(mine.index) if mine is not None else 0
+        lines.append(
+            f"- **your uploads**: {count} of {gallery.settings.visitor_max_images} images "
+            "(only you see them; searched together with the shared gallery)"
+        )
     lines.append(f"- **memory**: {report.memory['rss_mib']:.0f} MiB resident")
     return "\n".join(lines)
 

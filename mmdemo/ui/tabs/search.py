@@ -99,30 +99,40 @@ def build(ctx: TabContext) -> None:
         raw = gr.JSON()
     outputs = [results, message, raw, hit_ids]
 
+    # Each handler names the visitor's overlay (per-visitor mode; None when shared), so a
+    # search covers the base gallery and this visitor's own uploads, nobody else's.
     @friendly
-    def by_text(text, k=DEFAULT_K, hybrid=False):
-        return result_outputs(search.text(text, k, hybrid=bool(hybrid)))
+    def by_text(text, k=DEFAULT_K, hybrid=False, request: gr.Request = None):
+        mine = ctx.overlay(request)
+        return result_outputs(search.text(text, k, hybrid=bool(hybrid), overlay=mine))
 
     @friendly
-    def by_image(upload, text="", text_weight=DEFAULT_TEXT_WEIGHT, k=DEFAULT_K):
+    def by_image(
+        upload, text="", text_weight=DEFAULT_TEXT_WEIGHT, k=DEFAULT_K, request: gr.Request = None
+    ):
         picture, _ = ctx.upload_image(upload)
-        return result_outputs(search.image(picture, k, text=text, text_weight=text_weight))
+        result = search.image(
+            picture, k, text=text, text_weight=text_weight, overlay=ctx.overlay(request)
+        )
+        return result_outputs(result)
 
     @friendly
-    def image_to_text(upload, k=5):
+    def image_to_text(upload, k=5, request: gr.Request = None):
         picture, _ = ctx.upload_image(upload)
-        return caption_rows(search.image_to_text(picture, k))
+        return caption_rows(search.image_to_text(picture, k, overlay=ctx.overlay(request)))
 
     @friendly
-    def more_like(ids, k, evt: gr.SelectData):
+    def more_like(ids, k, evt: gr.SelectData, request: gr.Request = None):
         if not ids or evt.index is None or evt.index >= len(ids):
             raise BadInputError("That result is no longer available; search again.")
-        return result_outputs(search.similar(ids[evt.index], k))
+        return result_outputs(search.similar(ids[evt.index], k, overlay=ctx.overlay(request)))
 
     @friendly
-    def similar(item_id: int, k: int = DEFAULT_K) -> tuple[list, str, list]:
+    def similar(
+        item_id: int, k: int = DEFAULT_K, request: gr.Request = None
+    ) -> tuple[list, str, list]:
         """Images most like indexed image ``item_id``, itself left out: gallery, message, hits."""
-        return result_outputs(search.similar(item_id, k))[:3]
+        return result_outputs(search.similar(item_id, k, overlay=ctx.overlay(request)))[:3]
 
     # One event for the button and Enter, so the API has one /search_text endpoint.
     # preprocess=False: clamp_k clamps an out-of-range k instead of the Slider refusing it.

@@ -30,6 +30,7 @@ PLACEHOLDERS = {
     "IMAGE": "cat.jpg",
     "QUESTION": "What is this?",
     "TEXT": "a cat",
+    "ID...": "3",
 }
 
 

@@ -49,7 +49,12 @@ API = {
         ["Label"],
     ),
     "/index_add": ([("upload", "File", REQUIRED)], ["Markdown", "Markdown"]),
-    "/index_reembed": ([], ["Markdown", "Markdown"]),
+    "/index_reembed": ([("admin_password", "Textbox", "")], ["Markdown", "Markdown"]),
+    "/index_remove": (
+        [("ids", "Textbox", ""), ("admin_password", "Textbox", "")],
+        ["Markdown", "Markdown"],
+    ),
+    "/index_reset": ([("admin_password", "Textbox", "")], ["Markdown", "Markdown"]),
     "/caption": (
         [
             ("upload", "Image", REQUIRED),
@@ -60,7 +65,10 @@ API = {
         ],
         ["Textbox", "Label", "Markdown"],
     ),
-    "/caption_gallery": ([("overwrite", "Checkbox", False)], ["Markdown", "Markdown"]),
+    "/caption_gallery": (
+        [("overwrite", "Checkbox", False), ("admin_password", "Textbox", "")],
+        ["Markdown", "Markdown"],
+    ),
     "/vqa": (
         [
             ("upload", "Image", REQUIRED),

@@ -1,0 +1,61 @@
+"""How the page is served: which folders are public, the headers, the login, the queue.
+
+Why here: what leaves the server is a security decision (docs/security.md), so it is made
+in one place. Only image folders are served - the stored copies and the default gallery -
+never the index's own files (manifest, vectors, metadata with server paths, the fusion
+head); every response says ``X-Content-Type-Options: nosniff`` so a browser never guesses a
+served file's type; ``MMDEMO_AUTH`` puts the whole app behind a login.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from mmdemo.core.config import Settings, parse_auth
+from mmdemo.services.gallery import Gallery
+
+
+class NoSniff:
+    """Pure ASGI middleware adding ``X-Content-Type-Options: nosniff`` to every response
+    (pure ASGI, so streamed responses - Gradio's server-sent events - stay streamed)."""
+
+    def __init__(self, app):
+        self.app = app
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+
+        async def send_with_header(message):
+            if message["type"] == "http.response.start":
+                headers = [
+                    (k, v)
+                    for k, v in message.get("headers", [])
+                    if k.lower() != b"x-content-type-options"
+                ]
+                message = {
+                    **message,
+                    "headers": [*headers, (b"x-content-type-options", b"nosniff")],
+                }
+            await send(message)
+
+        return await self.app(scope, receive, send_with_header)
+
+
+def served_folders(settings: Settings, gallery: Gallery) -> list[str]:
+    """The only folders whose files a browser may fetch: images, never index files."""
+    return [str(Path(gallery.store_dir)), str(Path(settings.gallery_dir))]
+
+
+def launch_options(settings: Settings, gallery: Gallery) -> dict:
+    """Keyword arguments for ``demo.launch`` (the CSS is the page's own: passed by app.py)."""
+    from starlette.middleware import Middleware
+
+    logins = parse_auth(settings.auth)
+    return {
+        "allowed_paths": served_folders(settings, gallery),
+        "blocked_paths": [str(Path(settings.index_dir) / "visitors")],
+        "max_file_size": int(settings.max_upload_mb * 1024 * 1024),
+        "auth": logins or None,
+        "app_kwargs": {"middleware": [Middleware(NoSniff)]},
+    }
