@@ -150,6 +150,8 @@ def build(ctx: TabContext) -> gr.Markdown:
         target = gallery
         mine = ctx.overlay(request)
         if visitors is not None and not access.is_admin(admin_password):
+            if admin_password:  # meant for the shared gallery, but not the right password
+                access.check_shared_change("Captioning the whole gallery", admin_password)
             if mine is None:
                 raise BadInputError("You have no uploads to caption yet.")
             target = mine  # a visitor captions their own uploads
