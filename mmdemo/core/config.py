@@ -53,8 +53,10 @@ class Settings:
     gallery_mode: str = "auto"
     session_ttl_s: float = 3600.0  # a visitor's uploads are removed after this long idle
     visitor_max_images: int = 50  # uploads one visitor may keep at a time
-    visitor_max_mb: float = 100.0  # and their total size
-    max_visitors: int = 500  # overlays kept at once; the least recently used goes first
+    # Worst case on disk: max_visitors x visitor_max_mb = 10 GB, a fifth of a free Space's
+    # 50 GB disk; 50 MB holds ten 5 MB phone photos or fifty small images.
+    visitor_max_mb: float = 50.0  # and their total size
+    max_visitors: int = 200  # overlays kept at once; the least recently used goes first
     max_upload_files: int = 32  # files in one upload request
     # Changing the shared gallery (re-embed, caption all, remove, reset) from another machine
     # needs this password (or MMDEMO_AUTH); unset, such changes are refused there.
