@@ -1,0 +1,73 @@
+"""Two browser tabs on a per-visitor app (as on a public Space): what one uploads through
+the page, it finds; the other never sees it, and a base change without the admin password
+shows the reason in a toast."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+
+import pytest
+
+from tests.support.app_process import AppProcess
+from tests.support.browser import ERROR_TOAST, TOAST_MESSAGE, open_page, screenshot
+from tests.support.images import write_test_image
+
+pytestmark = pytest.mark.browser
+
+RESULT_IMAGES_JS = """() => [...document.querySelectorAll('#search-results img')]
+    .filter(img => img.complete && img.naturalWidth > 0).map(img => img.src)"""
+
+
+@pytest.fixture(scope="module")
+def space(browser, tmp_path_factory):
+    with AppProcess(
+        tmp_path_factory.mktemp("browser_space"),
+        MMDEMO_PRESET="tiny",
+        MMDEMO_GALLERY_MODE="per-visitor",
+        MMDEMO_ADMIN_PASSWORD="a long random password",
+    ) as running:
+        yield running
+
+
+def open_panel(page, title: str) -> None:
+    page.get_by_text(title, exact=True).first.click()
+
+
+def search_by_image(page, path) -> list[str]:
+    """Search a fresh page with the picture at ``path``; the result images' URLs, best first."""
+    assert not page.evaluate(RESULT_IMAGES_JS), "results shown before any search"
+    page.locator("#search-image-query input[type=file]").set_input_files(str(path))
+    page.wait_for_selector("#search-image-query img")
+    page.locator("#search-image-button").click()
+    page.wait_for_function(f"() => ({RESULT_IMAGES_JS})().length > 0")
+    return page.evaluate(RESULT_IMAGES_JS)
+
+
+def test_an_upload_is_seen_by_its_visitor_only(browser, space, tmp_path):
+    picture = write_test_image(tmp_path / "only-mine.png", size=(96, 96), color=(240, 20, 200))
+    with open_page(browser, space) as alice, open_page(browser, space) as bob:
+        open_panel(alice, "Add images to the gallery")
+        alice.locator("#index-add-files input[type=file]").set_input_files(str(picture))
+        alice.locator("#index-add-button").click()
+        alice.wait_for_function(
+            "() => (document.querySelector('#index-add-report') || {}).innerText"
+            "?.includes('added 1')"
+        )
+        stored_name = hashlib.sha256(picture.read_bytes()).hexdigest()[:20] + ".png"
+        hers = search_by_image(alice, picture)
+        assert hers[0].endswith(stored_name), hers[:3]  # her own upload comes first
+        screenshot(alice, "per_visitor_alice.png")
+
+        his = search_by_image(bob, picture)
+        assert his and not any(src.endswith(stored_name) for src in his)
+        screenshot(bob, "per_visitor_bob.png")
+
+        open_panel(bob, "Gallery & status")
+        bob.locator("#index-remove-ids textarea, #index-remove-ids input").first.fill("0")
+        bob.locator("#index-remove-button").click()
+        toast = bob.locator(ERROR_TOAST).first
+        toast.wait_for(state="visible")
+        message = toast.locator(TOAST_MESSAGE).first.inner_text()
+        assert re.search("admin password", message), message
+        assert not alice.page_errors and not bob.page_errors
