@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import math
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -63,6 +64,7 @@ class Settings:
     admin_password: str | None = field(default=None, repr=False)  # never in a log line
     auth: str | None = field(default=None, repr=False)  # "user:pass[,...]": a login for the app
     queue_max_size: int = 64  # requests waiting in Gradio's queue before new ones are refused
+    upload_cache_ttl_s: float = 86400.0  # Gradio's copies of uploads and results live this long
     extra: Mapping[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -87,8 +89,12 @@ class Settings:
                 f"Unknown MMDEMO_GALLERY_MODE {self.gallery_mode!r}: use "
                 f"{', '.join(GALLERY_MODES)}."
             )
-        if self.session_ttl_s <= 0 or self.visitor_max_mb <= 0:
-            raise BadInputError("MMDEMO_SESSION_TTL_S and MMDEMO_VISITOR_MAX_MB must be above 0.")
+        lifetimes = (self.session_ttl_s, self.visitor_max_mb, self.upload_cache_ttl_s)
+        if not all(math.isfinite(value) and value > 0 for value in lifetimes):
+            raise BadInputError(
+                "MMDEMO_SESSION_TTL_S, MMDEMO_VISITOR_MAX_MB and MMDEMO_UPLOAD_CACHE_TTL_S "
+                "must be numbers above 0."
+            )
         parse_auth(self.auth)  # a malformed MMDEMO_AUTH fails at start-up, not at login
 
     def resolved_gallery_mode(self, environ: Mapping[str, str] | None = None) -> str:

@@ -52,8 +52,12 @@ def discover_tabs() -> list[ModuleType]:
     return sorted(found, key=lambda module: (module.ORDER, module.ID))
 
 
-# Gradio keeps every upload in its cache folder; clean files older than a day, hourly.
-DELETE_CACHE = (3600, 86400)
+def delete_cache(ttl_s: float) -> tuple[int, int]:
+    """Gradio's ``delete_cache`` (every, older than): Gradio keeps every upload and result
+    file in its cache folder, so without this it only grows. Checked hourly, or more often
+    for a short TTL."""
+    ttl = max(1, round(ttl_s))
+    return min(3600, ttl), ttl
 
 
 def build_ui(server: ModelServer, gallery: Gallery, access: Access | None = None) -> gr.Blocks:
@@ -61,7 +65,10 @@ def build_ui(server: ModelServer, gallery: Gallery, access: Access | None = None
     access = access or Access.from_settings(server.settings)
     visitors = VisitorGalleries(server, gallery) if access.per_visitor else None
     ctx = TabContext(server, gallery, GallerySearch(gallery), access, visitors)
-    with gr.Blocks(title="mmdemo — multimodal playground", delete_cache=DELETE_CACHE) as demo:
+    with gr.Blocks(
+        title="mmdemo — multimodal playground",
+        delete_cache=delete_cache(server.settings.upload_cache_ttl_s),
+    ) as demo:
         gr.Markdown(HEADER)
         banner = gr.Markdown(elem_id="mmdemo-banner")
         with gr.Tabs():

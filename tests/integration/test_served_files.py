@@ -9,6 +9,7 @@ script (not a raster image: refused).
 from __future__ import annotations
 
 import json
+import time
 import urllib.error
 import urllib.request
 
@@ -104,3 +105,27 @@ def test_the_index_files_of_a_real_save_are_all_refused(app):
     for path in files:
         status, _, _ = fetch(f"{app.url}gradio_api/file={path}")
         assert status in (403, 404), path.name
+
+
+def test_gradio_cleans_its_upload_cache(tmp_path):
+    """Uploads and result copies in Gradio's cache go after ``MMDEMO_UPLOAD_CACHE_TTL_S``
+    (a day by default; 2 s here), and the app keeps answering."""
+    cache = tmp_path / "gradio-cache"
+    with AppProcess(
+        tmp_path / "app",
+        MMDEMO_PRESET="tiny",
+        MMDEMO_UPLOAD_CACHE_TTL_S="2",
+        GRADIO_TEMP_DIR=str(cache),
+    ) as app:
+        client = app.client()
+        picture = write_test_image(tmp_path / "upload-me.png", color=(1, 2, 3))
+        client.predict(
+            handle_file(str(picture)), "cat, dog", "a photo of a {}", api_name="/classify"
+        )
+        uploaded = [p for p in cache.rglob("upload-me.png")]
+        assert uploaded, sorted(str(p) for p in cache.rglob("*"))[:10]
+        deadline = time.monotonic() + 60
+        while any(p.exists() for p in uploaded) and time.monotonic() < deadline:
+            time.sleep(0.5)
+        assert not any(p.exists() for p in uploaded), "the upload is still in Gradio's cache"
+        assert client.predict(api_name="/info")
