@@ -16,6 +16,7 @@ own). Uploaded files are kept as safe copies (``stored_files``) in ``store_dir``
 from __future__ import annotations
 
 import logging
+import re
 import threading
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
@@ -29,6 +30,29 @@ from mmdemo.services.stored_files import store_copy
 from mmdemo.serving import ModelServer
 
 log = logging.getLogger(__name__)
+
+
+MAX_IDS = 1000  # ids in one remove request
+
+
+def parse_ids(value) -> list[int]:
+    """Item ids from "3, 7 12" or a list; anything else is refused before any work."""
+    parts = value if isinstance(value, list | tuple) else re.split(r"[\s,;]+", str(value or ""))
+    parts = [p for p in parts if str(p).strip()]
+    if not parts:
+        raise BadInputError("No image ids given: type the ids to remove (e.g. 3, 7, 12).")
+    if len(parts) > MAX_IDS:
+        raise BadInputError(f"{len(parts)} ids in one request; the limit is {MAX_IDS}.")
+    ids = []
+    for part in parts:
+        try:
+            ids.append(int(str(part).strip()))
+        except ValueError:
+            shown = str(part).strip()[:40]
+            raise BadInputError(
+                f"Image ids are whole numbers (as the search results show), not {shown!r}."
+            ) from None
+    return ids
 
 
 class Gallery:

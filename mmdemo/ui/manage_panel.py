@@ -9,37 +9,18 @@ New inputs (the ids to remove, the password) come last, so older API calls keep 
 
 from __future__ import annotations
 
-import re
-
 import gradio as gr
 
 from mmdemo.core.errors import BadInputError
 from mmdemo.services.captioning import caption_gallery
+from mmdemo.services.gallery import parse_ids
 from mmdemo.services.visitors import OVERLAY_FIRST_ID
 from mmdemo.ui.common import TabContext, friendly, session_of, upload_paths
 from mmdemo.ui.status import status_markdown
 
-MAX_IDS = 1000  # ids in one remove request
-
 
 def _report(summary: str) -> str:
     return summary.replace("\n", "\n\n")  # one markdown paragraph per line of the summary
-
-
-def parse_ids(value) -> list[int]:
-    """Item ids from "3, 7 12" or a list; anything else is refused before any work."""
-    parts = value if isinstance(value, list | tuple) else re.split(r"[\s,;]+", str(value or ""))
-    parts = [p for p in parts if str(p).strip()]
-    if not parts:
-        raise BadInputError("No image ids given: type the ids to remove (e.g. 3, 7, 12).")
-    if len(parts) > MAX_IDS:
-        raise BadInputError(f"{len(parts)} ids in one request; the limit is {MAX_IDS}.")
-    try:
-        return [int(str(p).strip()) for p in parts]
-    except ValueError:
-        raise BadInputError(
-            f"Image ids are whole numbers (as the search results show), not {value!r}."
-        ) from None
 
 
 def build(ctx: TabContext) -> gr.Markdown:

@@ -11,7 +11,7 @@ from PIL import Image
 
 from mmdemo.core.config import Settings
 from mmdemo.core.errors import BadInputError, IndexMismatchError
-from mmdemo.services.gallery import Gallery
+from mmdemo.services.gallery import Gallery, parse_ids
 from mmdemo.services.search import GallerySearch
 from mmdemo.serving import ModelServer
 from tests.support.galleries import make_gallery, write_photos
@@ -136,3 +136,27 @@ def test_remove_and_store_captions_are_saved(server, tmp_path, photos):
     reloaded = make_gallery(server, tmp_path)
     assert reloaded.stats().count == 4
     assert reloaded.index.get(ids[2]).caption == "a blue square"
+
+
+@pytest.mark.parametrize(
+    ("value", "ids"), [("3, 7 12", [3, 7, 12]), ("4;\n5", [4, 5]), ([1, "2"], [1, 2])]
+)
+def test_ids_to_remove_are_read_from_text_or_a_list(value, ids):
+    assert parse_ids(value) == ids
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        ("", "No image ids given"),
+        (" , ", "No image ids given"),
+        ("1, two", "not 'two'"),
+        ("1.5", "whole numbers"),
+        ("9" * 5000, "whole numbers"),  # past int()'s digit limit: still a clear message
+        (" ".join(["1"] * 1001), "the limit is 1000"),
+    ],
+)
+def test_bad_ids_are_refused_with_the_reason(value, message):
+    with pytest.raises(BadInputError, match=message) as caught:
+        parse_ids(value)
+    assert len(str(caught.value)) < 200  # the value is not echoed whole

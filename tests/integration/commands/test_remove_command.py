@@ -1,0 +1,46 @@
+"""``python -m mmdemo remove ID...`` as a user runs it: the items go from the index (the
+user's own photo files stay), unknown ids are counted, ids are never reused."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from tests.support.app_process import run_mmdemo, user_error
+from tests.support.images import write_test_image
+
+pytestmark = pytest.mark.integration
+
+
+def hits(index_dir) -> list[dict]:
+    result = run_mmdemo("search", "a photo", "--k", "50", "--index-dir", str(index_dir), "--json")
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout)
+
+
+def test_remove_takes_items_out_and_keeps_the_users_files(tmp_path):
+    photos, index_dir = tmp_path / "photos", tmp_path / "index"
+    for i, color in enumerate([(200, 0, 0), (0, 200, 0), (0, 0, 200)]):
+        write_test_image(photos / f"p{i}.jpg", color=color)
+    assert run_mmdemo("index", str(photos), "--index-dir", str(index_dir)).returncode == 0
+    before = {h["id"]: h["path"] for h in hits(index_dir)}
+    victim = min(before)
+
+    result = run_mmdemo("remove", str(victim), "999999", "--index-dir", str(index_dir))
+    assert result.returncode == 0, result.stderr
+    assert "removed 1 image(s); 1 id(s) were not in the index; the index holds 2" in result.stdout
+    after = {h["id"]: h["path"] for h in hits(index_dir)}
+    assert set(after) == set(before) - {victim}
+    assert all(p.is_file() for p in photos.iterdir())  # indexed in place: never deleted
+
+    # indexing the folder again brings the photo back under a new id
+    assert run_mmdemo("index", str(photos), "--index-dir", str(index_dir)).returncode == 0
+    again = {h["path"]: h["id"] for h in hits(index_dir)}
+    assert again[before[victim]] > max(before)
+
+
+@pytest.mark.parametrize("bad", ["abc", "1.5"])
+def test_an_id_that_is_not_a_whole_number_is_a_one_line_error(tmp_path, bad):
+    message = user_error(run_mmdemo("remove", bad, "--index-dir", str(tmp_path / "index")))
+    assert bad in message
