@@ -65,6 +65,10 @@ class Settings:
     auth: str | None = field(default=None, repr=False)  # "user:pass[,...]": a login for the app
     queue_max_size: int = 64  # requests waiting in Gradio's queue before new ones are refused
     upload_cache_ttl_s: float = 86400.0  # Gradio's copies of uploads and results live this long
+    # BLIP generation (captions, VQA answers) stops after this many seconds per image and
+    # returns the text so far, so one request cannot hold a model for minutes; a normal
+    # caption takes seconds on a 2-core CPU, so only a runaway one is ever cut.
+    generate_max_s: float = 30.0
     extra: Mapping[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -95,6 +99,8 @@ class Settings:
                 "MMDEMO_SESSION_TTL_S, MMDEMO_VISITOR_MAX_MB and MMDEMO_UPLOAD_CACHE_TTL_S "
                 "must be numbers above 0."
             )
+        if not (math.isfinite(self.generate_max_s) and self.generate_max_s > 0):
+            raise BadInputError("MMDEMO_GENERATE_MAX_S must be a number of seconds above 0.")
         parse_auth(self.auth)  # a malformed MMDEMO_AUTH fails at start-up, not at login
 
     def resolved_gallery_mode(self, environ: Mapping[str, str] | None = None) -> str:

@@ -11,6 +11,17 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 
+def shown(value: object, limit: int = 40) -> str:
+    """A short ``repr`` of a value a caller sent, for a message: never the whole of a huge
+    value (a 100,000-character text), and never an error of its own (an int too long for
+    ``repr``)."""
+    try:
+        text = repr(value)
+    except Exception:
+        text = f"a {type(value).__name__}"
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
 class MMDemoError(Exception):
     """Base class: ``str(err)`` is a complete, user-facing message."""
 

@@ -6,6 +6,12 @@ its defaults are wrong for a model (``convert("RGB")`` turns transparent pixels 
 clips 16-bit images to white). Here every bad file becomes a ``BadImageError`` naming the
 file and the problem, and every good one becomes a fully decoded 8-bit RGB image.
 
+Bounded cost: the size is read from the header before any pixel is decoded, and an image is
+refused when it has too many pixels (a decompression bomb), no pixels, or a shape too thin
+for the models (``MAX_ASPECT``); a good image bigger than the models need is shrunk to
+``WORKING_SIDE`` (JPEGs are decoded at a reduced scale with ``Image.draft``, so a big photo
+never costs its full size in memory).
+
 Thread-safe: nothing here changes Pillow's or ``warnings``' global state, so the index can
 decode images in worker threads.
 """
@@ -35,6 +41,19 @@ _FORMATS = ("PNG", "JPEG", "MPO", "WEBP", "GIF", "BMP", "DIB", "TIFF", "AVIF")
 _FORMAT_NAMES = "JPEG, PNG, WebP, GIF, BMP, TIFF or AVIF"
 _WHITE = (255, 255, 255)
 DEFAULT_MAX_PIXELS = 64_000_000  # the same default as Settings.max_image_pixels
+# Why 100:1. The models' transforms scale the *short* side up (CLIP: 224 px, the lite
+# embedder: 256 px), so the memory of one transform grows with the aspect ratio (~0.25 MiB
+# per unit), whatever the file's own size. Measured peak RSS growth of one transform (2-core
+# VM): lite Resize(256)+CenterCrop 4.8 MiB at 20:1, 25.6 MiB at 100:1, 238 MiB at 1000:1,
+# 1.3 GiB at 5000:1 and 5.3 GiB (54 s) for a 1x20000 image; open_clip ViT-B-32's own
+# preprocess 191 MiB at 1000:1, 1.0 GiB at 5000:1, 3.5 GiB at 20000:1. 100:1 is the largest
+# round limit that keeps one transform near 25 MiB; banners (8:1), panoramas (<10:1) and
+# strips like a 256x4 gradient pass. (ViLT, which fails above ~20:1, pads its own input.)
+MAX_ASPECT = 100
+# Why 2048 px. No model here looks at more than 640 px, but the transformers processors
+# (BLIP, ViLT) turn the whole image into float32 before resizing: measured +606 / +439 MiB
+# for one 8000x8000 image, +40 / +28 MiB at 2048x2048. 2048 keeps 3x the largest input.
+WORKING_SIDE = 2048
 _CHUNK = 1 << 20
 
 
@@ -50,10 +69,11 @@ def load_image(
     name: str | None = None,
     max_pixels: int = DEFAULT_MAX_PIXELS,
 ) -> Image.Image:
-    """Decode ``source`` (a path or the file's bytes) into a new 8-bit RGB image.
+    """Decode ``source`` (a path or the file's bytes) into a new 8-bit RGB image, at most
+    ``WORKING_SIDE`` pixels on its long side.
 
     Raises ``BadImageError`` (and nothing else) for a missing, empty, non-image, corrupt,
-    truncated or too-large file; ``name`` is what the message calls the file.
+    truncated, too-large or too-thin file; ``name`` is what the message calls the file.
     """
     if isinstance(source, (bytes, bytearray, memoryview)):
         name = name or "upload"
@@ -79,6 +99,12 @@ def load_image(
         raise BadImageError(
             name, "cannot be read (permission denied)", "Check the file's permissions."
         ) from None
+    except BadImageError:  # our own (a ValueError too): passed on as it is
+        raise
+    except ValueError:  # the OS refuses the path itself: a NUL character in it
+        raise BadImageError(
+            name.replace("\x00", "\\0"), "is not a valid file path (it contains a NUL character)"
+        ) from None
     except OSError as err:  # an I/O error reading the disk, not a decoding error
         raise BadImageError(name, f"cannot be read ({err.strerror or err})") from None
 
@@ -100,6 +126,56 @@ def _bomb(name: str, width: int, height: int, max_pixels: int) -> BadImageError:
     )
 
 
+def _ratio(long_side: int, short_side: int) -> str:
+    ratio = long_side / short_side
+    return f"{ratio:,.0f}" if ratio >= 1000 else f"{ratio:.1f}".removesuffix(".0")
+
+
+def check_shape(
+    name: str, width: int, height: int, max_pixels: int, max_aspect: float = MAX_ASPECT
+) -> None:
+    """Refuse a size no model can use: no pixels, too many (a bomb), or too thin a shape.
+
+    Called with the header's size before decoding, and again with the decoded size.
+    """
+    if width < 1 or height < 1:
+        raise BadImageError(
+            name, f"the image is {width}x{height} pixels: it has no pixels", "Upload a picture."
+        )
+    if width * height > max_pixels:
+        raise _bomb(name, width, height, max_pixels)
+    long_side, short_side = max(width, height), min(width, height)
+    if long_side > max_aspect * short_side:
+        raise BadImageError(
+            name,
+            f"the image is {width}x{height} pixels: its long side is "
+            f"{_ratio(long_side, short_side)} times its short side, more than the limit of "
+            f"{max_aspect:g} to 1 (the models enlarge the short side, so the thinner an image, "
+            "the more memory it costs: gigabytes for a 1-pixel line)",
+            f"Crop it, or pad it to at most {max_aspect:g}:1, and upload it again.",
+        )
+
+
+def shrink_to_working_size(im: Image.Image, max_side: int = WORKING_SIDE) -> Image.Image:
+    """``im`` with its long side at most ``max_side`` (in place; aspect ratio kept)."""
+    if max(im.size) > max_side:
+        im.thumbnail((max_side, max_side), Image.Resampling.BICUBIC, reducing_gap=3.0)
+    return im
+
+
+def _draft_jpeg(im: Image.Image, max_side: int) -> None:
+    """Ask the JPEG decoder for a 1/2, 1/4 or 1/8 scale that is still >= ``max_side``.
+
+    Why: a 48-megapixel photo then decodes at 1/8 of the memory and time; the result is
+    shrunk to ``max_side`` anyway. Other formats have no cheaper scale and decode in full.
+    """
+    width, height = im.size
+    if im.format not in ("JPEG", "MPO") or max(width, height) <= max_side:
+        return
+    scale = max_side / max(width, height)
+    im.draft(None, (max(1, int(width * scale)), max(1, int(height * scale))))
+
+
 def _declared_size(fp: IO[bytes], formats: tuple[str, ...]) -> tuple[int, int] | None:
     """Width and height read from the header alone, or None if no allowed format claims it.
 
@@ -111,7 +187,10 @@ def _declared_size(fp: IO[bytes], formats: tuple[str, ...]) -> tuple[int, int] |
         prefix = fp.read(16)
         for fmt in formats:
             factory, accept = Image.OPEN[fmt]
-            claimed = accept(prefix) if accept else True
+            try:
+                claimed = accept(prefix) if accept else True
+            except Exception:  # a 1-3 byte file: DIB's check unpacks 4 bytes (struct.error)
+                continue
             if not claimed or isinstance(claimed, str):
                 continue
             fp.seek(0)
@@ -128,8 +207,8 @@ def _decode(fp: IO[bytes], name: str, max_pixels: int) -> Image.Image:
     """Header check, full decode and conversion; maps every Pillow failure to BadImageError."""
     formats = _available_formats()
     declared = _declared_size(fp, formats)
-    if declared and declared[0] * declared[1] > max_pixels:
-        raise _bomb(name, declared[0], declared[1], max_pixels)
+    if declared:  # from the header alone: nothing decoded yet
+        check_shape(name, declared[0], declared[1], max_pixels)
     try:
         im = Image.open(fp, formats=formats)
     except UnidentifiedImageError:
@@ -146,14 +225,13 @@ def _decode(fp: IO[bytes], name: str, max_pixels: int) -> Image.Image:
     except Exception as err:  # a header so broken that the parser itself failed
         raise BadImageError(name, f"the image header is corrupt ({_detail(err)})") from None
     with im:
-        width, height = im.size
-        if width * height > max_pixels:
-            raise _bomb(name, width, height, max_pixels)
+        check_shape(name, im.width, im.height, max_pixels)
         try:
             im.seek(0)  # animated GIF/WebP/PNG, multi-page TIFF: the first frame
+            _draft_jpeg(im, WORKING_SIDE)
             im.load()  # force the full decode now, so truncation is found here, not later
             oriented = _exif_transpose(im, name)
-            return to_rgb(oriented)
+            return shrink_to_working_size(to_rgb(oriented))
         except (Image.DecompressionBombError, Image.DecompressionBombWarning) as err:
             raise BadImageError(name, f"the image is too large ({err})") from None
         except Exception as err:
@@ -265,8 +343,11 @@ def require_inside(path: str | os.PathLike, root: str | os.PathLike, name: str) 
     Why: handlers that skip Gradio's preprocessing receive the client's raw file payload,
     and a crafted API call could otherwise name any file on the server.
     """
-    resolved = Path(os.fspath(path)).resolve()
-    if not resolved.is_relative_to(Path(os.fspath(root)).resolve()):
+    try:
+        resolved = Path(os.fspath(path)).resolve()
+    except (OSError, ValueError):  # a NUL character, a link loop: not one of our uploads
+        resolved = None
+    if resolved is None or not resolved.is_relative_to(Path(os.fspath(root)).resolve()):
         raise BadInputError(
             f"{name}: not a file uploaded to this app. Upload the image (from Python: "
             "gradio_client.handle_file(path))."
@@ -292,17 +373,18 @@ def image_from_upload(
         value = value[0] if value else None
     if value is None or (isinstance(value, (str, bytes)) and not value):
         raise BadInputError("No image given: upload an image first.")
-    if isinstance(value, Image.Image):
-        return to_rgb(_exif_transpose(value, "upload")), "upload"
     if isinstance(value, np.ndarray):
         try:
-            return to_rgb(Image.fromarray(value)), "upload"
+            value = Image.fromarray(value)
         except (TypeError, ValueError) as err:
             raise BadImageError("upload", f"the array is not an image ({err})") from None
+    if isinstance(value, Image.Image):  # decoded already: the same checks as a file gets
+        check_shape("upload", value.width, value.height, max_pixels)
+        return shrink_to_working_size(to_rgb(_exif_transpose(value, "upload"))), "upload"
     if isinstance(value, (bytes, bytearray, memoryview)):
-        return load_image(value), "upload"
+        return load_image(value, max_pixels=max_pixels), "upload"
 
-    display: str | None = None
+    display: object = None
     if isinstance(value, dict):
         display = value.get("orig_name")
         path = value.get("path")
@@ -313,7 +395,13 @@ def image_from_upload(
         path = getattr(value, "path", None) or getattr(value, "name", None)
     if not path:
         raise BadInputError("No image given: upload an image first.")
-    display = display or Path(os.fspath(path)).name or "upload"
+    if not isinstance(path, (str, os.PathLike)):  # a crafted call: {"path": 5}
+        raise BadInputError(
+            f"The image must be an uploaded file (its path as text), not {type(path).__name__}. "
+            "Upload the image (from Python: gradio_client.handle_file(path))."
+        )
+    if not isinstance(display, str) or not display:  # a name the client chose must be text
+        display = Path(os.fspath(path)).name or "upload"
     if allowed_root is not None:
         path = require_inside(path, allowed_root, display)
     return load_image(path, name=display, max_pixels=max_pixels), display

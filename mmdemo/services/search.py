@@ -21,12 +21,15 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
-from mmdemo.core.errors import BadInputError
+from mmdemo.core.errors import BadInputError, shown
 from mmdemo.core.results import CaptionHit, ItemMeta, SearchHit, SearchResult
 from mmdemo.services.gallery import Gallery
 from mmdemo.services.hybrid import HYBRID_POOL, HYBRID_WORD_WEIGHT, rerank
 
 DEFAULT_TEXT_WEIGHT = 0.3  # image + text search: how much the text pulls the query
+# CLIP reads 77 tokens (~300 characters) of a query and drops the rest, so a longer query is
+# cut here first: a pasted book then costs the tokenizer nothing.
+MAX_QUERY_CHARS = 1_000
 NO_CAPTIONS = (
     'No image in the gallery has a caption yet: caption the gallery first (the "Caption '
     'the gallery" button under Gallery & status, or `python -m mmdemo caption-gallery`).'
@@ -38,12 +41,18 @@ def clamp_k(k: object, max_k: int) -> int:
     try:
         value = int(float(k))  # gradio sliders may send floats
     except (TypeError, ValueError, OverflowError):
-        raise BadInputError(f"The number of results must be a whole number, not {k!r}.") from None
+        raise BadInputError(
+            f"The number of results must be a whole number, not {shown(k)}."
+        ) from None
     return max(1, min(value, max_k))
 
 
 def clean_query(text: object) -> str:
-    query = " ".join(str(text or "").split())
+    """The query with whitespace tidied; empty or non-text queries are refused."""
+    if text is not None and not isinstance(text, str):  # a crafted call: a dict, a number
+        raise BadInputError(f"The search text must be text, not {type(text).__name__}.")
+    # cut before tidying too (whitespace runs are collapsed, so keep room for them)
+    query = " ".join((text or "")[: 20 * MAX_QUERY_CHARS].split())[:MAX_QUERY_CHARS].rstrip()
     if not query:
         raise BadInputError("The search text is empty: type what you are looking for.")
     return query
@@ -103,12 +112,21 @@ class GallerySearch:
         overlay: Gallery | None = None,
     ) -> SearchResult:
         """Image query, optionally mixed with text: normalise(w*text + (1-w)*image)."""
-        embedder = self.gallery.embedder
+        if text is not None and not isinstance(text, str):
+            raise BadInputError(f"The text to mix in must be text, not {type(text).__name__}.")
+        query = " ".join((text or "").split())
+        try:
+            weight = float(text_weight) if query else 0.0  # type: ignore[arg-type]
+        except (TypeError, ValueError, OverflowError):
+            raise BadInputError(
+                f"The text weight must be a number between 0 and 1, not {shown(text_weight)}."
+            ) from None
+        if not 0.0 <= weight <= 1.0:  # also refuses NaN
+            raise BadInputError(
+                f"The text weight must be between 0 and 1, not {shown(text_weight)}."
+            )
+        embedder = self.gallery.embedder  # the inputs are checked: now the model's work
         vector = embedder.embed_images([image])[0]
-        query = " ".join(str(text or "").split())
-        weight = float(text_weight) if query else 0.0
-        if not 0.0 <= weight <= 1.0:
-            raise BadInputError(f"The text weight must be between 0 and 1, not {text_weight}.")
         if weight > 0:
             text_vector = embedder.embed_texts([query])[0]
             vector = (1.0 - weight) * vector + weight * text_vector
@@ -130,7 +148,9 @@ class GallerySearch:
             vector = holder.index.vector(item)
             name = Path(holder.index.get(item).path).name
         except (StopIteration, KeyError, TypeError, ValueError, OverflowError):
-            raise BadInputError(f"There is no image with id {item_id!r} in the index.") from None
+            raise BadInputError(
+                f"There is no image with id {shown(item_id)} in the index."
+            ) from None
         result = self._search(vector, k, galleries, kind="image", exclude=(item,))
         return dataclasses.replace(result, message=f"More like {name}: {result.message}")
 

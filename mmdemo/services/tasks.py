@@ -18,7 +18,7 @@ from pathlib import Path
 
 from PIL import Image
 
-from mmdemo.core.errors import BadInputError, UnknownNameError
+from mmdemo.core.errors import BadInputError, UnknownNameError, shown
 from mmdemo.core.results import CaptionResult, ClassifyResult, VqaResult
 from mmdemo.core.sentiment_results import FusionResult
 from mmdemo.core.text import check_question
@@ -66,7 +66,7 @@ def whole_number(value: object, what: str, low: int, high: int | None = None) ->
             raise ValueError
         whole = int(number)
     except (TypeError, ValueError, OverflowError):
-        raise BadInputError(f"{what} must be a whole number, not {value!r}.") from None
+        raise BadInputError(f"{what} must be a whole number, not {shown(value)}.") from None
     if whole < low or (high is not None and whole > high):
         limits = f"between {low} and {high}" if high is not None else f"at least {low}"
         raise BadInputError(f"{what} must be {limits}, not {whole}.")
@@ -79,11 +79,32 @@ def fraction(value: object, what: str, default: float) -> float:
         return default
     try:
         number = float(value)  # type: ignore[arg-type]
-    except (TypeError, ValueError):
-        raise BadInputError(f"{what} must be a number between 0 and 1, not {value!r}.") from None
+    except (TypeError, ValueError, OverflowError):  # OverflowError: an int past float's range
+        raise BadInputError(
+            f"{what} must be a number between 0 and 1, not {shown(value)}."
+        ) from None
     if not 0.0 <= number <= 1.0:  # also refuses NaN
-        raise BadInputError(f"{what} must be between 0 and 1, not {value!r}.")
+        raise BadInputError(f"{what} must be between 0 and 1, not {shown(value)}.")
     return number
+
+
+def choice(value: object, what: str) -> str | None:
+    """A menu value (a model, a mode, a fusion) as the API sends it: None or "" for the
+    default, else a name; anything else (a dict from a crafted call) is refused."""
+    if value is None or value == "":
+        return None
+    if not isinstance(value, str):
+        raise BadInputError(f"{what} must be a name (text), not {type(value).__name__}.")
+    return value
+
+
+def optional_text(value: object, what: str) -> str:
+    """Free text that may be left empty (None -> ""); any other type is refused."""
+    if value is None:
+        return ""
+    if not isinstance(value, str):
+        raise BadInputError(f"{what} must be text, not {type(value).__name__}.")
+    return value
 
 
 # -- the tasks -----------------------------------------------------------------------------
@@ -107,12 +128,12 @@ def caption(
 ) -> CaptionResult:
     """A caption of ``image``. Decoding options apply to generative captioners only; a
     prefix given to one that cannot honour it is refused rather than silently dropped."""
-    model = model or None
+    model = choice(model, "The caption model")
     can = capabilities(server, "caption", model)
-    prefix = prefix or ""
+    prefix = optional_text(prefix, "The caption prefix")
     options: dict = {}
     if can.generative:
-        mode = mode or DEFAULT_MODE
+        mode = choice(mode, "The caption mode") or DEFAULT_MODE
         if mode not in can.decoding:
             raise UnknownNameError("caption mode", mode, can.decoding)
         options["mode"] = mode
@@ -139,10 +160,11 @@ def answer(
 ) -> VqaResult:
     """Answers to ``question`` about ``image``. ``fusion`` picks the variant of a model that
     offers fusions (our shapes model); naming one for a model without fusions is refused."""
-    model = model or None
+    model = choice(model, "The VQA model")
     spec = server.spec_for("vqa", model)
     question = check_question(question)
     options: dict = {"top_k": whole_number(top_k, "The number of answers", 1)}
+    fusion = choice(fusion, "The fusion")
     if fusion:
         fusions = spec.capabilities.fusions
         if not fusions:
@@ -167,5 +189,6 @@ def sentiment(
 ) -> FusionResult:
     """Sentiment of a text, an image or both, combined by ``fusion`` (see services.sentiment)."""
     weight = fraction(text_weight, "The text weight", DEFAULT_TEXT_WEIGHT)
-    text = text if isinstance(text, str) else None
-    return SentimentFusion(server).analyze(text, image, fusion or DEFAULT_FUSION, weight)
+    text = optional_text(text, "The text") or None
+    fusion = choice(fusion, "The fusion") or DEFAULT_FUSION
+    return SentimentFusion(server).analyze(text, image, fusion, weight)

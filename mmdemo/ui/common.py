@@ -27,6 +27,19 @@ from mmdemo.serving import ModelServer
 
 log = logging.getLogger(__name__)
 
+# The queue (Gradio's concurrency group) each task's events run in. Why per model: Gradio
+# lets each group run ``default_concurrency_limit`` events at once (app.py), so a burst of
+# slow captions fills the caption group only - searches, answers and sentiment keep being
+# served. Events on the same model share its group: all searches and Classify use the
+# embedder; caption and VQA also set their limit to the micro-batch size.
+MODEL_QUEUE = {
+    "embed": "model-embed",
+    "classify": "model-embed",
+    "caption": "model-caption",
+    "vqa": "model-vqa",
+    "sentiment": "model-sentiment",
+}
+
 
 @dataclass(frozen=True)
 class TabContext:

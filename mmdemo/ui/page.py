@@ -20,6 +20,7 @@ from mmdemo.services.search import GallerySearch
 from mmdemo.services.visitors import VisitorGalleries
 from mmdemo.serving import ModelServer
 from mmdemo.ui import manage_panel, tabs
+from mmdemo.ui.blocks import DemoBlocks
 from mmdemo.ui.common import TabContext, friendly
 from mmdemo.ui.status import banner_text, status_markdown
 
@@ -65,7 +66,7 @@ def build_ui(server: ModelServer, gallery: Gallery, access: Access | None = None
     access = access or Access.from_settings(server.settings)
     visitors = VisitorGalleries(server, gallery) if access.per_visitor else None
     ctx = TabContext(server, gallery, GallerySearch(gallery), access, visitors)
-    with gr.Blocks(
+    with DemoBlocks(
         title="mmdemo — multimodal playground",
         delete_cache=delete_cache(server.settings.upload_cache_ttl_s),
     ) as demo:

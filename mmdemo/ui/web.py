@@ -42,6 +42,20 @@ class NoSniff:
         return await self.app(scope, receive, send_with_header)
 
 
+async def unknown_endpoint(request, exc):
+    """A call to an endpoint that does not exist: 404 naming it (Gradio answers a bare 500)."""
+    from starlette.responses import JSONResponse
+
+    name = request.path_params.get("api_name", "")
+    return JSONResponse(
+        {
+            "detail": f"There is no endpoint /{name}. The endpoints and their inputs are listed "
+            "at /gradio_api/info (or under 'Use via API' at the foot of the page)."
+        },
+        status_code=404,
+    )
+
+
 def served_folders(settings: Settings, gallery: Gallery) -> list[str]:
     """The only folders whose files a browser may fetch: images, never index files."""
     return [str(Path(gallery.store_dir)), str(Path(settings.gallery_dir))]
@@ -49,6 +63,7 @@ def served_folders(settings: Settings, gallery: Gallery) -> list[str]:
 
 def launch_options(settings: Settings, gallery: Gallery) -> dict:
     """Keyword arguments for ``demo.launch`` (the CSS is the page's own: passed by app.py)."""
+    from gradio.route_utils import FnIndexInferError
     from starlette.middleware import Middleware
 
     logins = parse_auth(settings.auth)
@@ -57,5 +72,8 @@ def launch_options(settings: Settings, gallery: Gallery) -> dict:
         "blocked_paths": [str(Path(settings.index_dir) / "visitors")],
         "max_file_size": int(settings.max_upload_mb * 1024 * 1024),
         "auth": logins or None,
-        "app_kwargs": {"middleware": [Middleware(NoSniff)]},
+        "app_kwargs": {
+            "middleware": [Middleware(NoSniff)],
+            "exception_handlers": {FnIndexInferError: unknown_endpoint},
+        },
     }

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import struct
 import urllib.request
+import uuid
 import zlib
 from pathlib import Path
 
@@ -71,6 +72,26 @@ def raw_call(base_url: str, api_name: str, data: list) -> str:
         event_id = json.loads(response.read())["event_id"]
     with opener.open(f"{base_url}gradio_api/call/{api_name}/{event_id}", timeout=60) as response:
         return response.read().decode()
+
+
+def raw_upload(base_url: str, name: str, content: bytes) -> dict:
+    """Upload a file the way the page does (``/gradio_api/upload``, multipart); returns the
+    FileData payload naming it, ready for a raw call's ``data``."""
+    boundary = uuid.uuid4().hex
+    head = (
+        f'--{boundary}\r\nContent-Disposition: form-data; name="files"; filename="{name}"\r\n'
+        "Content-Type: application/octet-stream\r\n\r\n"
+    )
+    body = head.encode() + content + f"\r\n--{boundary}--\r\n".encode()
+    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+    request = urllib.request.Request(
+        f"{base_url}gradio_api/upload",
+        data=body,
+        headers={"Content-Type": f"multipart/form-data; boundary={boundary}"},
+    )
+    with opener.open(request, timeout=30) as response:
+        path = json.loads(response.read())[0]
+    return {"path": path, "orig_name": name, "meta": {"_type": "gradio.FileData"}}
 
 
 def server_file_payload(path: Path) -> dict:

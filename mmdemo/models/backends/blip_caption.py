@@ -101,11 +101,14 @@ class BlipCaptioner(Backend):
 
     task = "caption"
 
-    def __init__(self, spec, model, processor, device, dtype, model_label, batch_size=32):
+    def __init__(
+        self, spec, model, processor, device, dtype, model_label, batch_size=32, max_time_s=30.0
+    ):
         super().__init__(spec, device, dtype, model_label)
         self.model = model
         self.processor = processor
         self.batch_size = batch_size
+        self.max_time_s = max_time_s  # per image of a batch (Settings.generate_max_s)
 
     def modules(self) -> list[torch.nn.Module]:
         return [self.model]
@@ -121,8 +124,13 @@ class BlipCaptioner(Backend):
         return {k: v for k, v in inputs.items() if k != "token_type_ids"}
 
     def _forward(self, inputs: dict, options: CaptionOptions) -> torch.Tensor:
-        """Token ids (prefix included, as BLIP returns them); sampling is seeded per batch."""
-        kwargs = options.generate_kwargs()
+        """Token ids (prefix included, as BLIP returns them); sampling is seeded per batch.
+
+        ``max_time`` bounds the whole call (a batch gets each image's share): generate stops
+        there and returns the tokens so far, so a runaway request cannot hold the model.
+        """
+        images = len(inputs["pixel_values"])
+        kwargs = {**options.generate_kwargs(), "max_time": self.max_time_s * images}
         if options.mode == "sample":
             with seeded(options.seed, self.device):
                 return self.model.generate(**inputs, **kwargs)
@@ -175,7 +183,14 @@ def load(spec: BackendSpec, ctx: LoadContext) -> BlipCaptioner:
         tiny=build_blip_caption,
     )
     return BlipCaptioner(
-        spec, model, processor, ctx.device, ctx.dtype, label, ctx.settings.batch_size
+        spec,
+        model,
+        processor,
+        ctx.device,
+        ctx.dtype,
+        label,
+        ctx.settings.batch_size,
+        max_time_s=ctx.settings.generate_max_s,
     )
 
 

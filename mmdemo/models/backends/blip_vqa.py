@@ -61,8 +61,10 @@ class BlipVqa(Backend):
         batch_size=32,
         num_beams=3,
         max_answer_tokens=10,
+        max_time_s=30.0,
     ):
         super().__init__(spec, device, dtype, model_label)
+        self.max_time_s = max_time_s  # per pair of a batch (Settings.generate_max_s)
         self.model = model
         self.processor = processor
         self.batch_size = batch_size
@@ -92,11 +94,13 @@ class BlipVqa(Backend):
         return {k: v for k, v in inputs.items() if k != "token_type_ids"}
 
     def _forward(self, inputs: dict):
-        """Generate the answers (bounded length) with their scores, for the confidence."""
+        """Generate the answers (bounded length and time) with their scores, for the
+        confidence; ``max_time`` stops a runaway call with the tokens so far."""
         return self.model.generate(
             **inputs,
             num_beams=self.num_beams,
             max_new_tokens=self.max_answer_tokens,
+            max_time=self.max_time_s * len(inputs["pixel_values"]),
             output_scores=True,
             return_dict_in_generate=True,
         )
@@ -174,6 +178,7 @@ def load(spec: BackendSpec, ctx: LoadContext) -> BlipVqa:
         batch_size=ctx.settings.batch_size,
         num_beams=int(spec.option("num_beams", 3)),
         max_answer_tokens=int(spec.option("max_answer_tokens", 10)),
+        max_time_s=ctx.settings.generate_max_s,
     )
 
 

@@ -25,6 +25,34 @@ from mmdemo.models.shared.hf_inputs import ENGLISH_NOTE, check_pairs, check_top_
 
 log = logging.getLogger(__name__)
 
+# ViLT's processor scales the short side to ``shortest_edge``, caps the long side at 1333/800
+# of that, then rounds both down to a multiple of ``size_divisor``: for an image thinner than
+# (long cap / divisor) to 1 - 20:1 for the real model, 3.3:1 for the tiny one - the short
+# side rounds down to 0 and the processor fails. Such images are padded with white first.
+_LONGER_PER_SHORTER = 1333 / 800
+
+
+def max_aspect(image_processor) -> float:
+    """The thinnest shape (long side / short side) the processor can still resize."""
+    size = image_processor.size
+    shortest = size["shortest_edge"] if isinstance(size, dict) else size.shortest_edge
+    divisor = getattr(image_processor, "size_divisor", None) or 1
+    return int(_LONGER_PER_SHORTER * shortest) / divisor
+
+
+def pad_to_aspect(image: Image.Image, limit: float) -> Image.Image:
+    """``image`` centred on white so its long side is at most ``limit`` times its short one."""
+    width, height = image.size
+    if max(width, height) <= limit * min(width, height):
+        return image
+    if width > height:
+        size = (width, -(-width // int(limit)))  # ceil: the padded shape is within the limit
+    else:
+        size = (-(-height // int(limit)), height)
+    padded = Image.new("RGB", size, (255, 255, 255))
+    padded.paste(image, ((size[0] - width) // 2, (size[1] - height) // 2))
+    return padded
+
 
 class ViltVqa(Backend):
     """ViLT VQA: image + question -> the top-k of its fixed answers with sigmoid scores."""
@@ -38,6 +66,7 @@ class ViltVqa(Backend):
         self.batch_size = batch_size
         self.max_tokens = int(model.config.max_position_embeddings)
         self.labels = [model.config.id2label[i] for i in range(model.config.num_labels)]
+        self.max_aspect = max_aspect(processor.image_processor)
         self.method = (
             f"ViLT ranks its {len(self.labels):,} known answers; each probability is that "
             "answer's own sigmoid score (raw, not normalised: they need not sum to 1)."
@@ -53,7 +82,7 @@ class ViltVqa(Backend):
     def preprocess(self, pairs: Sequence[tuple[Image.Image, str]]) -> dict:
         """Images resized and padded together (``pixel_mask``); questions cut at 40 tokens."""
         inputs = self.processor(
-            images=[image for image, _ in pairs],
+            images=[pad_to_aspect(image, self.max_aspect) for image, _ in pairs],
             text=[question for _, question in pairs],
             padding=True,
             truncation=True,

@@ -10,7 +10,14 @@ import gradio as gr
 
 from mmdemo.core.results import CaptionResult
 from mmdemo.services import tasks
-from mmdemo.ui.common import TabContext, friendly, image_input, model_dropdown, random_note
+from mmdemo.ui.common import (
+    MODEL_QUEUE,
+    TabContext,
+    friendly,
+    image_input,
+    model_dropdown,
+    random_note,
+)
 
 TITLE = "Caption"
 ID = "caption"
@@ -80,6 +87,7 @@ def build(ctx: TabContext) -> None:
         api_name="caption",
         preprocess=False,
         concurrency_limit=server.max_batch,  # let the micro-batcher see company
+        concurrency_id=MODEL_QUEUE["caption"],
     )
     model.change(
         lambda name: gr.update(visible=generative.get(name, False)),

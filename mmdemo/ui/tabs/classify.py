@@ -5,7 +5,7 @@ from __future__ import annotations
 import gradio as gr
 
 from mmdemo.services import tasks
-from mmdemo.ui.common import TabContext, friendly, image_input
+from mmdemo.ui.common import MODEL_QUEUE, TabContext, friendly, image_input
 
 TITLE = "Classify"
 ID = "classify"
@@ -38,5 +38,10 @@ def build(ctx: TabContext) -> None:
         return {s.label: s.probability for s in result.scores}
 
     button.click(
-        classify, [image, labels, template], probabilities, api_name="classify", preprocess=False
+        classify,
+        [image, labels, template],
+        probabilities,
+        api_name="classify",
+        preprocess=False,
+        concurrency_id=MODEL_QUEUE["classify"],
     )

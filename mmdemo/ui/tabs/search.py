@@ -13,7 +13,7 @@ import gradio as gr
 from mmdemo.core.errors import BadInputError
 from mmdemo.core.results import CaptionHit, SearchResult
 from mmdemo.services.search import DEFAULT_TEXT_WEIGHT
-from mmdemo.ui.common import TabContext, friendly, image_input
+from mmdemo.ui.common import MODEL_QUEUE, TabContext, friendly, image_input
 
 TITLE = "Search"
 ID = "search"
@@ -134,6 +134,8 @@ def build(ctx: TabContext) -> None:
         """Images most like indexed image ``item_id``, itself left out: gallery, message, hits."""
         return result_outputs(search.similar(item_id, k, overlay=ctx.overlay(request)))[:3]
 
+    # Every search runs in the embedder's queue (ui/common.MODEL_QUEUE says why).
+    queue = {"concurrency_id": MODEL_QUEUE["embed"]}
     # One event for the button and Enter, so the API has one /search_text endpoint.
     # preprocess=False: clamp_k clamps an out-of-range k instead of the Slider refusing it.
     # hybrid is the last input, so gradio_client callers passing (text, k) get its default.
@@ -144,12 +146,23 @@ def build(ctx: TabContext) -> None:
         outputs,
         api_name="search_text",
         preprocess=False,
+        **queue,
     )
     image_button.click(
-        by_image, [image, mix_text, weight, k], outputs, api_name="search_image", preprocess=False
+        by_image,
+        [image, mix_text, weight, k],
+        outputs,
+        api_name="search_image",
+        preprocess=False,
+        **queue,
     )
     to_text_button.click(
-        image_to_text, [image, k], captions, api_name="search_image_to_text", preprocess=False
+        image_to_text,
+        [image, k],
+        captions,
+        api_name="search_image_to_text",
+        preprocess=False,
+        **queue,
     )
     results.select(
         more_like,
@@ -158,5 +171,6 @@ def build(ctx: TabContext) -> None:
         api_name="search_more_like_this",
         api_visibility="undocumented",
         preprocess=False,
+        **queue,
     )
-    gr.api(similar, api_name="search_similar")
+    gr.api(similar, api_name="search_similar", **queue)

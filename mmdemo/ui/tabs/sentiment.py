@@ -16,7 +16,7 @@ from mmdemo.core.errors import MMDemoError
 from mmdemo.services import tasks
 from mmdemo.services.sentiment import DEFAULT_FUSION, DEFAULT_TEXT_WEIGHT, FUSIONS, SentimentFusion
 from mmdemo.serving import ModelServer
-from mmdemo.ui.common import TabContext, friendly, image_input
+from mmdemo.ui.common import MODEL_QUEUE, TabContext, friendly, image_input
 
 TITLE = "Sentiment"
 ID = "sentiment"
@@ -153,6 +153,7 @@ def build(ctx: TabContext) -> None:
         [fused, chart, notes, raw],
         api_name="sentiment",
         preprocess=False,
+        concurrency_id=MODEL_QUEUE["sentiment"],
     )
     fusion.change(
         lambda name: (

@@ -13,7 +13,14 @@ import gradio as gr
 from mmdemo.core.errors import BadInputError
 from mmdemo.core.results import VqaResult
 from mmdemo.services import tasks
-from mmdemo.ui.common import TabContext, friendly, image_input, model_dropdown, random_note
+from mmdemo.ui.common import (
+    MODEL_QUEUE,
+    TabContext,
+    friendly,
+    image_input,
+    model_dropdown,
+    random_note,
+)
 
 TITLE = "Ask (VQA)"
 ID = "vqa"
@@ -125,7 +132,7 @@ def build(ctx: TabContext) -> None:
         if not upload:
             raise BadInputError("No image: upload the image your question is about.")
         picture, _ = ctx.upload_image(upload)
-        chosen = model_name or None
+        chosen = tasks.choice(model_name, "The VQA model")
         # the menu is sent with every call; it means something only to a model with fusions
         fusion_name = fusion_name if fusions.get(chosen or server.choices("vqa")[0]) else None
         result = tasks.answer(server, picture, text, model=chosen, fusion=fusion_name)
@@ -146,7 +153,8 @@ def build(ctx: TabContext) -> None:
         [answers, notes],
         api_name="vqa",
         preprocess=False,
-        concurrency_limit=server.max_batch,
+        concurrency_limit=server.max_batch,  # let the micro-batcher see company
+        concurrency_id=MODEL_QUEUE["vqa"],
     ).success(remember, [question, answers, history], [history, asked], api_visibility="private")
     image.change(
         new_image, image, [suggestions, history, asked], preprocess=False, api_visibility="private"

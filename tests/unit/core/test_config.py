@@ -24,3 +24,10 @@ def test_assets_dir_defaults_to_the_shipped_assets_and_can_be_moved(tmp_path):
     moved = settings_from_env({"MMDEMO_ASSETS_DIR": str(tmp_path)})
     assert moved.assets_dir == Path(tmp_path) and isinstance(moved.assets_dir, Path)
     assert Settings().replace(assets_dir=tmp_path).assets_dir == tmp_path
+
+
+@pytest.mark.parametrize("seconds", ["0", "-1", "inf", "nan"])
+def test_the_generation_time_limit_is_a_finite_number_of_seconds(seconds):
+    assert settings_from_env({"MMDEMO_GENERATE_MAX_S": "12.5"}).generate_max_s == 12.5
+    with pytest.raises(BadInputError, match="MMDEMO_GENERATE_MAX_S"):
+        settings_from_env({"MMDEMO_GENERATE_MAX_S": seconds})

@@ -18,6 +18,9 @@ from PIL import Image, ImageFile
 from mmdemo.core.errors import BadImageError, BadInputError
 from mmdemo.core.imaging import (
     IMAGE_EXTENSIONS,
+    MAX_ASPECT,
+    WORKING_SIDE,
+    check_shape,
     file_sha256,
     find_images,
     image_from_upload,
@@ -467,6 +470,90 @@ def test_max_pixels_boundary(tmp_path):
     assert "100x100" in str(info.value)
 
 
+# --- shape limits and the working size ---------------------------------------------------------
+
+
+def _no_decoding(*args, **kwargs):
+    raise AssertionError("pixels were decoded before the shape was checked")
+
+
+@pytest.mark.parametrize("size", [(1, 60_000), (60_000, 1), (3, 301)])
+def test_too_thin_an_image_is_refused_from_its_header(tmp_path, size):
+    """A 319-byte 1x60000 PNG once cost 1.1 GiB in the model's transform: refused unread."""
+    path = tmp_path / "thin.png"
+    path.write_bytes(_png_declaring(*size))
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(ImageFile.ImageFile, "load", _no_decoding)
+        with pytest.raises(BadImageError) as info:
+            load_image(path)
+    message = str(info.value)
+    assert f"thin.png: the image is {size[0]}x{size[1]} pixels" in message
+    assert f"more than the limit of {MAX_ASPECT} to 1" in message
+    assert "Crop it, or pad it" in message
+
+
+def test_the_aspect_limit_boundary(tmp_path):
+    path = tmp_path / "strip.png"
+    Image.new("RGB", (3, 3 * MAX_ASPECT), (1, 2, 3)).save(path)
+    assert load_image(path).size == (3, 3 * MAX_ASPECT)
+    Image.new("RGB", (3, 3 * MAX_ASPECT + 1), (1, 2, 3)).save(path)
+    with pytest.raises(BadImageError, match=r"long side is 100\.3 times its short side"):
+        load_image(path)
+
+
+@pytest.mark.parametrize(("width", "height"), [(0, 5), (5, 0), (0, 0)])
+def test_an_image_of_no_pixels_is_refused(width, height):
+    with pytest.raises(BadImageError, match=rf"{width}x{height} pixels: it has no pixels"):
+        check_shape("x.gif", width, height, max_pixels=100)
+
+
+def test_decoded_images_and_arrays_get_the_same_shape_checks():
+    for value in (Image.new("RGB", (1, 500)), np.zeros((500, 1, 3), np.uint8)):
+        with pytest.raises(BadImageError, match="upload: the image is 1x500 pixels"):
+            image_from_upload(value)
+    with pytest.raises(BadImageError, match="more than the limit of 99 pixels"):
+        image_from_upload(Image.new("RGB", (10, 10)), max_pixels=99)
+
+
+def test_a_big_image_is_shrunk_to_the_working_size(tmp_path):
+    path = tmp_path / "wide.png"
+    Image.new("RGB", (3 * WORKING_SIDE, WORKING_SIDE), (0, 90, 0)).save(path)
+    image = load_image(path)
+    assert image.size == (WORKING_SIDE, round(WORKING_SIDE / 3))
+    assert image.getpixel((5, 5)) == (0, 90, 0)
+    decoded, _ = image_from_upload(Image.new("RGB", (100, 2 * WORKING_SIDE)))
+    assert decoded.size == (50, WORKING_SIDE)
+    small = tmp_path / "small.png"
+    Image.new("RGB", (WORKING_SIDE, 70)).save(small)
+    assert load_image(small).size == (WORKING_SIDE, 70)  # at the limit: untouched
+
+
+def test_a_big_jpeg_is_decoded_at_a_reduced_scale(tmp_path, monkeypatch):
+    """``Image.draft``: a 6000x4000 JPEG decodes at half scale (measured: 72 MiB and 0.3 s
+    against 225 MiB and 1.0 s in full), then shrinks to the working size; EXIF still turns it.
+    """
+    from PIL import JpegImagePlugin
+
+    drafts = []
+    real_draft = JpegImagePlugin.JpegImageFile.draft
+
+    def spy(self, mode, size):
+        drafts.append(size)
+        return real_draft(self, mode, size)
+
+    monkeypatch.setattr(JpegImagePlugin.JpegImageFile, "draft", spy)
+    photo = Image.new("RGB", (6000, 4000), (200, 20, 20))
+    exif = photo.getexif()
+    exif[0x0112] = 6  # shown turned 90 degrees
+    path = tmp_path / "phone.jpg"
+    photo.save(path, quality=80, exif=exif.tobytes())
+
+    image = load_image(path)
+    assert drafts == [(2048, 1365)]  # asked for at least the working size
+    assert image.size == (1365, WORKING_SIDE)  # turned, then shrunk
+    assert _close(image.getpixel((600, 1000)), (200, 20, 20), tol=12)
+
+
 # --- find_images, file_sha256 --------------------------------------------------------------------
 
 
@@ -586,6 +673,13 @@ def test_image_from_upload_decoded_values():
 def test_image_from_upload_several_files_refused(upload_path):
     with pytest.raises(BadInputError, match="one image"):
         image_from_upload([str(upload_path), str(upload_path)])
+
+
+def test_a_path_the_os_cannot_take_is_not_an_upload(tmp_path):
+    from mmdemo.core.imaging import require_inside
+
+    with pytest.raises(BadInputError, match=r"x\.png: not a file uploaded to this app"):
+        require_inside(str(tmp_path / "a\x00.png"), tmp_path, "x.png")
 
 
 def test_require_inside_refuses_paths_outside_the_upload_root(tmp_path, upload_path):

@@ -253,12 +253,14 @@ def test_sentiment_fusions(server, picture):
         tasks.sentiment(server, "I love it", picture, fusion="mid")
 
 
-def test_a_text_that_is_not_a_string_counts_as_no_text(server, picture):
-    # as the sentiment tab always did: a raw API call sending a number gets the image alone
-    result = tasks.sentiment(server, 42, picture)
-    assert {m.modality for m in result.modalities} == {"image"}
+def test_a_text_that_is_not_a_string_is_refused_by_name(server, picture):
+    # a raw API call sending a number or a dict is told so, not answered about the image alone
+    for odd, kind in ((42, "int"), ({"text": "hi"}, "dict")):
+        with pytest.raises(BadInputError, match=f"The text must be text, not {kind}"):
+            tasks.sentiment(server, odd, picture)
+    assert {m.modality for m in tasks.sentiment(server, None, picture).modalities} == {"image"}
     with pytest.raises(BadInputError, match="Give a text, an image, or both"):
-        tasks.sentiment(server, 42, None)
+        tasks.sentiment(server, "", None)
 
 
 # -- what a menu may offer -------------------------------------------------------------------------

@@ -68,6 +68,26 @@ def test_max_length_bounds_the_caption(captioner, sample_images):
     assert len(ids) <= 5
 
 
+def test_generation_is_bounded_in_time_per_image(captioner, sample_images, monkeypatch):
+    """``max_time`` (Settings.generate_max_s, per image of a batch) reaches generate, and a
+    budget spent at once stops it after its first step: a runaway caption is cut, not run."""
+    assert captioner.max_time_s == 30.0  # the Settings default
+    seen = []
+    generate = captioner.model.generate
+
+    def spy(**kwargs):
+        seen.append(kwargs["max_time"])
+        return generate(**kwargs)
+
+    monkeypatch.setattr(captioner.model, "generate", spy)
+    captioner.caption_many(sample_images(3), max_length=5)  # batches of 2 and 1
+    assert seen == [60.0, 30.0]
+    monkeypatch.setattr(captioner, "max_time_s", 1e-9)
+    cut = captioner.caption(sample_images(1)[0], max_length=50)
+    ids = captioner.processor.tokenizer(cut.caption, add_special_tokens=False)["input_ids"]
+    assert len(ids) <= 2
+
+
 def test_caption_many_equals_one_by_one_in_beam_mode(captioner, sample_images):
     images = sample_images(5)  # batches of 2, 2 and 1
     batched = captioner.caption_many(images, prefix="a photo of", max_length=10)

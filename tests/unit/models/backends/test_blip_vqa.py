@@ -75,6 +75,20 @@ def test_blip_answer_probability_is_the_sequence_probability(blip_answerer, samp
     assert probability == pytest.approx(expected, rel=1e-3)
 
 
+def test_generation_is_bounded_in_time_per_pair(blip_answerer, sample_images, monkeypatch):
+    seen = []
+    generate = blip_answerer.model.generate
+
+    def spy(**kwargs):
+        seen.append(kwargs["max_time"])
+        return generate(**kwargs)
+
+    monkeypatch.setattr(blip_answerer.model, "generate", spy)
+    pairs = [(image, "what is it?") for image in sample_images(3)]  # batches of 2 and 1
+    assert len(blip_answerer.answer_many(pairs)) == 3
+    assert seen == [2 * blip_answerer.max_time_s, blip_answerer.max_time_s]
+
+
 def test_blip_answer_many_equals_one_by_one(blip_answerer, sample_images):
     pairs = list(zip(sample_images(4), QUESTIONS, strict=True))
     batched = blip_answerer.answer_many(pairs)
