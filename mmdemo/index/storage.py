@@ -42,14 +42,6 @@ _DATA_FILE = re.compile(r"^(?:vectors|ids|metadata|hnsw-rows|hnsw)-\d+\.(?:npy|j
 # -- file helpers -----------------------------------------------------------------------------
 
 
-def _fsync_file(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
 def _fsync_dir(directory: Path) -> None:
     """Make renames and new names in ``directory`` durable (not possible on Windows)."""
     try:
@@ -65,8 +57,14 @@ def _fsync_dir(directory: Path) -> None:
 
 
 def _write_npy(path: Path, array: np.ndarray) -> None:
+    """The .npy header, then the data straight from the buffer (no copy), through Python's
+    file: ``np.save`` writes to a real file with C ``fwrite``, whose short write on a full
+    disk is an OSError without errno ("3776 requested and 992 written")."""
+    array = np.ascontiguousarray(array)
     with open(path, "wb") as f:
-        np.save(f, array, allow_pickle=False)  # writes straight from the buffer, no copy
+        np.lib.format.write_array_header_1_0(f, np.lib.format.header_data_from_array_1_0(array))
+        if array.size:
+            f.write(memoryview(array).cast("B"))
         f.flush()
         os.fsync(f.fileno())
 
@@ -81,8 +79,14 @@ def _write_lines(path: Path, lines: Iterable[str]) -> None:
 
 
 def _write_faiss(path: Path, index: Any) -> None:
-    runtime.faiss().write_index(index, str(path))
-    _fsync_file(path)
+    """Through Python's file too: faiss's own file writer reports a full disk as a
+    RuntimeError (not a disk error to the callers, which then keep an unsaved change) and
+    only prints a failed close."""
+    faiss = runtime.faiss()
+    with open(path, "wb") as f:
+        faiss.write_index(index, faiss.PyCallbackIOWriter(f.write))
+        f.flush()
+        os.fsync(f.fileno())
 
 
 def _read_npy(path: Path, *, dtype: np.dtype, ndim: int) -> np.ndarray:
