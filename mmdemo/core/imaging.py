@@ -55,6 +55,11 @@ MAX_ASPECT = 100
 # for one 8000x8000 image, +40 / +28 MiB at 2048x2048. 2048 keeps 3x the largest input.
 WORKING_SIDE = 2048
 _CHUNK = 1 << 20
+# Why refuse JPEG-in-TIFF: with a strip shorter than the size it declares, Pillow's libtiff
+# path decodes it without an error and leaves ~80 % of the pixels as uninitialised heap
+# memory (Pillow 12.3 / libtiff 4.7; found by the fuzz tests), which a stored copy would then
+# serve back. The other TIFF compressions report the short strip; JPEG itself is fine.
+_UNSAFE_TIFF = frozenset({"jpeg", "tiff_jpeg"})
 
 
 def _available_formats() -> tuple[str, ...]:
@@ -226,6 +231,12 @@ def _decode(fp: IO[bytes], name: str, max_pixels: int) -> Image.Image:
         raise BadImageError(name, f"the image header is corrupt ({_detail(err)})") from None
     with im:
         check_shape(name, im.width, im.height, max_pixels)
+        if im.format == "TIFF" and im.info.get("compression") in _UNSAFE_TIFF:
+            raise BadImageError(
+                name,
+                "is a JPEG-compressed TIFF, which this server does not decode",
+                "Convert it to JPEG or PNG and upload it again.",
+            )
         try:
             im.seek(0)  # animated GIF/WebP/PNG, multi-page TIFF: the first frame
             _draft_jpeg(im, WORKING_SIDE)

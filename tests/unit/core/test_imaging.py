@@ -693,3 +693,30 @@ def test_require_inside_refuses_paths_outside_the_upload_root(tmp_path, upload_p
             require_inside(sneaky, root, "x.png")
     with pytest.raises(BadInputError, match="not a file uploaded"):
         image_from_upload({"path": str(upload_path)}, allowed_root=tmp_path / "uploads")
+
+
+def _tiff_declaring_more_than_its_strip(compression: str) -> bytes:
+    """A 12x9 TIFF whose header then claims 128 px width: the strip is far too short."""
+    out = io.BytesIO()
+    Image.new("RGB", (12, 9), (200, 30, 30)).save(out, "TIFF", compression=compression)
+    data = bytearray(out.getvalue())
+    ifd = struct.unpack_from("<I", data, 4)[0]
+    for i in range(struct.unpack_from("<H", data, ifd)[0]):
+        entry = ifd + 2 + 12 * i
+        if struct.unpack_from("<H", data, entry)[0] == 256:  # ImageWidth
+            struct.pack_into("<HII", data, entry + 2, 4, 1, 128)
+    return bytes(data)
+
+
+@pytest.mark.parametrize("compression", ["jpeg", "tiff_lzw", "packbits", "raw"])
+def test_a_tiff_short_of_pixels_is_refused_never_filled_with_heap_memory(compression):
+    """Pillow decodes a short JPEG-in-TIFF strip without an error, the rest of the picture
+    being whatever was in memory: such files are refused; the others report the truncation."""
+    with pytest.raises(BadImageError, match=r"JPEG-compressed TIFF|corrupt or truncated"):
+        load_image(_tiff_declaring_more_than_its_strip(compression))
+
+
+def test_a_good_lzw_tiff_still_loads():
+    out = io.BytesIO()
+    Image.new("RGB", (12, 9), (1, 2, 3)).save(out, "TIFF", compression="tiff_lzw")
+    assert load_image(out.getvalue()).getpixel((0, 0)) == (1, 2, 3)
