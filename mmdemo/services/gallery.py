@@ -26,7 +26,7 @@ from mmdemo.core.errors import BadImageError, BadInputError, IndexMismatchError,
 from mmdemo.core.imaging import find_images
 from mmdemo.core.results import AddReport, IndexStats, Unreadable
 from mmdemo.services.ingest import Progress, embed_files
-from mmdemo.services.stored_files import store_copy
+from mmdemo.services.stored_files import remove_leftovers, store_copy
 from mmdemo.serving import ModelServer
 
 log = logging.getLogger(__name__)
@@ -73,6 +73,8 @@ class Gallery:
         self.first_id = first_id  # where a new index starts counting (overlays start high)
         self._index = None
         self._lock = threading.RLock()  # the one writer lock (re-entrant: reset adds)
+        if remove_leftovers(self.store_dir):  # temp files of copies killed mid-write
+            log.info("Removed unfinished copies in %s", self.store_dir)
 
     # -- lifecycle ---------------------------------------------------------------------
     @property

@@ -17,6 +17,7 @@ import io
 import logging
 import os
 import tempfile
+import time
 from pathlib import Path
 
 from PIL import Image
@@ -74,6 +75,20 @@ def write_atomically(target: Path, data: bytes) -> None:
             os.fsync(folder)
         finally:
             os.close(folder)
+
+
+def remove_leftovers(store_dir: Path, older_than_s: float = 3600.0) -> int:
+    """Delete temp files a killed ``write_atomically`` left (``.NAME-xxxx``); returns how many.
+
+    Only hidden files older than ``older_than_s``, so a write in progress is never touched.
+    """
+    cutoff, removed = time.time() - older_than_s, 0
+    for path in Path(store_dir).glob(".*-*"):
+        with contextlib.suppress(OSError):
+            if path.is_file() and path.stat().st_mtime < cutoff:
+                path.unlink()
+                removed += 1
+    return removed
 
 
 def store_copy(

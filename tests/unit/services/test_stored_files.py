@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import io
 import os
+import time
 from pathlib import Path
 
 import pytest
@@ -13,7 +14,7 @@ from PIL import Image
 
 from mmdemo.core.errors import BadImageError
 from mmdemo.services import stored_files
-from mmdemo.services.stored_files import store_copy
+from mmdemo.services.stored_files import remove_leftovers, store_copy
 
 SCRIPT = b"<html><script>alert(document.domain)</script></html>"
 
@@ -100,3 +101,14 @@ def test_a_failed_write_leaves_no_file_behind(tmp_path, monkeypatch):
     with pytest.raises(OSError):
         store_copy(source, sha, tmp_path / "store", name="a.png", max_pixels=10**7)
     assert list((tmp_path / "store").iterdir()) == []  # no partial file, no temp file
+
+
+def test_a_killed_writes_temp_file_is_removed_later_but_not_a_fresh_one(tmp_path):
+    old = tmp_path / ".abc.png-x1y2"
+    fresh = tmp_path / ".def.png-z3w4"
+    kept = tmp_path / "abc.png"
+    for path in (old, fresh, kept):
+        path.write_bytes(b"partial")
+    os.utime(old, (time.time() - 7200, time.time() - 7200))
+    assert remove_leftovers(tmp_path) == 1
+    assert not old.exists() and fresh.exists() and kept.exists()
