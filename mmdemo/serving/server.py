@@ -1,10 +1,11 @@
 """THE model-serving module: the only code that loads models.
 
 ``ModelServer.get(task)`` is the one front door: it picks the backend the preset names,
-loads it on first use behind a per-task lock (so concurrent Gradio requests load it
-once), caches it, and hands back a ready object with its own preprocessing. ``run`` is
-the same call micro-batched with concurrent requests (``batching``); the device and dtype
-are decided once (``device``); ``auto`` becomes a preset at start-up (``preset_choice``).
+loads it on first use (once, however many requests ask at the same moment; and one model
+at a time in the process, see ``_LOADING``), caches it, and hands back a ready object
+with its own preprocessing. ``run`` is the same call micro-batched with concurrent
+requests (``batching``); the device and dtype are decided once (``device``); ``auto``
+becomes a preset at start-up (``preset_choice``).
 Backends are built by their spec's own ``load``, never elsewhere.
 """
 
@@ -26,6 +27,13 @@ from mmdemo.serving.preset_choice import choose_preset
 
 log = logging.getLogger(__name__)
 GPU_MAX_BATCH = 8
+
+
+# One model load at a time in the process: transformers' from_pretrained patches process-wide
+# state while it loads (torch's init functions, PreTrainedModel methods), so two loads in
+# two threads can corrupt each other and every later load. Reentrant: loaders load their
+# dependencies through context.get.
+_LOADING = threading.RLock()
 
 
 class ModelServer:
@@ -120,7 +128,7 @@ class ModelServer:
             return ready
         for dependency in spec.needs:  # load dependencies first, outside this task's lock
             self.get(dependency)
-        with self._lock_for(key):
+        with _LOADING, self._lock_for(key):
             ready = self._backends.get(key)
             if ready is None:
                 ready = self._load(spec)

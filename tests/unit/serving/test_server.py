@@ -162,3 +162,36 @@ def test_unload_drops_a_tasks_backends(counting_preset):
     server.unload("embed")
     assert not server.is_loaded("embed") and server.loaded() == []
     assert server.get("embed") is not first and LOADS == ["counting-test", "counting-test"]
+
+
+def test_two_models_never_load_at_the_same_moment():
+    """transformers' from_pretrained changes process-wide state while it loads, so two first
+    requests for two models (a caption and a VQA visitor at once) must load one at a time."""
+    running, overlaps = [], []
+
+    def watched_loader(spec, ctx):
+        running.append(spec.name)
+        if len(running) > 1:
+            overlaps.append(tuple(running))
+        threading.Event().wait(0.2)
+        running.remove(spec.name)
+        return CountingBackend(spec)
+
+    specs = [
+        BackendSpec(task=task, name=f"watched-{task}", load=watched_loader, description="x")
+        for task in ("caption", "vqa", "sentiment")
+    ]
+    for spec in specs:
+        add_backend(spec)
+    PRESETS["watched"] = {spec.task: (spec.name,) for spec in specs}
+    try:
+        server = ModelServer(Settings(preset="watched"))
+        barrier = threading.Barrier(len(specs))
+        with ThreadPoolExecutor(len(specs)) as pool:
+            list(pool.map(lambda t: (barrier.wait(), server.get(t)), [s.task for s in specs]))
+        assert overlaps == []
+        assert all(server.is_loaded(s.task) for s in specs)
+    finally:
+        del PRESETS["watched"]
+        for spec in specs:
+            remove_backend(spec.task, spec.name)
