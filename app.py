@@ -16,12 +16,14 @@ from mmdemo.core.errors import MMDemoError
 from mmdemo.services.access import Access
 from mmdemo.services.gallery import Gallery
 from mmdemo.serving import ModelServer
+from mmdemo.serving.allocator import fix_mmap_threshold
 from mmdemo.ui.page import CSS, build_ui
 from mmdemo.ui.web import launch_options
 
 log = logging.getLogger("mmdemo.app")
 
 settings = get_settings()
+fix_mmap_threshold(settings.malloc_mmap_threshold_kb)  # before the models' big allocations
 server = ModelServer(settings)
 gallery = Gallery(server, settings)
 access = Access.from_settings(settings)

@@ -69,6 +69,9 @@ class Settings:
     # returns the text so far, so one request cannot hold a model for minutes; a normal
     # caption takes seconds on a 2-core CPU, so only a runaway one is ever cut.
     generate_max_s: float = 30.0
+    # glibc's mmap threshold for the app's process (serving/allocator.py says why); 0 keeps
+    # glibc's own dynamic threshold, under which a busy server's memory keeps creeping up.
+    malloc_mmap_threshold_kb: int = 128
     extra: Mapping[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -101,6 +104,8 @@ class Settings:
             )
         if not (math.isfinite(self.generate_max_s) and self.generate_max_s > 0):
             raise BadInputError("MMDEMO_GENERATE_MAX_S must be a number of seconds above 0.")
+        if not 0 <= self.malloc_mmap_threshold_kb <= 32 * 1024:  # glibc's own maximum
+            raise BadInputError("MMDEMO_MALLOC_MMAP_THRESHOLD_KB must be 0 to 32768.")
         parse_auth(self.auth)  # a malformed MMDEMO_AUTH fails at start-up, not at login
 
     def resolved_gallery_mode(self, environ: Mapping[str, str] | None = None) -> str:
