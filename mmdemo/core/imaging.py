@@ -271,15 +271,21 @@ def _exif_transpose(im: Image.Image, name: str) -> Image.Image:
 def to_rgb(im: Image.Image) -> Image.Image:
     """Convert any Pillow mode to 8-bit RGB the way a person would expect it to look."""
     mode = im.mode
-    if mode == "RGB":
-        return im if im.info.get("transparency") is None else _over_white(im.convert("RGBA"))
     if mode in ("I;16", "I;16L", "I;16B", "I;16N", "I", "F"):
         return Image.fromarray(_scale_to_uint8(np.asarray(im)), "L").convert("RGB")
     if mode in ("RGBa", "La"):  # premultiplied alpha: un-premultiply first
         im = im.convert("RGBA" if mode == "RGBa" else "LA")
         mode = im.mode
-    if mode in ("RGBA", "LA", "PA") or "transparency" in im.info:
+    if mode in ("RGBA", "LA", "PA"):
         return _over_white(im.convert("RGBA"))
+    if im.info.get("transparency") is not None:
+        try:
+            return _over_white(im.convert("RGBA"))
+        except (TypeError, ValueError):  # a transparency value that does not fit the mode
+            im = im.copy()  # (bytes on a 1-bit or RGB image, found by the fuzzer): ignore it
+            del im.info["transparency"]
+    if mode == "RGB":
+        return im
     # 1, L, P, CMYK, YCbCr, LAB, HSV, RGBX...: Pillow's own conversions are right for these.
     return im.convert("RGB")
 

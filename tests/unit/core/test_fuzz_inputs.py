@@ -30,6 +30,7 @@ import ctypes
 import hashlib
 import io
 import math
+import mmap
 import time
 from decimal import Decimal
 from fractions import Fraction
@@ -207,9 +208,10 @@ def test_every_seed_image_is_valid(peak):
 def test_the_guards_catch_what_they_are_for(peak):
     """The memory measure sees a big allocation, and the CPU limit stops a spin."""
     if peak.available:
-        with peak.measure() as grew:
-            block = np.ones(MEMORY_BUDGET // 8 + (8 << 20), dtype=np.float64)
-        del block
+        # fresh pages from the kernel: a numpy array could reuse heap pages an earlier test
+        # freed (already resident), and then nothing would grow
+        with peak.measure() as grew, mmap.mmap(-1, MEMORY_BUDGET + (8 << 20)) as block:
+            np.frombuffer(block, dtype=np.uint8)[:] = 1
         assert grew[0] > MEMORY_BUDGET
     with pytest.raises(TooSlow), cpu_time_limit(0.2):
         while True:

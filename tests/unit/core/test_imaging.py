@@ -25,6 +25,7 @@ from mmdemo.core.imaging import (
     find_images,
     image_from_upload,
     load_image,
+    to_rgb,
 )
 
 WHITE = (255, 255, 255)
@@ -720,3 +721,12 @@ def test_a_good_lzw_tiff_still_loads():
     out = io.BytesIO()
     Image.new("RGB", (12, 9), (1, 2, 3)).save(out, "TIFF", compression="tiff_lzw")
     assert load_image(out.getvalue()).getpixel((0, 0)) == (1, 2, 3)
+
+
+@pytest.mark.parametrize("mode", ["1", "L", "RGB", "P"])
+def test_a_transparency_value_that_does_not_fit_the_mode_is_ignored(mode):
+    """Found by the fuzzer: bytes as the transparency of a 1-bit image broke Pillow's convert."""
+    im = Image.new(mode, (2, 2))
+    im.info["transparency"] = b"\x00"
+    out = to_rgb(im)
+    assert out.mode == "RGB" and out.size == (2, 2)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import re
+from concurrent.futures import ThreadPoolExecutor
 
 import gradio as gr
 import pytest
@@ -31,6 +32,13 @@ def demo():
 
         gr.Button().click(handler, [image, text, k], out, api_name="probe", preprocess=False)
     return blocks
+
+
+def run_coroutine(coroutine):
+    """``asyncio.run`` on a thread of its own: the session's browser tests keep an event loop
+    running in the main thread (playwright's sync API), where asyncio.run refuses to start."""
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, coroutine).result()
 
 
 def probe(demo) -> object:
@@ -68,7 +76,7 @@ def test_a_defaults_copy_is_sent_not_the_components_own_value():
 )
 def test_an_unreadable_file_input_is_named_with_the_form_it_takes(demo, value, problem):
     with pytest.raises(gr.Error) as info:
-        asyncio.run(demo.preprocess_data(probe(demo), [value, "x", 1], None))
+        run_coroutine(demo.preprocess_data(probe(demo), [value, "x", 1], None))
     message = info.value.message
     assert message.startswith("Input 1 (upload) of /probe ")
     assert "gradio_client.handle_file(path)" in message
