@@ -278,7 +278,7 @@ def check_search(endpoint: str, data, k: int, uploads: set[int] | None = None) -
     _expect(
         isinstance(hits, list)
         and len(hits) == len(grid)
-        and all({"id", "score", "image_path"} <= set(h) for h in hits),
+        and all({"id", "score", "image"} <= set(h) for h in hits),
         endpoint,
         "one JSON hit per grid item",
         data,

@@ -64,7 +64,7 @@ def base_state(space) -> dict[int, str]:
 
 def stored_names(hits) -> set[str]:
     """The stored copies' file names (content hashes): ids are per visitor, names are not."""
-    return {Path(h["image_path"]).name for h in hits}
+    return {h["image"] for h in hits}
 
 
 def name_of(path: Path) -> str:
@@ -89,7 +89,7 @@ def test_each_visitor_sees_the_base_and_only_their_own_uploads(space, tmp_path):
     # an image search finds one's own upload first, and never the other visitor's
     query = handle_file(str(write_test_image(tmp_path / "q.png", color=(250, 10, 10))))
     hits = alice.predict(query, "", 0.0, 100, api_name="/search_image")[2]
-    assert Path(hits[0]["image_path"]).name == mine
+    assert hits[0]["image"] == mine
     assert theirs not in stored_names(hits)
 
     # the per-visitor status says what is whose

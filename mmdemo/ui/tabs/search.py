@@ -30,9 +30,11 @@ def result_outputs(result: SearchResult):
         (hit.path, f"{hit.score:.3f} · {hit.caption or Path(hit.path).name}") for hit in result.hits
     ]
     message = result.message if result.good_match else f"**{result.message}**"
-    # Not "path": gradio_client takes any dict with a "path" key for a file to download.
+    # "image": the stored file's name, never its server path (a public server's folders are
+    # its own business). Not "path": gradio_client takes any dict with a "path" key for a
+    # file to download.
     hits = [
-        {"id": h.id, "score": round(h.score, 4), "image_path": h.path, "caption": h.caption}
+        {"id": h.id, "score": round(h.score, 4), "image": Path(h.path).name, "caption": h.caption}
         for h in result.hits
     ]
     return items, message, hits, [h.id for h in result.hits]

@@ -118,9 +118,7 @@ def test_reembed_rebuilds_the_same_images_and_keeps_their_captions(client):
     assert f"added {len(before)}," in report and "0 unreadable" in report
     assert f"holds {len(before)} image(s)" in report and "index" in status
     _, _, after = search_text(client, "a photo", 100)
-    assert {h["image_path"]: h["caption"] for h in after} == {
-        h["image_path"]: h["caption"] for h in before
-    }
+    assert {h["image"]: h["caption"] for h in after} == {h["image"]: h["caption"] for h in before}
 
 
 def test_info_reports_preset_models_and_index(client):

@@ -23,7 +23,8 @@ def search_text(client, query, k=5):
 def test_search_text_returns_gallery_message_and_hits(gradio_client):
     gallery, message, hits = search_text(gradio_client, "a cup of coffee", 5)
     assert len(gallery) == 5 and len(hits) == 5  # the default gallery has 16 photos
-    assert all({"id", "score", "image_path"} <= set(hit) for hit in hits)
+    assert all({"id", "score", "image"} <= set(hit) for hit in hits)
+    assert not any("/" in hit["image"] for hit in hits)  # a file name, no server path
     assert [h["score"] for h in hits] == sorted((h["score"] for h in hits), reverse=True)
     assert "result" in message or "No good match" in message
 
@@ -129,4 +130,4 @@ def test_image_to_text_names_a_bad_upload(gradio_client, tmp_path):
 # -- offline, no preset: auto -> lite, real meaning ---------------------------------------
 def test_offline_lite_search_finds_the_coffee(offline_client):
     _, _, hits = offline_client.predict("a cup of coffee", 3, api_name="/search_text")
-    assert any(h["image_path"].endswith("coffee_cup.png") for h in hits)
+    assert any(h["image"] == "coffee_cup.png" for h in hits)
