@@ -91,10 +91,12 @@ class AppProcess:
         self.url = f"http://127.0.0.1:{self.port}/"
         self.timeout = timeout
         self.env = subprocess_env(
-            MMDEMO_INDEX_DIR=str(self.index_dir),
-            GRADIO_SERVER_NAME="127.0.0.1",
-            GRADIO_SERVER_PORT=str(self.port),
-            **env,
+            **{
+                "MMDEMO_INDEX_DIR": str(self.index_dir),
+                "GRADIO_SERVER_NAME": "127.0.0.1",  # a test may ask for 0.0.0.0 (a LAN demo)
+                "GRADIO_SERVER_PORT": str(self.port),
+                **env,
+            }
         )
         self.process: subprocess.Popen | None = None
         self.started_s = 0.0  # from Popen to the first HTTP 200
