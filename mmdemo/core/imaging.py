@@ -73,9 +73,11 @@ def load_image(
     *,
     name: str | None = None,
     max_pixels: int = DEFAULT_MAX_PIXELS,
+    max_side: int = WORKING_SIDE,
 ) -> Image.Image:
     """Decode ``source`` (a path or the file's bytes) into a new 8-bit RGB image, at most
-    ``WORKING_SIDE`` pixels on its long side.
+    ``max_side`` pixels on its long side (thumbnails ask for less: a JPEG then decodes at
+    1/8 scale, ~5x faster for a 12-megapixel photo).
 
     Raises ``BadImageError`` (and nothing else) for a missing, empty, non-image, corrupt,
     truncated, too-large or too-thin file; ``name`` is what the message calls the file.
@@ -84,7 +86,7 @@ def load_image(
         name = name or "upload"
         if len(source) == 0:
             raise _empty(name)
-        return _decode(io.BytesIO(bytes(source)), name, max_pixels)
+        return _decode(io.BytesIO(bytes(source)), name, max_pixels, max_side)
 
     path = Path(source)
     name = name or path.name or str(path)
@@ -95,7 +97,7 @@ def load_image(
         if size == 0:
             raise _empty(name)
         with open(path, "rb") as fp:
-            return _decode(fp, name, max_pixels)
+            return _decode(fp, name, max_pixels, max_side)
     except FileNotFoundError:
         raise BadImageError(
             name, "file not found", "Check the path, or upload the image again."
@@ -208,7 +210,7 @@ def _declared_size(fp: IO[bytes], formats: tuple[str, ...]) -> tuple[int, int] |
         fp.seek(0)
 
 
-def _decode(fp: IO[bytes], name: str, max_pixels: int) -> Image.Image:
+def _decode(fp: IO[bytes], name: str, max_pixels: int, max_side: int = WORKING_SIDE) -> Image.Image:
     """Header check, full decode and conversion; maps every Pillow failure to BadImageError."""
     formats = _available_formats()
     declared = _declared_size(fp, formats)
@@ -239,10 +241,10 @@ def _decode(fp: IO[bytes], name: str, max_pixels: int) -> Image.Image:
             )
         try:
             im.seek(0)  # animated GIF/WebP/PNG, multi-page TIFF: the first frame
-            _draft_jpeg(im, WORKING_SIDE)
+            _draft_jpeg(im, max_side)
             im.load()  # force the full decode now, so truncation is found here, not later
             oriented = _exif_transpose(im, name)
-            return shrink_to_working_size(to_rgb(oriented))
+            return shrink_to_working_size(to_rgb(oriented), max_side)
         except (Image.DecompressionBombError, Image.DecompressionBombWarning) as err:
             raise BadImageError(name, f"the image is too large ({err})") from None
         except Exception as err:
