@@ -27,6 +27,7 @@ from mmdemo.core.imaging import find_images
 from mmdemo.core.results import AddReport, IndexStats, Unreadable
 from mmdemo.services.ingest import Progress, embed_files
 from mmdemo.services.stored_files import remove_leftovers, store_copy
+from mmdemo.services.thumbnails import prune as prune_thumbnails
 from mmdemo.serving import ModelServer
 
 log = logging.getLogger(__name__)
@@ -333,13 +334,15 @@ class Gallery:
         return None
 
     def _delete_unreferenced(self, paths: Iterable[str], index) -> None:
-        """Delete stored copies (only files in ``store_dir``) that no item names any more."""
+        """Delete stored copies (only files in ``store_dir``) that no item names any more,
+        and the thumbnails of images no item holds any more."""
         still = {m.path for m in index.items()}
         root = self.store_dir.resolve()
         for path in set(paths) - still:
             file = Path(path)
             if file.resolve().parent == root and file.is_file():
                 file.unlink(missing_ok=True)
+        prune_thumbnails(self, (m.sha256 for m in index.items()))
 
     # -- reads -------------------------------------------------------------------------
     def stats(self) -> IndexStats:
