@@ -119,6 +119,7 @@ class SearchHit:
     score: float
     path: str
     caption: str | None = None
+    thumbnail: str | None = None  # a small copy to show (services.thumbnails), if made
 
     def to_json(self) -> dict:
         return {
@@ -151,6 +152,7 @@ class CaptionHit:
     score: float
     id: int  # the item that carries this caption (the first one if several share it)
     path: str
+    thumbnail: str | None = None  # a small copy of that item's image, if made
 
     def to_json(self) -> dict:
         return {
