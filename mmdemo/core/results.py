@@ -223,6 +223,7 @@ class CaptionResult:
     labels: tuple[Scored, ...] = ()  # the evidence a label-based caption was built from
     nearest: tuple[Scored, ...] = ()  # nearest captions from a caption bank, if any
     random_weights: bool = False
+    unsure: bool = False  # the model says it does not know: shown, but never stored as a label
 
     def to_json(self) -> dict:
         return {
@@ -231,6 +232,7 @@ class CaptionResult:
             "labels": [s.to_json() for s in self.labels],
             "nearest": [s.to_json() for s in self.nearest],
             "random_weights": self.random_weights,
+            "unsure": self.unsure,
         }
 
 
@@ -258,7 +260,8 @@ class VqaResult:
 
 @dataclass(frozen=True)
 class CaptionReport:
-    """What a gallery-captioning run did; ``failed`` lists (file name, reason) pairs."""
+    """What a gallery-captioning run did; ``failed`` lists (file name, reason) pairs and
+    ``unsure`` the files left without a caption because the model was not sure of them."""
 
     captioned: int
     skipped: int
@@ -266,12 +269,15 @@ class CaptionReport:
     seconds: float = 0.0
     model: str = ""
     total: int = 0
+    unsure: list[str] = field(default_factory=list)
 
     def summary(self) -> str:
         text = (
             f"captioned {self.captioned}, skipped {self.skipped} already captioned, "
             f"{len(self.failed)} failed, in {self.seconds:.1f} s"
         )
+        if self.unsure:
+            text += f", {len(self.unsure)} left without a caption (the model was not sure)"
         if self.model:
             text += f" with {self.model}"
         text += f"; the index holds {self.total} image(s)"
@@ -287,4 +293,5 @@ class CaptionReport:
             "seconds": round(self.seconds, 3),
             "model": self.model,
             "total": self.total,
+            "unsure": list(self.unsure),
         }

@@ -5,7 +5,9 @@ and let an image be answered with text (image -> text search), but a generative
 captioner is slow on a CPU. So the job works in batches and saves the index after every
 batch: an interrupted run (Ctrl-C, a closed browser tab, a crash) keeps what it did, and
 the next run skips images that already have a caption. Files that cannot be read are
-reported by name and skipped; they never stop the job.
+reported by name and skipped; they never stop the job. A caption the model marks
+``unsure`` (lite's label captions when the classifier only guesses) is not stored: a wrong
+label would be matched by every later word search; those files are listed in the report.
 
 Which model captioned is not stored per item: ``ItemMeta`` has no free-form field, so the
 report (and the log) name the model instead.
@@ -68,6 +70,7 @@ def caption_gallery(
     model = model_name(backend)
     options = dict(options or {})
     failed: list[tuple[str, str]] = []
+    unsure: list[str] = []
     captioned = 0
     log.info(
         "Captioning %d of %d image(s) with %s, %d per batch", len(todo), len(items), model, size
@@ -77,7 +80,7 @@ def caption_gallery(
     done = 0
     for start in range(0, len(todo), size):
         batch = todo[start : start + size]
-        captions = _caption_batch(backend, batch, options, gallery.settings, failed)
+        captions = _caption_batch(backend, batch, options, gallery.settings, failed, unsure)
         stored = gallery.store_captions(captions, overwrite=overwrite, index=index)
         captioned += stored
         skipped += len(captions) - stored  # captioned (or removed) by someone else meanwhile
@@ -92,15 +95,17 @@ def caption_gallery(
         seconds=time.perf_counter() - started,
         model=model,
         total=len(index),
+        unsure=unsure,
     )
     log.info("Caption gallery: %s", report.summary())
     return report
 
 
 def _caption_batch(
-    backend, batch: Sequence[ItemMeta], options: dict, settings, failed: list
+    backend, batch: Sequence[ItemMeta], options: dict, settings, failed: list, unsure: list
 ) -> dict[int, str]:
-    """{item id: caption} for one batch; unreadable or uncaptionable items go to ``failed``."""
+    """{item id: caption} for one batch; unreadable or uncaptionable items go to ``failed``,
+    captions the model is not sure of to ``unsure`` (by file name), never to the index."""
     images: list[Image.Image] = []
     metas: list[ItemMeta] = []
     for meta in batch:
@@ -114,11 +119,15 @@ def _caption_batch(
     if not images:
         return {}
     results = _run_backend(backend, images, metas, options, failed)
-    return {
-        meta.id: result.caption.strip()
-        for meta, result in zip(metas, results, strict=True)
-        if result is not None and result.caption and result.caption.strip()
-    }
+    captions = {}
+    for meta, result in zip(metas, results, strict=True):
+        if result is None or not (result.caption and result.caption.strip()):
+            continue
+        if result.unsure:
+            unsure.append(Path(meta.path).name)
+            continue
+        captions[meta.id] = result.caption.strip()
+    return captions
 
 
 def _run_backend(

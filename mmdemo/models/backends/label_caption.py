@@ -3,6 +3,9 @@
 Why not a generative captioner: ``lite`` has none that installs from PyPI. What it does
 have is an ImageNet classifier, so the caption says what the classifier saw and how sure
 it was ("probably an espresso, or possibly a cup"), and the UI labels it label-based.
+When the classifier is unsure, the caption says so plainly ("Not sure what this shows -
+closest guesses: ...") and the result is marked ``unsure``, so caption-gallery does not
+store such a caption as a search label (a wrong label would mislead every later search).
 The nearest human-written captions from a caption bank (the gallery's) come alongside.
 """
 
@@ -26,6 +29,14 @@ log = logging.getLogger(__name__)
 SURE, LIKELY = 0.60, 0.25  # top-class probability bands for the wording
 
 
+def is_unsure(labels: list[Scored]) -> bool:
+    """Below LIKELY (or nothing recognised) the classes are guesses, not a description."""
+    if not labels:
+        return True
+    top = labels[0].probability
+    return top < LIKELY or (top < SURE and len(labels) < 2)
+
+
 def with_article(noun: str) -> str:
     """'an espresso', 'a cup' (plural-looking and mass nouns keep it simple: still 'a')."""
     return f"{'an' if noun[:1].lower() in 'aeiou' else 'a'} {noun}"
@@ -39,14 +50,13 @@ def describe(labels: list[Scored], black_and_white: bool = False) -> str:
     first = labels[0]
     if first.probability >= SURE:
         return f"{photo} of {with_article(first.label)}."
-    if first.probability >= LIKELY and len(labels) > 1:
+    if not is_unsure(labels):
         return (
             f"{photo} of probably {with_article(first.label)}, "
             f"or possibly {with_article(labels[1].label)}."
         )
-    guesses = [with_article(s.label) for s in labels[:3]]
-    listed = ", ".join(guesses[:-1]) + f" or {guesses[-1]}" if len(guesses) > 1 else guesses[0]
-    return f"{photo}, hard to say of what: perhaps {listed} (low confidence)."
+    guesses = ", ".join(with_article(s.label) for s in labels[:3])
+    return f"{photo}; not sure what it shows — closest guesses: {guesses}."
 
 
 class LabelCaptioner(Backend):
@@ -84,7 +94,9 @@ class LabelCaptioner(Backend):
             near = tuple(
                 Scored(self.bank_texts[i], float(scores[i])) for i in order if scores[i] >= floor
             )
-        return CaptionResult(describe(labels, grey), self.method, tuple(labels), near)
+        return CaptionResult(
+            describe(labels, grey), self.method, tuple(labels), near, unsure=is_unsure(labels)
+        )
 
 
 def load_caption_bank(path: Path) -> dict[str, str]:

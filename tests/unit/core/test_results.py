@@ -146,7 +146,7 @@ def test_caption_result():
         nearest=(Scored("a cat on a mat", 0.4),),
     )
     data = roundtrip(result.to_json())
-    assert set(data) == {"caption", "method", "labels", "nearest", "random_weights"}
+    assert set(data) == {"caption", "method", "labels", "nearest", "random_weights", "unsure"}
     assert data["labels"] == [{"label": "cat", "probability": 0.9}]
     assert data["nearest"] == [{"label": "a cat on a mat", "probability": 0.4}]
     assert data["random_weights"] is False
@@ -178,6 +178,7 @@ def test_caption_report():
         "seconds": 1.235,
         "model": "fake (colours)",
         "total": 7,
+        "unsure": [],
     }
 
 

@@ -172,3 +172,27 @@ def test_the_report_names_the_model(tmp_path, photos):
     info = blip.info()
     assert info.backend == "blip-caption-tiny"
     assert model_name(blip) == f"blip-caption-tiny ({info.model})"
+
+
+def test_captions_the_lite_model_is_not_sure_of_are_not_stored(tmp_path):
+    """lite's label captioner knows the espresso and guesses at the Hubble deep field: the
+    guess is reported by name and left out of the index, so no search matches it."""
+    import shutil
+
+    from mmdemo.core.config import PROJECT_ROOT
+    from mmdemo.services.gallery import Gallery
+
+    photos = tmp_path / "photos"
+    photos.mkdir()
+    for name in ("coffee_cup.png", "hubble_deep_field.jpg"):
+        shutil.copy(PROJECT_ROOT / "assets" / "gallery" / name, photos / name)
+    settings = Settings(preset="lite", index_dir=tmp_path / "index", index_default_gallery=False)
+    server = ModelServer(settings)
+    gallery = Gallery(server, settings)
+    gallery.add_directory(photos)
+    report = caption_gallery(gallery, server)
+    assert report.captioned == 1 and report.unsure == ["hubble_deep_field.jpg"]
+    assert "1 left without a caption (the model was not sure)" in report.summary()
+    assert report.to_json()["unsure"] == ["hubble_deep_field.jpg"]
+    stored = {item.path.rsplit("/", 1)[-1]: item.caption for item in gallery.index.items()}
+    assert "espresso" in stored["coffee_cup.png"] and stored["hubble_deep_field.jpg"] is None

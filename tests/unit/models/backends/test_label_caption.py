@@ -6,7 +6,12 @@ from PIL import Image
 
 from mmdemo.core.config import PROJECT_ROOT, Settings
 from mmdemo.core.results import Scored
-from mmdemo.models.backends.label_caption import describe, load_caption_bank, with_article
+from mmdemo.models.backends.label_caption import (
+    describe,
+    is_unsure,
+    load_caption_bank,
+    with_article,
+)
 from mmdemo.models.registry import get_backend
 from mmdemo.serving import ModelServer
 
@@ -23,6 +28,14 @@ def test_caption_names_the_espresso_and_says_it_is_label_based(lite):
     assert result.labels[0].label == "espresso"
     assert "label-based" in result.method
     assert result.nearest and "espresso" in result.nearest[0].label
+    assert not result.unsure
+
+
+def test_an_image_the_classifier_does_not_know_is_captioned_as_not_sure(lite):
+    """The Hubble deep field has no ImageNet class: say so, and mark the result unsure."""
+    result = lite.get("caption").caption(gallery_image("hubble_deep_field.jpg"))
+    assert result.unsure
+    assert result.caption.startswith("A photo; not sure what it shows — closest guesses: ")
 
 
 def test_caption_of_a_grey_photo_says_black_and_white(lite):
@@ -43,9 +56,10 @@ def test_the_wording_carries_the_confidence():
     assert describe(likely) == "A photo of probably a cup, or possibly an espresso."
     unsure = [Scored("cup", 0.1), Scored("bowl", 0.1), Scored("ice", 0.1), Scored("x", 0.1)]
     assert describe(unsure, black_and_white=True) == (
-        "A black-and-white photo, hard to say of what: perhaps a cup, a bowl or an ice "
-        "(low confidence)."
+        "A black-and-white photo; not sure what it shows — closest guesses: a cup, a bowl, an ice."
     )
+    assert is_unsure(unsure) and is_unsure([]) and is_unsure([Scored("cup", 0.4)])
+    assert not is_unsure(sure) and not is_unsure(likely)
     assert describe([]) == "A photo; the classifier recognised nothing in it."
     assert with_article("owl") == "an owl" and with_article("cat") == "a cat"
 
