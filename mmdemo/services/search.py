@@ -25,6 +25,7 @@ from mmdemo.core.errors import BadInputError, shown
 from mmdemo.core.results import CaptionHit, ItemMeta, SearchHit, SearchResult
 from mmdemo.services.gallery import Gallery
 from mmdemo.services.hybrid import HYBRID_POOL, HYBRID_WORD_WEIGHT, rerank
+from mmdemo.services.thumbnails import thumbnails_or_none
 
 DEFAULT_TEXT_WEIGHT = 0.3  # image + text search: how much the text pulls the query
 # CLIP reads 77 tokens (~300 characters) of a query and drops the rest, so a longer query is
@@ -173,10 +174,11 @@ class GallerySearch:
         texts, vectors = self._caption_vectors(tuple(owners))
         scores = vectors @ self.gallery.embedder.embed_images([image])[0]
         order = np.argsort(-scores, kind="stable")[:k]
-        return [
+        hits = [
             CaptionHit(texts[i], float(scores[i]), owners[texts[i]].id, owners[texts[i]].path)
             for i in order.tolist()
         ]
+        return list(_with_thumbnails(hits, self._galleries(overlay)))
 
     # -- internals -------------------------------------------------------------------------
     def _search(
@@ -197,6 +199,8 @@ class GallerySearch:
                 meta = index.get(item_id)
                 hits.append(SearchHit(item_id, float(score), meta.path, meta.caption))
         hits.sort(key=lambda hit: (-hit.score, hit.id))  # merged: the best k of all
+        hits[k:] = []
+        hits = list(_with_thumbnails(hits, galleries))  # only for the hits returned
         threshold = self._threshold(kind, text_weight)
         empty = all(len(g.index) == 0 for g in galleries)
         return judge(tuple(hits[:k]), threshold, empty_index=empty)
@@ -219,6 +223,7 @@ class GallerySearch:
         hits = tuple(
             SearchHit(i, score, metas[i].path, metas[i].caption) for score, i in scored[:k]
         )
+        hits = _with_thumbnails(hits, galleries)
         empty = all(len(g.index) == 0 for g in galleries)
         result = judge(hits, self._threshold("text", 0.0), empty_index=empty)
         if not metas:
@@ -262,6 +267,21 @@ def _holds(gallery: Gallery, item_id: int) -> bool:
     except KeyError:
         return False
     return True
+
+
+def _with_thumbnails(hits, galleries: list[Gallery]) -> tuple:
+    """The hits (SearchHit or CaptionHit) with their thumbnails, each made by the gallery
+    that holds the image (a visitor's overlay keeps its own), None where none can be made."""
+    pairs, kept = [], []
+    for hit in hits:
+        holder = next((g for g in galleries if _holds(g, hit.id)), None)
+        if holder is not None:
+            pairs.append((holder, holder.index.get(hit.id)))
+            kept.append(hit)
+    made = thumbnails_or_none(pairs)
+    return tuple(
+        dataclasses.replace(hit, thumbnail=thumb) for hit, thumb in zip(kept, made, strict=True)
+    )
 
 
 def _items(galleries: Iterable[Gallery]) -> list[ItemMeta]:

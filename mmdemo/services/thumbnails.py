@@ -24,7 +24,8 @@ from __future__ import annotations
 import contextlib
 import io
 import logging
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Protocol
 
@@ -35,6 +36,7 @@ from mmdemo.services.stored_files import remove_leftovers, write_atomically
 
 log = logging.getLogger(__name__)
 
+MAKERS = 4  # threads making missing thumbnails of one result list (decoding frees the GIL)
 THUMBNAIL_SIDE = 384  # px, the long side: sharp in a 6-column grid on a 2x screen
 FOLDER = "thumbnails"
 JPEG_QUALITY = 82  # ~20-40 KB for a 384x288 photo
@@ -114,6 +116,28 @@ def thumbnail_or_none(gallery: HasStore, meta: ItemMeta, side: int = THUMBNAIL_S
     except (BadImageError, StorageError) as err:
         log.warning("No thumbnail for item %s: %s", meta.id, err)
         return None
+
+
+def thumbnails_or_none(
+    items: Sequence[tuple[HasStore, ItemMeta]], side: int = THUMBNAIL_SIDE
+) -> list[str | None]:
+    """``thumbnail_or_none`` for each (gallery, meta), in order; missing ones made in parallel.
+
+    Why: the first search over new 12-megapixel photos would otherwise make its 12
+    thumbnails one after another (~0.1 s each).
+    """
+    missing = sum(_is_missing(g, m, side) for g, m in items)
+    if missing < 2:
+        return [thumbnail_or_none(g, m, side) for g, m in items]
+    with ThreadPoolExecutor(min(MAKERS, missing), thread_name_prefix="thumbnail") as pool:
+        return list(pool.map(lambda pair: thumbnail_or_none(pair[0], pair[1], side), items))
+
+
+def _is_missing(gallery: HasStore, meta: ItemMeta, side: int) -> bool:
+    try:
+        return not thumbnail_path(gallery, meta, side).is_file()
+    except BadImageError:  # no usable hash: thumbnail_or_none says so
+        return False
 
 
 def prune(gallery: HasStore, keep_hashes: Iterable[str]) -> int:

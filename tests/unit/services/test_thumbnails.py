@@ -194,3 +194,15 @@ def test_a_visitors_thumbnails_live_in_their_overlay_and_go_with_it(server, tmp_
     by_ttl = upload_and_thumb("visitor-b")
     assert visitors.sweep(now=time.monotonic() + 3600) == 1
     assert not by_ttl.exists() and not by_ttl.parent.exists()
+
+
+def test_a_list_gets_its_thumbnails_in_order_one_failure_leaving_a_gap(tmp_path, store):
+    metas = [
+        meta_for(write_test_image(tmp_path / f"{i}.jpg", size=(900, 600)), i) for i in range(4)
+    ]
+    bad = tmp_path / "bad.jpg"
+    bad.write_bytes(SCRIPT)
+    metas.insert(2, ItemMeta(9, str(bad), hashlib.sha256(SCRIPT).hexdigest(), 1, 1, 1, ""))
+    made = thumbnails.thumbnails_or_none([(store, m) for m in metas])
+    assert made[2] is None and all(made[i] for i in (0, 1, 3, 4))
+    assert made == [thumbnail_or_none(store, m) for m in metas]  # the same files, in order
