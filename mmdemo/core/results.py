@@ -41,6 +41,12 @@ class ItemMeta:
     height: int
     added_at: str  # ISO 8601, UTC
     caption: str | None = None
+    name: str | None = None  # the original file name (uploads are stored under hash names)
+
+    @property
+    def display_name(self) -> str:
+        """The name to show: the original one, else the stored file's (older indexes)."""
+        return self.name or self.path.replace("\\", "/").rsplit("/", 1)[-1]
 
     def to_json(self) -> dict:
         return dataclasses.asdict(self)
@@ -82,28 +88,54 @@ class Unreadable:
 
 
 @dataclass(frozen=True)
+class Duplicate:
+    """A file that was not added because the same image is already there (by content)."""
+
+    name: str  # the file as the user named it
+    existing: str | None = None  # the image it repeats, by its shown name (if known)
+    in_upload: bool = False  # the repeat is another file of the same upload, not the gallery
+
+    def sentence(self) -> str:
+        if self.in_upload:
+            return f"{self.name} is the same image as {self.existing} (in this upload)"
+        if self.existing:
+            return f"{self.name} is already in the gallery as {self.existing}"
+        return f"{self.name} is already in the gallery"
+
+
+@dataclass(frozen=True)
 class AddReport:
-    """Summary of adding images to the index."""
+    """Summary of adding images to the index: counts, then which file was skipped and why."""
 
     added: int
     duplicates: int
     unreadable: tuple[Unreadable, ...] = ()
     added_ids: tuple[int, ...] = ()
     total: int = 0
+    duplicate_of: tuple[Duplicate, ...] = ()  # named duplicates (may be fewer than counted)
 
-    def summary(self) -> str:
-        text = (
+    def headline(self) -> str:
+        return (
             f"added {self.added}, skipped {self.duplicates} duplicate(s), "
             f"{len(self.unreadable)} unreadable; index now holds {self.total} image(s)"
         )
-        if self.unreadable:
-            text += "\n" + "\n".join(f"  unreadable: {u.path}: {u.reason}" for u in self.unreadable)
-        return text
+
+    def details(self) -> list[str]:
+        """One plain sentence per skipped file: which image it repeats, or why it is unreadable."""
+        lines = [d.sentence() for d in self.duplicate_of]
+        return lines + [f"{u.path} is unreadable: {u.reason}" for u in self.unreadable]
+
+    def summary(self) -> str:
+        return "\n".join([self.headline(), *(f"  {line}" for line in self.details())])
 
     def to_json(self) -> dict:
         return {
             "added": self.added,
             "duplicates": self.duplicates,
+            "duplicate_of": [
+                {"name": d.name, "existing": d.existing, "in_upload": d.in_upload}
+                for d in self.duplicate_of
+            ],
             "unreadable": [{"path": u.path, "reason": u.reason} for u in self.unreadable],
             "added_ids": list(self.added_ids),
             "total": self.total,

@@ -143,9 +143,9 @@ def clean_meta(meta: Mapping[str, Any], where: str, *, partial: bool = False) ->
         if key in ("path", "sha256", "added_at"):
             if not isinstance(value, str) or not value:
                 raise BadInputError(f"{where}: {key} must be a non-empty string, not {value!r}.")
-        elif key == "caption":
+        elif key in ("caption", "name"):
             if value is not None and not isinstance(value, str):
-                raise BadInputError(f"{where}: caption must be a string or None, not {value!r}.")
+                raise BadInputError(f"{where}: {key} must be a string or None, not {value!r}.")
         else:  # size_bytes, width, height
             if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 0:
                 raise BadInputError(f"{where}: {key} must be a whole number >= 0, not {value!r}.")

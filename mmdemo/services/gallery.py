@@ -24,7 +24,7 @@ from pathlib import Path
 from mmdemo.core.config import Settings
 from mmdemo.core.errors import BadImageError, BadInputError, IndexMismatchError, StorageError
 from mmdemo.core.imaging import find_images
-from mmdemo.core.results import AddReport, IndexStats, Unreadable
+from mmdemo.core.results import AddReport, Duplicate, IndexStats, Unreadable
 from mmdemo.services.ingest import Progress, embed_files
 from mmdemo.services.stored_files import remove_leftovers, store_copy
 from mmdemo.services.thumbnails import prune as prune_thumbnails
@@ -54,6 +54,28 @@ def parse_ids(value) -> list[int]:
                 f"Image ids are whole numbers (as the search results show), not {shown!r}."
             ) from None
     return ids
+
+
+def _report(index, outcome, metas, ids, unreadable) -> AddReport:
+    """The add report: counts, and each skipped file by name (``ids`` align with ``metas``).
+
+    An id of None is an image that another add put in while this one was embedding: a
+    duplicate too, named after the item that holds it now.
+    """
+    added = [i for i in ids if i is not None]
+    late = {meta["sha256"]: meta["name"] for meta, i in zip(metas, ids, strict=True) if i is None}
+    holder = {m.sha256: m.display_name for m in index.items() if m.sha256 in late} if late else {}
+    duplicate_of = tuple(outcome.duplicate_of) + tuple(
+        Duplicate(name, holder.get(sha)) for sha, name in late.items()
+    )
+    return AddReport(
+        added=len(added),
+        duplicates=outcome.duplicates + len(late),
+        unreadable=tuple(unreadable),
+        added_ids=tuple(added),
+        total=len(index),
+        duplicate_of=duplicate_of,
+    )
 
 
 class Gallery:
@@ -160,33 +182,28 @@ class Gallery:
             raise BadInputError(f"No images (jpg, jpeg, png, webp, bmp, gif) found in {directory}.")
         return self._add(paths, progress=progress)
 
-    def _embed(self, known, paths, names=None, progress=None):
+    def _embed(self, index, paths, names=None, progress=None):
+        shown = {item.sha256: item.display_name for item in index.items()}
         return embed_files(
             self.embedder,
             [str(p) for p in paths],
             batch_size=self.settings.batch_size,
             num_workers=self.settings.num_workers,
             max_pixels=self.settings.max_image_pixels,
-            is_known=known,
+            is_known=index.has_hash,
             progress=progress,
             display_names=names,
+            known_as=shown.get,
         )
 
-    def _embed_into(self, index, paths, progress=None) -> AddReport:
+    def _embed_into(self, index, paths, progress=None, names=None) -> AddReport:
         """Embed ``paths`` straight into ``index`` (first start, reset, re-embed: locked)."""
-        outcome = self._embed(index.has_hash, paths, progress=progress)
+        outcome = self._embed(index, paths, names, progress)
         ids = index.add(outcome.vectors, outcome.metas) if outcome.metas else []
-        added = [i for i in ids if i is not None]
-        return AddReport(
-            added=len(added),
-            duplicates=outcome.duplicates + (len(ids) - len(added)),
-            unreadable=tuple(outcome.unreadable),
-            added_ids=tuple(added),
-            total=len(index),
-        )
+        return _report(index, outcome, outcome.metas, ids, outcome.unreadable)
 
     def _add(self, paths, *, names=None, copy=False, progress=None) -> AddReport:
-        outcome = self._embed(self.index.has_hash, paths, names, progress)
+        outcome = self._embed(self.index, paths, names, progress)
         unreadable = list(outcome.unreadable)
         vectors, metas = outcome.vectors, outcome.metas
         if copy:  # before the lock: copying is I/O; a file that fails is skipped, by name
@@ -212,13 +229,7 @@ class Gallery:
             added = [i for i in ids if i is not None]
             if added:
                 self._save(index, "the new images")
-        report = AddReport(
-            added=len(added),
-            duplicates=outcome.duplicates + (len(ids) - len(added)),
-            unreadable=tuple(unreadable),
-            added_ids=tuple(added),
-            total=len(index),
-        )
+        report = _report(index, outcome, metas, ids, unreadable)
         log.info("Index add: %s", report.summary())
         return report
 
@@ -292,15 +303,24 @@ class Gallery:
             items = old.items() if old is not None else []
             captions = {item.sha256: item.caption for item in items if item.caption}
             index = self._new_index(first_id=old.next_id if old is not None else 0)
-            present = [item.path for item in items if Path(item.path).is_file()]
-            missing = [item.path for item in items if not Path(item.path).is_file()]
-            report = self._embed_into(index, present, progress) if present else AddReport(0, 0)
+            present = [item for item in items if Path(item.path).is_file()]
+            missing = [item.display_name for item in items if not Path(item.path).is_file()]
+            report = (
+                self._embed_into(
+                    index,
+                    [item.path for item in present],
+                    progress,
+                    names=[item.display_name for item in present],
+                )
+                if present
+                else AddReport(0, 0)
+            )
             for item in index.items():
                 if item.sha256 in captions:
                     index.update_meta(item.id, caption=captions[item.sha256])
             self._save(index, "the re-embedded index", changed_in_place=False)
             self._index = index
-        lost = tuple(Unreadable(Path(p).name, "file no longer exists") for p in missing)
+        lost = tuple(Unreadable(name, "file no longer exists") for name in missing)
         return AddReport(
             added=report.added,
             duplicates=report.duplicates,

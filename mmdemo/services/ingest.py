@@ -4,7 +4,9 @@ Why threads: reading, hashing, decoding and resizing images is I/O and C code th
 releases the GIL, so worker threads prepare batch N+1 while the main thread runs the
 model on batch N - no process pool, no pickling of tensors. Unreadable files are
 skipped and reported by name; files already in the index (same content hash) are
-skipped before any model work.
+skipped before any model work. The report names each skipped file by the name its user
+gave it, and a duplicate by the image it repeats ("x.jpg is already in the gallery as
+y.jpg").
 """
 
 from __future__ import annotations
@@ -23,11 +25,12 @@ import numpy as np
 
 from mmdemo.core.errors import BadImageError
 from mmdemo.core.imaging import load_image
-from mmdemo.core.results import Unreadable
+from mmdemo.core.results import Duplicate, Unreadable
 
 log = logging.getLogger(__name__)
 
 Progress = Callable[[int, int], None]  # (done, total); may raise to stop the job
+MAX_NAME = 200  # characters of an original file name kept in the index
 
 
 @dataclass
@@ -39,6 +42,8 @@ class Prepared:
     tensor: object | None = None
     skipped: Unreadable | None = None
     duplicate: bool = False
+    name: str = ""  # the name the user knows the file by
+    sha256: str | None = None
 
 
 @dataclass
@@ -47,6 +52,7 @@ class EmbedOutcome:
     metas: list[dict]
     unreadable: list[Unreadable] = field(default_factory=list)
     duplicates: int = 0
+    duplicate_of: list[Duplicate] = field(default_factory=list)
 
 
 def prepare_file(
@@ -58,27 +64,29 @@ def prepare_file(
 ) -> Prepared:
     """Read once, hash, decode and preprocess one file (runs in a worker thread)."""
     path = str(path)
-    name = display_name or Path(path).name
+    name = Path(display_name or path).name[:MAX_NAME] or Path(path).name
     try:
         data = Path(path).read_bytes()
     except OSError as err:
-        return Prepared(path, skipped=Unreadable(name, f"cannot be read ({err.strerror or err})"))
+        reason = f"cannot be read ({err.strerror or err})"
+        return Prepared(path, skipped=Unreadable(name, reason), name=name)
     sha = hashlib.sha256(data).hexdigest()
     if is_known(sha):
-        return Prepared(path, duplicate=True)
+        return Prepared(path, duplicate=True, name=name, sha256=sha)
     try:
         image = load_image(data, name=name, max_pixels=max_pixels)
     except BadImageError as err:
-        return Prepared(path, skipped=Unreadable(name, err.problem))
+        return Prepared(path, skipped=Unreadable(name, err.problem), name=name, sha256=sha)
     meta = {
         "path": path,
+        "name": name,
         "sha256": sha,
         "size_bytes": len(data),
         "width": image.width,
         "height": image.height,
         "added_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
     }
-    return Prepared(path, meta=meta, tensor=embedder.preprocess_image(image))
+    return Prepared(path, meta=meta, tensor=embedder.preprocess_image(image), name=name, sha256=sha)
 
 
 def embed_files(
@@ -91,21 +99,23 @@ def embed_files(
     is_known: Callable[[str], bool] = lambda sha: False,
     progress: Progress | None = None,
     display_names: Sequence[str] | None = None,
+    known_as: Callable[[str], str | None] = lambda sha: None,
 ) -> EmbedOutcome:
     """Embed ``paths`` in batches; returns vectors aligned with ``metas`` (duplicates dropped).
 
     Hashes repeated within ``paths`` count as duplicates too, so a folder holding the
-    same photo twice is embedded once.
+    same photo twice is embedded once. ``known_as(sha)`` names the image already holding
+    a known hash, for the report.
     """
     import torch
 
     total = len(paths)
     names = list(display_names) if display_names else [None] * total
-    seen: set[str] = set()  # hashes accepted in this call, to drop repeats within it
+    seen: dict[str, str] = {}  # hash -> name accepted in this call, to drop repeats within it
     vectors: list[np.ndarray] = []
     metas: list[dict] = []
     unreadable: list[Unreadable] = []
-    duplicates = 0
+    duplicate_of: list[Duplicate] = []
     batch: list[Prepared] = []
 
     def prepare(path, name) -> Prepared:
@@ -120,13 +130,15 @@ def embed_files(
 
     stream = _prepared_stream(paths, names, prepare, num_workers, lookahead=batch_size * 2)
     for done, prepared in enumerate(stream, start=1):
-        if prepared.duplicate or (prepared.meta and prepared.meta["sha256"] in seen):
-            duplicates += 1
+        if prepared.duplicate:
+            duplicate_of.append(Duplicate(prepared.name, known_as(prepared.sha256)))
+        elif prepared.sha256 in seen:
+            duplicate_of.append(Duplicate(prepared.name, seen[prepared.sha256], in_upload=True))
         elif prepared.skipped is not None:
             log.warning("Skipping %s: %s", prepared.skipped.path, prepared.skipped.reason)
             unreadable.append(prepared.skipped)
         else:
-            seen.add(prepared.meta["sha256"])
+            seen[prepared.sha256] = prepared.name
             batch.append(prepared)
             if len(batch) >= batch_size:
                 flush()
@@ -134,7 +146,7 @@ def embed_files(
             progress(done, total)
     flush()
     stacked = np.concatenate(vectors) if vectors else np.zeros((0, embedder.dim), np.float32)
-    return EmbedOutcome(stacked, metas, unreadable, duplicates)
+    return EmbedOutcome(stacked, metas, unreadable, len(duplicate_of), duplicate_of)
 
 
 def _prepared_stream(paths, names, prepare, workers: int, lookahead: int):

@@ -18,6 +18,7 @@ from mmdemo.core.results import (
     CaptionReport,
     CaptionResult,
     ClassifyResult,
+    Duplicate,
     IndexStats,
     ItemMeta,
     LabelScore,
@@ -58,10 +59,45 @@ def test_item_meta_round_trips_and_ignores_unknown_keys():
         "height",
         "added_at",
         "caption",
+        "name",
     }
     assert ItemMeta.from_json(data) == item
     assert ItemMeta.from_json({**data, "from_a_newer_version": 1}) == item
     assert ItemMeta.from_json({k: v for k, v in data.items() if k != "caption"}).caption is None
+
+
+def test_item_meta_from_an_index_without_names_shows_the_file_name():
+    """Indexes written before names were kept load, and show the stored file's name."""
+    old = {k: v for k, v in meta().to_json().items() if k != "name"}
+    assert ItemMeta.from_json(old).name is None
+    assert ItemMeta.from_json(old).display_name == "red.png"
+    assert ItemMeta.from_json({**old, "name": "holiday.jpg"}).display_name == "holiday.jpg"
+
+
+def test_add_report_names_duplicates_and_unreadable_files():
+    report = AddReport(
+        0,
+        3,
+        (Unreadable("broken.jpg", "is not an image file"),),
+        total=5,
+        duplicate_of=(
+            Duplicate("x.jpg", "y.jpg"),
+            Duplicate("copy.jpg", "x.jpg", in_upload=True),
+            Duplicate("late.jpg"),
+        ),
+    )
+    assert report.details() == [
+        "x.jpg is already in the gallery as y.jpg",
+        "copy.jpg is the same image as x.jpg (in this upload)",
+        "late.jpg is already in the gallery",
+        "broken.jpg is unreadable: is not an image file",
+    ]
+    assert report.summary().splitlines()[0] == report.headline()
+    assert report.to_json()["duplicate_of"][1] == {
+        "name": "copy.jpg",
+        "existing": "x.jpg",
+        "in_upload": True,
+    }
 
 
 def test_index_stats():
@@ -80,6 +116,7 @@ def test_add_report():
     assert roundtrip(report.to_json()) == {
         "added": 2,
         "duplicates": 1,
+        "duplicate_of": [],
         "unreadable": [{"path": "broken.jpg", "reason": "not an image"}],
         "added_ids": [7, 8],
         "total": 9,

@@ -160,3 +160,27 @@ def test_bad_ids_are_refused_with_the_reason(value, message):
     with pytest.raises(BadInputError, match=message) as caught:
         parse_ids(value)
     assert len(str(caught.value)) < 200  # the value is not echoed whole
+
+
+def test_uploads_keep_their_names_and_the_report_names_each_duplicate(server, tmp_path):
+    """Stored copies have hash names; the index keeps the name the user gave, through a
+    reload and a re-embed, and a duplicate is named with the image it repeats."""
+    gallery = make_gallery(server, tmp_path)
+    red = write_test_image(tmp_path / "upload-1.png", color=(250, 0, 0))
+    blue = write_test_image(tmp_path / "upload-2.png", color=(0, 0, 250))
+    first = gallery.add_files([red], names=["Red car.png"], copy=True)
+    assert first.added == 1 and first.details() == []
+    report = gallery.add_files(
+        [red, blue, blue], names=["again.png", "sky.png", "sky copy.png"], copy=True
+    )
+    assert (report.added, report.duplicates) == (1, 2)
+    assert report.details() == [
+        "again.png is already in the gallery as Red car.png",
+        "sky copy.png is the same image as sky.png (in this upload)",
+    ]
+    names = lambda g: sorted(m.display_name for m in g.index.items())  # noqa: E731
+    assert names(gallery) == ["Red car.png", "sky.png"]
+    assert all(m.display_name not in m.path for m in gallery.index.items())  # hash names
+    assert names(make_gallery(server, tmp_path)) == ["Red car.png", "sky.png"]  # saved
+    gallery.reembed()
+    assert names(gallery) == ["Red car.png", "sky.png"]
