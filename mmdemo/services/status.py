@@ -44,17 +44,24 @@ class StatusReport:
 
 
 def status(server: ModelServer, gallery: Gallery) -> StatusReport:
-    """The report; opening the index may load the embedder (its first use)."""
+    """The report; opening the index may load the embedder (its first use), except while
+    the start-up warm-up is loading it: then the report says so instead of waiting."""
     stats, error = None, None
-    try:
-        stats = gallery.stats()
-    except MMDemoError as err:
-        error = str(err)
+    loading = server.warm_state().loading
+    if loading:
+        error = "the models are still loading (start-up); ready in a moment"
+    else:
+        try:
+            stats = gallery.stats()
+        except MMDemoError as err:
+            error = str(err)
     return StatusReport(
         preset=server.preset,
         preset_requested=server.choice.requested,
         preset_reason=server.choice.reason,
-        device=str(server.device),
+        # while loading, the setting (resolving the device imports torch, which may be
+        # half-imported by the warm-up thread: this report would wait for it)
+        device=server.settings.device if loading else str(server.device),
         index_dir=str(gallery.settings.index_dir),
         index=stats,
         error=error,

@@ -5,7 +5,10 @@ loads it on first use (once, however many requests ask at the same moment; and o
 at a time in the process, see ``_LOADING``), caches it, and hands back a ready object
 with its own preprocessing. ``run`` is the same call micro-batched with concurrent
 requests (``batching``); the device and dtype are decided once (``device``); ``auto``
-becomes a preset at start-up (``preset_choice``).
+becomes a preset at start-up (``preset_choice``). ``warm_up`` runs the start-up loading
+(the embedder, the default gallery's index) in a background thread after the page is
+served, and ``warm_state`` says how far it got, so the page can say "loading models…"
+while requests simply wait on the load locks.
 Backends are built by their spec's own ``load``, never elsewhere.
 """
 
@@ -14,6 +17,8 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from mmdemo.core.config import Settings
@@ -36,6 +41,20 @@ GPU_MAX_BATCH = 8
 _LOADING = threading.RLock()
 
 
+@dataclass(frozen=True)
+class WarmState:
+    """Where the start-up warm-up stands: ``idle`` (none was started, e.g. the CLI),
+    ``loading``, ``ready`` or ``failed`` (``detail`` says why; the app still serves)."""
+
+    phase: str = "idle"
+    detail: str = ""
+    seconds: float = 0.0  # how long the warm-up ran (so far, while loading)
+
+    @property
+    def loading(self) -> bool:
+        return self.phase == "loading"
+
+
 class ModelServer:
     """Lazy, cached, thread-safe access to one backend per task for a preset."""
 
@@ -52,6 +71,9 @@ class ModelServer:
         self._locks_guard = threading.Lock()
         self._device = None
         self._dtype = None
+        self._warm = WarmState()
+        self._warm_started = 0.0
+        self._warm_done = threading.Event()
 
     # -- device ------------------------------------------------------------------------
     def _resolve_device(self) -> None:
@@ -198,6 +220,57 @@ class ModelServer:
                 self._defaults.pop(key[0], None)
                 for batcher_key in [b for b in self._batchers if b[:2] == key]:
                     self._batchers.pop(batcher_key, None)
+
+    # -- start-up warm-up ---------------------------------------------------------------
+    def warm_up(self, job: Callable[[], str], *, what: str = "models") -> threading.Thread:
+        """Run ``job`` (load models, open the index) in a daemon thread and record its state.
+
+        Why a thread: the page should answer within seconds of start-up while the models
+        load (25-36 s for ``lite`` on 2 cores). Requests that arrive meanwhile are not
+        refused: they block on the same load locks (``_LOADING``, the gallery's) and are
+        served when the load is done. ``job`` returns a one-line summary for the log; a
+        ``MMDemoError`` it raises is logged and kept as ``detail`` (the app still serves,
+        and the banner shows the problem).
+        """
+        self._warm_started = time.perf_counter()
+        self._warm = WarmState("loading", f"loading {what}")
+        self._warm_done.clear()
+        log.info("Warm-up started: loading %s in the background (preset %s)", what, self.preset)
+
+        def run() -> None:
+            try:
+                summary = job()
+            except MMDemoError as err:
+                state = WarmState("failed", str(err), self._warm_elapsed())
+                log.error("Warm-up failed after %.1f s: %s", state.seconds, err)
+            except Exception as err:  # a bug: logged with its traceback, the app still serves
+                state = WarmState("failed", f"{type(err).__name__}: {err}", self._warm_elapsed())
+                log.exception("Warm-up failed after %.1f s", state.seconds)
+            else:
+                state = WarmState("ready", summary or "", self._warm_elapsed())
+                log.info("Warm-up done in %.1f s: %s", state.seconds, summary)
+            self._warm = state
+            self._warm_done.set()
+
+        thread = threading.Thread(target=run, name="mmdemo-warm-up", daemon=True)
+        thread.start()
+        return thread
+
+    def _warm_elapsed(self) -> float:
+        return time.perf_counter() - self._warm_started
+
+    def warm_state(self) -> WarmState:
+        """The warm-up's state now (``seconds`` counts up while it is loading)."""
+        state = self._warm
+        if state.loading:
+            return WarmState(state.phase, state.detail, self._warm_elapsed())
+        return state
+
+    def wait_warm(self, timeout: float | None = None) -> WarmState:
+        """Block until a started warm-up has finished (or ``timeout``); its state then."""
+        if self._warm.phase != "idle":
+            self._warm_done.wait(timeout)
+        return self.warm_state()
 
     # -- reporting ---------------------------------------------------------------------
     def loaded(self) -> list[ModelInfo]:

@@ -77,6 +77,13 @@ def banner_text(server: ModelServer, gallery: Gallery) -> str:
             "below is meaningless. Start with `MMDEMO_PRESET=lite` (works offline) or `full` "
             "for real models."
         )
+    warm = server.warm_state()
+    if warm.loading:  # start-up: models load in the background; never wait for them here
+        loading = (
+            f"⏳ **Loading the models…** ({warm.seconds:.0f} s so far). You can start "
+            "already: a request made now is answered as soon as they are ready."
+        )
+        return "\n\n".join([loading, *notes])
     try:
         mismatch = gallery.mismatch()
     except MMDemoError as err:  # e.g. the model's weights cannot be obtained

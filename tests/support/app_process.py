@@ -3,8 +3,10 @@
 Why one harness: integration tests, browser tests and benchmarks must all exercise exactly
 what a person runs (settings from the environment, default-gallery indexing, launch), not
 an in-process shortcut - and must never leave a server behind. ``AppProcess`` starts the
-app on a free loopback port with a fresh index folder, waits for HTTP 200 and always stops
-it; on failure it raises ``AppStartError`` with the tail of the app's log.
+app on a free loopback port with a fresh index folder, waits for HTTP 200 *and* for the
+background warm-up to finish (the page answers before the models are loaded, see
+``mmdemo/ui/launch.py``; the log says when the warm-up is done), and always stops it; on
+failure it raises ``AppStartError`` with the tail of the app's log.
 """
 
 from __future__ import annotations
@@ -21,6 +23,9 @@ from pathlib import Path
 from tests.support.environment import subprocess_env
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
+# What app.py's log says when the background warm-up has finished (ModelServer.warm_up):
+# either way the app is as ready as it will get (a failure is shown in its banner).
+WARM_DONE_MARKERS = ("Warm-up done in ", "Warm-up failed after ")
 
 
 class AppStartError(RuntimeError):
@@ -81,9 +86,18 @@ class AppProcess:
 
     ``work`` holds the index folder (``work/index``) and the log (``work/app.log``); without
     it a temporary folder is made. Extra keyword arguments are environment variables.
+    ``wait_ready=False`` returns as soon as the page answers, while the models may still be
+    loading (``wait_warm`` then waits for them).
     """
 
-    def __init__(self, work: Path | None = None, *, timeout: float = 180, **env: str | None):
+    def __init__(
+        self,
+        work: Path | None = None,
+        *,
+        timeout: float = 180,
+        wait_ready: bool = True,
+        **env: str | None,
+    ):
         self.work = Path(work) if work is not None else Path(tempfile.mkdtemp(prefix="mmdemo-"))
         self.index_dir = self.work / "index"
         self.log_path = self.work / "app.log"
@@ -98,8 +112,12 @@ class AppProcess:
                 **env,
             }
         )
+        self.wait_ready = wait_ready
         self.process: subprocess.Popen | None = None
-        self.started_s = 0.0  # from Popen to the first HTTP 200
+        self._popen_at = 0.0
+        self.answered_s = 0.0  # from Popen to the first HTTP 200 (the page answers)
+        self.ready_s = 0.0  # from Popen to the end of the warm-up (0 until seen)
+        self.started_s = 0.0  # ready_s when waited for, else answered_s
 
     @property
     def pid(self) -> int:
@@ -108,7 +126,7 @@ class AppProcess:
 
     def __enter__(self) -> AppProcess:
         self.index_dir.mkdir(parents=True, exist_ok=True)
-        started = time.perf_counter()
+        self._popen_at = time.perf_counter()
         with open(self.log_path, "wb") as log:
             self.process = subprocess.Popen(
                 [sys.executable, "app.py"],
@@ -120,29 +138,50 @@ class AppProcess:
             )
         try:
             self._wait()
+            self.answered_s = time.perf_counter() - self._popen_at
+            if self.wait_ready:
+                self.wait_warm()
         except BaseException:
             self.stop()
             raise
-        self.started_s = time.perf_counter() - started
+        self.started_s = self.ready_s if self.wait_ready else self.answered_s
         return self
 
     def __exit__(self, *exc) -> None:
         self.stop()
 
     def _wait(self) -> None:
-        deadline = time.monotonic() + self.timeout
-        while not answers_200(self.url):
+        self._poll_until(lambda: answers_200(self.url), f"answer 200 at {self.url}", 0.5)
+
+    def warm_done(self) -> bool:
+        """True once the log says the background warm-up finished (done or failed)."""
+        try:
+            text = self.log_path.read_text(errors="replace")
+        except OSError:
+            return False
+        return any(marker in text for marker in WARM_DONE_MARKERS)
+
+    def wait_warm(self) -> float:
+        """Wait (within the start-up timeout) for the warm-up; seconds from Popen to it."""
+        if not self.ready_s:
+            self._poll_until(self.warm_done, "finish warming up its models", 0.1)
+            self.ready_s = time.perf_counter() - self._popen_at
+        return self.ready_s
+
+    def _poll_until(self, done, what: str, interval: float) -> None:
+        deadline = self._popen_at + self.timeout
+        while not done():
             if self.process.poll() is not None:
                 raise AppStartError(
-                    f"app.py exited with code {self.process.returncode} before serving "
-                    f"{self.url}.\nLast lines of {self.log_path}:\n{self.log_tail()}"
+                    f"app.py exited with code {self.process.returncode} before it could "
+                    f"{what}.\nLast lines of {self.log_path}:\n{self.log_tail()}"
                 )
-            if time.monotonic() > deadline:
+            if time.perf_counter() > deadline:
                 raise AppStartError(
-                    f"app.py did not answer 200 at {self.url} within {self.timeout:.0f} s.\n"
+                    f"app.py did not {what} within {self.timeout:.0f} s.\n"
                     f"Last lines of {self.log_path}:\n{self.log_tail()}"
                 )
-            time.sleep(0.5)
+            time.sleep(interval)
 
     def log_tail(self, lines: int = 60) -> str:
         try:
