@@ -1,17 +1,26 @@
 """The Search tab: text -> image, image (+ text) -> image, image -> caption, more like this.
 
-Each handler is one ``GallerySearch`` call; the results grid is fed ``(file, caption)``
-pairs and the raw hits go out as JSON for API users.
+Each handler is one ``GallerySearch`` call. Grids are sent the hits' cached thumbnails
+(``services.thumbnails``, a few hundred KB for a page) and never the originals; the
+original of a clicked result is shown pinned above its "more like this" results, with
+what the query now is and a way back.
+
+What the page remembers lives per browser session in ``gr.State`` (never in a global):
+the current *view* (what the grid shows, its ids, the pinned image, the query text) and the
+views "Back" returns to. A view is a new dict for every successful search, so the step after
+each search (``settle``) can tell a failed request - the view did not change - and clear the
+outputs it would have replaced instead of leaving stale results beside an error.
 """
 
 from __future__ import annotations
 
+import uuid
 from pathlib import Path
 
 import gradio as gr
 
 from mmdemo.core.errors import BadInputError
-from mmdemo.core.results import CaptionHit, SearchResult
+from mmdemo.core.results import CaptionHit, SearchHit, SearchResult
 from mmdemo.services.search import DEFAULT_TEXT_WEIGHT
 from mmdemo.ui.common import MODEL_QUEUE, TabContext, friendly, image_input
 
@@ -22,13 +31,34 @@ ORDER = 10
 DEFAULT_K = 12
 EXAMPLE_QUERIES = ["a cup of coffee", "a cat", "a rocket launching", "old coins", "outer space"]
 CAPTION_HEADERS = ["caption", "score", "id", "image"]
+HISTORY_DEPTH = 10  # "Back" steps kept per session (each a list of a dozen paths)
+BACK_LABEL = "← Back to the previous results"
+FAILED = (
+    "**The search did not run** (the message in the corner says why), so there are no "
+    "results for it: the previous ones were cleared."
+)
+CAPTIONS_FAILED = "The image → text search did not run (the message in the corner says why)."
+
+
+def hit_name(hit: SearchHit | CaptionHit) -> str:
+    """What a person calls a hit: its caption, else its file name."""
+    caption = getattr(hit, "caption", None)
+    return caption or Path(hit.path).name
+
+
+def hit_label(hit: SearchHit) -> str:
+    """The caption under a result's thumbnail."""
+    return f"{hit.score:.3f} · {hit_name(hit)}"
+
+
+def shown_file(hit: SearchHit | CaptionHit) -> str:
+    """The file a grid is sent: the thumbnail, or the original if none could be made."""
+    return hit.thumbnail or hit.path
 
 
 def result_outputs(result: SearchResult):
     """(results grid items, message markdown, JSON hits, hit ids) for a search result."""
-    items = [
-        (hit.path, f"{hit.score:.3f} · {hit.caption or Path(hit.path).name}") for hit in result.hits
-    ]
+    items = [(shown_file(hit), hit_label(hit)) for hit in result.hits]
     message = result.message if result.good_match else f"**{result.message}**"
     # "image": the stored file's name, never its server path (a public server's folders are
     # its own business). Not "path": gradio_client takes any dict with a "path" key for a
@@ -45,9 +75,67 @@ def caption_rows(hits: list[CaptionHit]) -> list[list]:
     return [[h.caption, round(h.score, 4), h.id, Path(h.path).name] for h in hits]
 
 
+def caption_items(hits: list[CaptionHit]) -> list[tuple[str, str]]:
+    """Image -> text results as thumbnails for the small gallery beside the table."""
+    return [(shown_file(h), f"{h.score:.3f} · {h.caption}") for h in hits]
+
+
+# -- views: what the results area shows, kept per session ------------------------------------
+def make_view(items, message, raw, hits, *, query: str = "", pin: dict | None = None) -> dict:
+    """One state of the results area. ``hits`` are (id, original path, name) per grid item."""
+    return {
+        "key": uuid.uuid4().hex,  # new per search: ``settle`` tells success from failure
+        "items": items,
+        "message": message,
+        "raw": raw,
+        "hits": [{"id": h.id, "path": h.path, "name": hit_name(h)} for h in hits],
+        "query": query,
+        "pin": pin,
+    }
+
+
+def view_of(result: SearchResult, *, query: str = "", pin: dict | None = None) -> dict:
+    items, message, raw, _ = result_outputs(result)
+    return make_view(items, message, raw, result.hits, query=query, pin=pin)
+
+
+def view_outputs(view: dict) -> tuple:
+    """(grid items, message, JSON hits): the three values the search endpoints return."""
+    return view["items"], view["message"], view["raw"]
+
+
+def clicked(view: dict | None, index: int | None) -> dict:
+    """The hit behind grid position ``index`` of ``view``, or a clear error."""
+    hits = (view or {}).get("hits") or []
+    if index is None or not 0 <= int(index) < len(hits):
+        raise BadInputError("That result is no longer available; search again.")
+    return hits[int(index)]
+
+
+def pushed(history: list | None, view: dict | None) -> list:
+    """``history`` with ``view`` on top (the oldest dropped past HISTORY_DEPTH)."""
+    stack = list(history or [])
+    if view is not None:
+        stack.append(view)
+    return stack[-HISTORY_DEPTH:]
+
+
+def pin_outputs(view: dict | None, history: list | None) -> tuple:
+    """(pinned box, its title, the original image, back button) for ``view``."""
+    pin = (view or {}).get("pin")
+    back = gr.update(visible=bool(history))
+    if not pin:
+        return gr.update(visible=False), "", None, back
+    return gr.update(visible=True), pin["title"], pin["path"], back
+
+
 def build(ctx: TabContext) -> None:
     search = ctx.search
-    hit_ids = gr.State([])
+    view = gr.State(None)  # the current view (make_view); None before the first search
+    seen = gr.State(None)  # the key of the view settle last saw (equal: the request failed)
+    history = gr.State([])  # views "Back" returns to, newest last
+    caption_view = gr.State(None)  # the image -> text results (same shape as a view)
+    captions_seen = gr.State(None)
     with gr.Row():
         with gr.Column(scale=2):
             query = gr.Textbox(
@@ -82,31 +170,65 @@ def build(ctx: TabContext) -> None:
                 elem_id="search-image-to-text-button",
             )
     k = gr.Slider(1, ctx.settings.max_k, value=DEFAULT_K, step=1, label="Number of results")
-    captions = gr.Dataframe(
-        headers=CAPTION_HEADERS,
-        label="Gallery captions closest to the image (image → text)",
-        interactive=False,
-        wrap=True,
-        elem_id="search-captions",
-    )
+    with gr.Row(equal_height=False):
+        captions = gr.Dataframe(
+            headers=CAPTION_HEADERS,
+            label="Gallery captions closest to the image (image → text)",
+            interactive=False,
+            wrap=True,
+            elem_id="search-captions",
+            scale=3,
+        )
+        caption_images = gr.Gallery(
+            label="Their images (click one for more like it)",
+            columns=3,
+            height="auto",
+            allow_preview=False,
+            object_fit="cover",
+            elem_id="search-caption-images",
+            scale=2,
+            visible=False,
+        )
+    # The image a "more like this" search starts from: the original, pinned above its results.
+    with gr.Group(visible=False, elem_id="search-pinned") as pinned, gr.Row(equal_height=False):
+        pin_image = gr.Image(
+            label="The image you clicked (original)",
+            type="filepath",
+            interactive=False,
+            height=200,
+            buttons=["fullscreen", "download"],
+            elem_id="search-pinned-image",
+            scale=1,
+            min_width=160,
+        )
+        pin_title = gr.Markdown(elem_id="search-pinned-title")
+    back_button = gr.Button(BACK_LABEL, size="sm", elem_id="search-back", visible=False)
     message = gr.Markdown(elem_id="search-message")
+    # allow_preview=False: a click asks for more like it at once (a large preview of the
+    # clicked image over results that were about to change only disoriented people).
     results = gr.Gallery(
         label="Results (click one for more like it)",
         columns=6,
         height="auto",
+        allow_preview=False,
         elem_id="search-results",
         object_fit="cover",
     )
     with gr.Accordion("Raw results (JSON)", open=False):
         raw = gr.JSON()
-    outputs = [results, message, raw, hit_ids]
+    # A new query starts a new trail: the history is cleared. The API returns the first
+    # three (the states are the page's own).
+    outputs = [results, message, raw, view, history]
+    moved = [results, message, raw, view, history, query]  # more like this, back
 
     # Each handler names the visitor's overlay (per-visitor mode; None when shared), so a
     # search covers the base gallery and this visitor's own uploads, nobody else's.
     @friendly
     def by_text(text, k=DEFAULT_K, hybrid=False, request: gr.Request = None):
         mine = ctx.overlay(request)
-        return result_outputs(search.text(text, k, hybrid=bool(hybrid), overlay=mine))
+        result = search.text(text, k, hybrid=bool(hybrid), overlay=mine)
+        now = view_of(result, query=text if isinstance(text, str) else "")
+        return (*view_outputs(now), now, [])
 
     @friendly
     def by_image(
@@ -116,18 +238,64 @@ def build(ctx: TabContext) -> None:
         result = search.image(
             picture, k, text=text, text_weight=text_weight, overlay=ctx.overlay(request)
         )
-        return result_outputs(result)
+        now = view_of(result)
+        return (*view_outputs(now), now, [])
 
     @friendly
     def image_to_text(upload, k=5, request: gr.Request = None):
         picture, _ = ctx.upload_image(upload)
-        return caption_rows(search.image_to_text(picture, k, overlay=ctx.overlay(request)))
+        hits = search.image_to_text(picture, k, overlay=ctx.overlay(request))
+        rows = caption_rows(hits)
+        return rows, make_view(caption_items(hits), "", rows, hits)
+
+    def more_like_this(source, current, trail, k, index, request):
+        """Results like the clicked hit of ``source``; the current view goes on the trail."""
+        hit = clicked(source, index)
+        result = search.similar(hit["id"], k, overlay=ctx.overlay(request))
+        pin = {"id": hit["id"], "path": hit["path"], "title": f"**Images like** {hit['name']}"}
+        now = view_of(result, pin=pin)
+        return (*view_outputs(now), now, pushed(trail, current), "")
 
     @friendly
-    def more_like(ids, k, evt: gr.SelectData, request: gr.Request = None):
-        if not ids or evt.index is None or evt.index >= len(ids):
-            raise BadInputError("That result is no longer available; search again.")
-        return result_outputs(search.similar(ids[evt.index], k, overlay=ctx.overlay(request)))
+    def more_like(current, trail, k, evt: gr.SelectData, request: gr.Request = None):
+        return more_like_this(current, current, trail, k, evt.index, request)
+
+    @friendly
+    def more_like_caption(
+        source, current, trail, k, evt: gr.SelectData, request: gr.Request = None
+    ):
+        return more_like_this(source, current, trail, k, evt.index, request)
+
+    def back(trail):
+        """The previous view, as it was (its query text too)."""
+        stack = list(trail or [])
+        if not stack:
+            raise gr.Error("There are no earlier results to go back to.")
+        before = stack.pop()
+        return (*view_outputs(before), before, stack, before.get("query", ""))
+
+    def settle(current, last, trail):
+        """After each request: show the pin of the new view - or, if the request failed (the
+        view is the one already seen), clear what it would have replaced."""
+        key = (current or {}).get("key")
+        if key is None or key == last:
+            cleared = pin_outputs(None, trail)  # a failed "more like this" can still go back
+            return (*cleared, [], FAILED, [], None, key, trail)
+        return (
+            *pin_outputs(current, trail),
+            gr.update(),
+            gr.update(),
+            gr.update(),
+            current,
+            key,
+            trail,
+        )
+
+    def settle_captions(current, last):
+        key = (current or {}).get("key")
+        if key is None or key == last:
+            return gr.update(value=[], visible=False), [], key, CAPTIONS_FAILED
+        return gr.update(value=current["items"], visible=True), gr.update(), key, gr.update()
 
     @friendly
     def similar(
@@ -138,41 +306,63 @@ def build(ctx: TabContext) -> None:
 
     # Every search runs in the embedder's queue (ui/common.MODEL_QUEUE says why).
     queue = {"concurrency_id": MODEL_QUEUE["embed"]}
+    after = {"fn": settle, "inputs": [view, seen, history], "api_visibility": "private"}
+    after_outputs = [pinned, pin_title, pin_image, back_button, results, message, raw, view]
+    after_outputs += [seen, history]
     # One event for the button and Enter, so the API has one /search_text endpoint.
     # preprocess=False: clamp_k clamps an out-of-range k instead of the Slider refusing it.
     # hybrid is the last input, so gradio_client callers passing (text, k) get its default.
+    text_inputs = [query, k, hybrid]
     gr.on(
         [text_button.click, query.submit],
         by_text,
-        [query, k, hybrid],
+        text_inputs,
         outputs,
         api_name="search_text",
         preprocess=False,
         **queue,
-    )
+    ).then(outputs=after_outputs, **after)
+    image_inputs = [image, mix_text, weight, k]
     image_button.click(
         by_image,
-        [image, mix_text, weight, k],
+        image_inputs,
         outputs,
         api_name="search_image",
         preprocess=False,
         **queue,
-    )
+    ).then(outputs=after_outputs, **after)
     to_text_button.click(
         image_to_text,
         [image, k],
-        captions,
+        [captions, caption_view],
         api_name="search_image_to_text",
         preprocess=False,
         **queue,
+    ).then(
+        settle_captions,
+        [caption_view, captions_seen],
+        [caption_images, captions, captions_seen, message],
+        api_visibility="private",
     )
+    more_inputs = [view, history, k]
     results.select(
         more_like,
-        [hit_ids, k],
-        outputs,
+        more_inputs,
+        moved,
         api_name="search_more_like_this",
         api_visibility="undocumented",
         preprocess=False,
         **queue,
+    ).then(outputs=after_outputs, **after)
+    caption_images.select(
+        more_like_caption,
+        [caption_view, *more_inputs],
+        moved,
+        api_visibility="private",
+        preprocess=False,
+        **queue,
+    ).then(outputs=after_outputs, **after)
+    back_button.click(back, history, moved, api_visibility="private").then(
+        outputs=after_outputs, **after
     )
     gr.api(similar, api_name="search_similar", **queue)
