@@ -1,14 +1,57 @@
 """The exceptions mmdemo raises on purpose, each carrying a message fit to show a user.
 
-Why a small tree: the UI and the CLI catch ``MMDemoError`` once and show ``str(err)``
-(a clear sentence: what, why, what to do) instead of a stack trace. Anything else that
-escapes is a bug and is logged with its traceback.
-This module imports nothing from the package.
+Why a small tree: the UI and the CLI catch ``MMDemoError`` once and show a clear sentence
+(what, why, what to do) instead of a stack trace. Anything else that escapes is a bug and is
+logged with its traceback.
+
+Two audiences, one source: ``str(err)`` is the full wording for the CLI and the server log
+(it may name server paths and ``python -m mmdemo`` commands). A browser user is shown
+``browser_message(err)``: the error's ``ui`` wording where the page itself offers the remedy
+(a button, not a command), else the same text - always through ``for_browser``, which drops
+markdown markup and replaces server paths by their file names, so no raise site can leak
+either. This module imports nothing from the package.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
+
+# An absolute path of two parts or more (``/srv/app/index/x.npy``, ``C:\\data\\x.png``),
+# not part of a URL, a word (``and/or``) or a relative path (``../x``), nor the app's own
+# HTTP API (``/gradio_api/info``): the last part stays.
+_POSIX_PATH = re.compile(r"(?<![\w.:/~-])(?!/gradio_api/)(?:/[\w.@+~-]+){2,}/?")
+_WINDOWS_PATH = re.compile(r"\b[A-Za-z]:\\(?:[\w .@+~-]+\\)*[\w.@+~-]+")
+_MARKUP = (
+    (re.compile(r"\[([^\]\n]+)\]\([^)\s]+\)"), r"\1"),  # [text](url) -> text
+    (re.compile(r"\*\*|`"), ""),  # bold and code marks
+    (re.compile(r"(?<![\w*])\*(?=\S)([^*\n]+?)(?<=\S)\*(?![\w*])"), r"\1"),  # *emphasis*
+    (re.compile(r"^\s{0,3}(?:#{1,6}|>)\s+", re.M), ""),  # headings, quotes
+)
+
+
+def _last_part(match: re.Match) -> str:
+    parts = [part for part in re.split(r"[/\\]", match.group(0)) if part]
+    return parts[-1] if parts else match.group(0)
+
+
+def for_browser(message: str) -> str:
+    """``message`` as plain text fit for a browser toast: no markdown marks, and every
+    absolute server path replaced by its last part (``/srv/x/index`` -> ``index``).
+
+    Why plain text rather than HTML: the same string is the toast and the error a
+    ``gradio_client`` caller reads."""
+    text = _WINDOWS_PATH.sub(_last_part, str(message))
+    text = _POSIX_PATH.sub(_last_part, text)
+    for pattern, replacement in _MARKUP:
+        text = pattern.sub(replacement, text)
+    return text
+
+
+def browser_message(err: BaseException) -> str:
+    """What a browser user is shown for ``err``: its ``ui`` wording (else ``str(err)``),
+    through ``for_browser``."""
+    return for_browser(getattr(err, "ui", None) or str(err))
 
 
 def shown(value: object, limit: int = 40) -> str:
@@ -23,7 +66,15 @@ def shown(value: object, limit: int = 40) -> str:
 
 
 class MMDemoError(Exception):
-    """Base class: ``str(err)`` is a complete, user-facing message."""
+    """Base class: ``str(err)`` is a complete, user-facing message (CLI and log).
+
+    ``ui``: the browser's wording, when it differs - e.g. it names the page's button where
+    the CLI wording names a command. Left out, the browser shows ``str(err)`` (cleaned).
+    """
+
+    def __init__(self, *args: object, ui: str | None = None):
+        super().__init__(*args)
+        self.ui = ui
 
 
 class BadInputError(MMDemoError, ValueError):
@@ -77,6 +128,13 @@ class MissingPackageError(ModelLoadError):
         )
 
 
+# The page's remedy for an index that does not fit the model (the Gallery tab's button).
+REEMBED_ON_THE_PAGE = (
+    "Re-embed the gallery with the active model (in the Gallery tab), or switch back to the "
+    "model that built it."
+)
+
+
 class IndexError_(MMDemoError):
     """Base for problems with a saved index (named with a trailing _ to avoid the builtin)."""
 
@@ -88,11 +146,15 @@ class IndexMismatchError(IndexError_):
         self.directory = directory
         self.found = found
         self.expected = expected
+        problem = (
+            f"was built with {found}, but the active model is {expected}. Vectors from "
+            "different models cannot be compared."
+        )
         super().__init__(
-            f"The index in {directory} was built with {found}, but the active model is "
-            f"{expected}. Vectors from different models cannot be compared. Re-embed the "
-            f"images with the active model (python -m mmdemo index DIR --index-dir "
-            f"{directory} --rebuild), or switch back to the model that built it."
+            f"The index in {directory} {problem} Re-embed the images with the active model "
+            f"(python -m mmdemo index DIR --index-dir {directory} --rebuild), or switch back "
+            "to the model that built it.",
+            ui=f"The gallery's index {problem} {REEMBED_ON_THE_PAGE}",
         )
 
 
@@ -104,7 +166,8 @@ class IndexCorruptError(IndexError_):
         self.problem = problem
         super().__init__(
             f"The index in {directory} cannot be read: {problem}. Rebuild it with "
-            f"python -m mmdemo index DIR --index-dir {directory} --rebuild."
+            f"python -m mmdemo index DIR --index-dir {directory} --rebuild.",
+            ui=f"The gallery's index cannot be read: {problem}. {REEMBED_ON_THE_PAGE}",
         )
 
 

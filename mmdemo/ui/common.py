@@ -16,7 +16,14 @@ from pathlib import Path
 import gradio as gr
 
 from mmdemo.core.config import Settings
-from mmdemo.core.errors import MMDemoError
+from mmdemo.core.errors import (
+    IndexError_,
+    MMDemoError,
+    ModelLoadError,
+    StorageError,
+    browser_message,
+    for_browser,
+)
 from mmdemo.core.imaging import image_from_upload, require_inside
 from mmdemo.services import tasks
 from mmdemo.services.access import Access
@@ -75,23 +82,34 @@ def session_of(request: gr.Request | None) -> str | None:
     return getattr(request, "session_hash", None) if request is not None else None
 
 
+# The toast for an error we did not expect (a bug): the details go to the server log.
+UNEXPECTED = (
+    "Something went wrong on our side ({kind}). The server log has the details; please try "
+    "again or report it."
+)
+
+
 def friendly(fn: Callable) -> Callable:
-    """Show our own errors as a Gradio error message; log anything unexpected in full."""
+    """Show our own errors as a Gradio error toast in their browser wording (plain text, no
+    server paths: ``core.errors.browser_message``); log anything unexpected in full.
+
+    Errors whose remedy is for the server's owner (a model that cannot load) are also
+    logged in their full wording, with the paths and commands the toast leaves out."""
 
     @functools.wraps(fn)
     def wrapper(*args, **kwargs):
         try:
             return fn(*args, **kwargs)
-        except gr.Error:
+        except gr.Error as err:
+            err.message = for_browser(err.message)
             raise
         except MMDemoError as err:
-            raise gr.Error(str(err), print_exception=False) from err
+            if isinstance(err, ModelLoadError | StorageError | IndexError_):
+                log.warning("%s", err)
+            raise gr.Error(browser_message(err), print_exception=False) from err
         except Exception as err:
             log.exception("Unexpected error in %s", fn.__name__)
-            raise gr.Error(
-                f"Something went wrong on our side ({type(err).__name__}). The server log has "
-                "the details; please try again or report it."
-            ) from err
+            raise gr.Error(UNEXPECTED.format(kind=type(err).__name__)) from err
 
     return wrapper
 

@@ -1,4 +1,4 @@
-"""The whole page: header, banner, the tabs found in ``ui/tabs``, the manage panel.
+"""The whole page: title, banner, overview, the tabs found in ``ui/tabs``, the manage panel.
 
 Why discovery: a tab is one file (``ui/tabs/<name>.py`` with ``TITLE``, ``ID``, ``ORDER``
 and ``build(ctx)``); adding the file adds the tab. Building the page loads no model - every
@@ -22,20 +22,39 @@ from mmdemo.serving import ModelServer
 from mmdemo.ui import manage_panel, tabs
 from mmdemo.ui.blocks import DemoBlocks
 from mmdemo.ui.common import TabContext, friendly
-from mmdemo.ui.status import banner_text, status_markdown
+from mmdemo.ui.status import banner_text, fold, status_markdown
 
 log = logging.getLogger(__name__)
 
 CSS = """
-#mmdemo-banner {border-left: 4px solid #f59e0b; padding: 0.5rem 1rem;}
+#mmdemo-banner {border-left: 4px solid #f59e0b; padding: 0.25rem 0.75rem;}
+#mmdemo-banner p, #mmdemo-overview p {margin: 0.25rem 0;}
+#mmdemo-banner details, #mmdemo-overview details {margin: 0.25rem 0;}
+#mmdemo-banner summary, #mmdemo-overview summary {cursor: pointer; color: var(--link-text-color);}
+#mmdemo-title h1 {margin: 0 0 0.25rem 0; font-size: 1.6rem;}
 #search-message p {margin: 0.25rem 0;}
 """
-HEADER = (
-    "# mmdemo — a multimodal model playground\n"
-    "Images and text mapped into **one shared embedding space**: search photos by "
-    "words, by another photo, or both; classify images with labels you type; caption "
-    "them, ask questions about them, and read the sentiment of a text, a photo or both "
-    "together, with the fusion of the two made visible."
+# The first screen, in plain words for a first-time visitor (a stakeholder, maybe on a
+# phone): what the page shows, in three sentences, with the idea behind it one click away.
+# Developer detail (presets, commands, repo ids) lives in the banner's fold and in docs/.
+TITLE = "mmdemo — multimodal playground"
+HEADER = "# mmdemo: pictures and words in one space"
+OVERVIEW = (
+    "One model turns every photo and every sentence into a point in the same space, where a "
+    "photo lands close to the words that describe it. Each tab uses that space: find photos "
+    "by words or by another photo, name what is in a photo, ask about it, and read the mood "
+    "of a text and a photo together."
+)
+HOW_IT_WORKS_FOLD = "How it works"
+HOW_IT_WORKS = (
+    "- **One shared space.** A text is searched against photos by how close their points "
+    "are, so Search, Classify (your labels are texts) and the photo answers of Ask all use "
+    "the same comparison.\n"
+    "- **Fusion of two kinds of input (modalities).** *Feature level* (early fusion): the "
+    "text's and the photo's points are joined first and one small model decides from both. "
+    "*Decision level* (late fusion): each is judged on its own and the two verdicts are "
+    "combined. The Sentiment tab shows both, with the share each one had; Search mixes a "
+    "photo and words in the space itself."
 )
 
 
@@ -67,11 +86,14 @@ def build_ui(server: ModelServer, gallery: Gallery, access: Access | None = None
     visitors = VisitorGalleries(server, gallery) if access.per_visitor else None
     ctx = TabContext(server, gallery, GallerySearch(gallery), access, visitors)
     with DemoBlocks(
-        title="mmdemo — multimodal playground",
+        title=TITLE,
         delete_cache=delete_cache(server.settings.upload_cache_ttl_s),
     ) as demo:
-        gr.Markdown(HEADER)
+        gr.Markdown(HEADER, elem_id="mmdemo-title")
         banner = gr.Markdown(elem_id="mmdemo-banner")
+        gr.Markdown(
+            f"{OVERVIEW}\n\n{fold(HOW_IT_WORKS_FOLD, HOW_IT_WORKS)}", elem_id="mmdemo-overview"
+        )
         with gr.Tabs():
             for tab in discover_tabs():
                 with gr.Tab(tab.TITLE, id=tab.ID):

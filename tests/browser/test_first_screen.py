@@ -1,0 +1,80 @@
+"""The first screen as a first-time visitor sees it, at desktop width and on a 390 px phone:
+one plain status line, a short overview, the tabs reachable without scrolling, and no
+developer detail (environment variables, commands, repo ids) until a fold is opened.
+
+Screenshots of the first screen (the viewport, not the whole page) go to artifacts/browser/.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from tests.support.browser import ARTIFACTS, TIMEOUT_MS
+
+pytestmark = pytest.mark.browser
+
+PHONE = {"width": 390, "height": 844}
+DESKTOP = {"width": 1280, "height": 900}
+TOP = ("#mmdemo-title", "#mmdemo-banner", "#mmdemo-overview")
+# what only a developer needs: environment variables, commands, hub repo ids, server paths
+DEVELOPER = re.compile(
+    r"MMDEMO_|HF_HOME|python -m|app\.py|Salesforce/|laion2b|/tmp/|/home/|/work/|`|\*\*"
+)
+
+
+def first_screen(page, viewport: dict, name: str) -> str:
+    """Set the viewport, wait for the banner, save the viewport's screenshot, and return the
+    text the top of the page shows (closed folds' contents are not rendered, so not in it)."""
+    page.set_viewport_size(viewport)
+    page.locator("#mmdemo-banner summary").first.wait_for(state="visible", timeout=TIMEOUT_MS)
+    page.wait_for_timeout(300)
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / name))
+    return "\n".join(page.locator(selector).inner_text() for selector in TOP)
+
+
+def assert_tabs_on_first_screen(page, viewport: dict) -> None:
+    """The tab bar's first tab lies inside the first screen: no scrolling past text."""
+    tab = page.get_by_role("tab", name="Search").first
+    box = tab.bounding_box()
+    assert box is not None, "the Search tab is not rendered"
+    assert box["y"] + box["height"] <= viewport["height"], box
+
+
+@pytest.mark.parametrize("viewport", [DESKTOP, PHONE], ids=["desktop", "phone"])
+def test_the_lite_first_screen_speaks_plainly(offline_page, viewport):
+    page = offline_page
+    width = "phone" if viewport is PHONE else "desktop"
+    shown = first_screen(page, viewport, f"first_screen_lite_{width}.png")
+    assert "Offline models (preset lite)" in shown
+    assert "cannot be reached" in shown
+    assert "one space" in shown.lower() and "photo" in shown
+    assert not DEVELOPER.search(shown), DEVELOPER.search(shown)
+    assert_tabs_on_first_screen(page, viewport)
+
+    # the fold holds why, which models, and how to get the full ones
+    page.locator("#mmdemo-banner summary").first.click()
+    details = page.locator("#mmdemo-banner details").first
+    details.get_by_text("To get the full models:").wait_for(state="visible")
+    opened = details.inner_text()
+    assert "python -m mmdemo download --preset full" in opened
+    assert "EfficientNet-Lite0" in opened  # the model that really runs, from its spec
+    assert "`" not in opened and "**" not in opened  # rendered, not literal markdown
+    page.locator("#mmdemo-overview summary").first.click()
+    page.locator("#mmdemo-overview").get_by_text("Decision level").wait_for(state="visible")
+    page.screenshot(path=str(ARTIFACTS / f"first_screen_lite_{width}_open.png"), full_page=True)
+    assert not page.page_errors, page.page_errors
+
+
+@pytest.mark.parametrize("viewport", [DESKTOP, PHONE], ids=["desktop", "phone"])
+def test_the_tiny_first_screen_says_results_are_meaningless(page, viewport):
+    width = "phone" if viewport is PHONE else "desktop"
+    shown = first_screen(page, viewport, f"first_screen_tiny_{width}.png")
+    assert "Test models (preset tiny)" in shown and "meaningless" in shown
+    assert not DEVELOPER.search(shown), DEVELOPER.search(shown)
+    assert_tabs_on_first_screen(page, viewport)
+    page.locator("#mmdemo-banner summary").first.click()
+    page.locator("#mmdemo-banner").get_by_text("MMDEMO_PRESET=lite").first.wait_for(state="visible")
+    assert not page.page_errors, page.page_errors

@@ -1,0 +1,149 @@
+"""Messages a browser user reads: plain text, no server paths, the page's remedy rather than
+a command - while ``str(err)`` (the CLI's and the log's wording) keeps paths and commands.
+
+Also the first screen's own wording: the lines shown before any fold is opened name no
+environment variable, command, repo id or path.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+
+import gradio as gr
+import pytest
+
+from mmdemo.core.errors import (
+    BadInputError,
+    IndexCorruptError,
+    IndexMismatchError,
+    ModelLoadError,
+    browser_message,
+    for_browser,
+)
+from mmdemo.services.search import NO_CAPTIONS, NO_CAPTIONS_UI
+from mmdemo.ui import page, status
+from mmdemo.ui.common import UNEXPECTED, friendly
+
+DEVELOPER = re.compile(r"MMDEMO_|HF_HOME|python -m|app\.py|Salesforce/|laion2b|`|/srv/|/home/")
+
+
+@pytest.mark.parametrize(
+    ("message", "shown"),
+    [
+        ("**No good match** for `a cat`.", "No good match for a cat."),
+        ("Use *Re-embed* under *Gallery & status*.", "Use Re-embed under Gallery & status."),
+        ("See [the docs](https://example.com/a/b).", "See the docs."),
+        ("# Title\n> quoted", "Title\nquoted"),
+        ("looked for /srv/app/index/sentiment_fusion/head.pt", "looked for head.pt"),
+        ("'/etc/passwd' is not a file uploaded to this app", "'passwd' is not a file uploaded"),
+        ("copy C:\\Users\\me\\cache\\model.bin here", "copy model.bin here"),
+        ("The index in /srv/app/index/ was built", "The index in index was built"),
+    ],
+)
+def test_for_browser_drops_markup_and_server_paths(message, shown):
+    assert for_browser(message).startswith(shown)
+
+
+@pytest.mark.parametrize(
+    "kept",
+    [
+        "Input 1 (upload) of /classify must be an uploaded file",  # an endpoint, not a path
+        "/gradio_api/info lists each endpoint's inputs",  # the app's own HTTP API
+        "https://huggingface.co/Salesforce/blip-vqa-base",  # a URL stays whole
+        "a cat and/or a dog, 3*4 = 12, 1/2 of it",
+        "../../etc/passwd is not an image",  # the caller's own relative name
+        "open_clip:ViT-B-32/laion2b_s34b_b79k",  # a model id
+    ],
+)
+def test_for_browser_leaves_plain_text_alone(kept):
+    assert for_browser(kept) == kept
+
+
+def test_an_index_error_keeps_path_and_command_for_the_cli_only():
+    mismatch = IndexMismatchError("/srv/app/index", "model-a (512-d)", "model-b (384-d)")
+    assert "/srv/app/index" in str(mismatch) and "python -m mmdemo index" in str(mismatch)
+    shown = browser_message(mismatch)
+    assert "model-a (512-d)" in shown and "model-b (384-d)" in shown
+    assert "Gallery tab" in shown
+    assert not DEVELOPER.search(shown) and "/srv" not in shown and "--" not in shown
+    corrupt = IndexCorruptError("/srv/app/index", "ids.npy is truncated")
+    assert "python -m mmdemo" in str(corrupt)
+    assert browser_message(corrupt).startswith("The gallery's index cannot be read: ids.npy")
+
+
+def test_no_captions_names_the_command_on_the_cli_and_the_tab_on_the_page():
+    err = BadInputError(NO_CAPTIONS, ui=NO_CAPTIONS_UI)
+    assert "python -m mmdemo caption-gallery" in str(err)
+    assert browser_message(err) == NO_CAPTIONS_UI and "Gallery tab" in NO_CAPTIONS_UI
+    assert not DEVELOPER.search(NO_CAPTIONS_UI)
+
+
+def test_an_error_without_a_ui_wording_is_shown_cleaned():
+    err = ModelLoadError("BLIP", "the weights file /srv/w/blip.bin is unreadable", "Fix `it`.")
+    assert (
+        browser_message(err) == "Could not load model BLIP: the weights file blip.bin is "
+        "unreadable. Fix it."
+    )
+
+
+def _raises(err: BaseException):
+    @friendly
+    def handler():
+        raise err
+
+    return handler
+
+
+def test_friendly_shows_the_browser_wording_and_logs_the_full_one(caplog):
+    err = ModelLoadError(
+        "BLIP", "no weights in /srv/cache/blip", "Run `python -m mmdemo download`."
+    )
+    with caplog.at_level(logging.WARNING), pytest.raises(gr.Error) as caught:
+        _raises(err)()
+    assert caught.value.message == (
+        "Could not load model BLIP: no weights in blip. Run python -m mmdemo download."
+    )
+    assert "/srv/cache/blip" in caplog.text  # the owner finds the full wording in the log
+
+
+def test_friendly_cleans_a_gradio_error_raised_by_a_handler():
+    with pytest.raises(gr.Error) as caught:
+        _raises(gr.Error("**Bad** `value` in /srv/app/x.png"))()
+    assert caught.value.message == "Bad value in x.png"
+
+
+def test_friendly_words_an_unexpected_error_without_its_details(caplog):
+    with caplog.at_level(logging.ERROR), pytest.raises(gr.Error) as caught:
+        _raises(RuntimeError("secret /srv/app/internal state"))()
+    assert caught.value.message == UNEXPECTED.format(kind="RuntimeError")
+    assert "secret" in caplog.text  # logged with its traceback, never shown
+
+
+def _outside_folds(markdown: str) -> str:
+    return re.sub(r"<details>.*?</details>", "", markdown, flags=re.S)
+
+
+def test_the_first_screen_constants_hide_developer_detail_in_folds():
+    """What shows before a fold is opened: plain words only. The folds hold the detail."""
+    visible = [
+        page.HEADER,
+        page.OVERVIEW,
+        status.TINY_LINE,
+        status.FULL_LINE,
+        status.LITE_LINE.format(why=status.LITE_WHY_AUTO),
+        status.MISMATCH_LINE,
+        status.LOAD_FAILED_LINE,
+    ]
+    for text in visible:
+        assert not DEVELOPER.search(_outside_folds(text).replace("**", "")), text
+    assert "python -m mmdemo download --preset full" in status.LITE_DETAILS
+    assert "MMDEMO_PRESET=lite" in status.TINY_DETAILS
+    assert "meaningless" in status.TINY_LINE
+    assert "Feature level" in page.HOW_IT_WORKS and "Decision level" in page.HOW_IT_WORKS
+
+
+def test_a_fold_renders_its_markdown():
+    """A blank line after <summary>: the markdown inside a <details> block is still parsed."""
+    folded = status.fold("Why", "**bold**")
+    assert folded.startswith("<details><summary>Why</summary>\n\n**bold**\n\n</details>")
