@@ -12,6 +12,11 @@ for the models (``MAX_ASPECT``); a good image bigger than the models need is shr
 ``WORKING_SIDE`` (JPEGs are decoded at a reduced scale with ``Image.draft``, so a big photo
 never costs its full size in memory).
 
+HEIC/HEIF (phone photos) are decoded by ``pillow-heif``, registered with Pillow once when
+this module is imported, and get the same checks: the size from the container's header
+before any pixel is decoded, the pixel and aspect limits, EXIF orientation (libheif applies
+the container's rotation itself), 10/12-bit data reduced to 8 bits.
+
 Thread-safe: nothing here changes Pillow's or ``warnings``' global state, so the index can
 decode images in worker threads.
 """
@@ -32,13 +37,15 @@ from mmdemo.core.errors import BadImageError, BadInputError
 
 logger = logging.getLogger(__name__)
 
-IMAGE_EXTENSIONS: frozenset[str] = frozenset({".jpg", ".jpeg", ".png", ".webp", ".bmp", ".gif"})
+IMAGE_EXTENSIONS: frozenset[str] = frozenset(
+    {".jpg", ".jpeg", ".png", ".webp", ".bmp", ".gif", ".heic", ".heif"}
+)
 
 # Formats we let Pillow try, in this order. Restricting them keeps exotic decoders (and
 # formats with no magic number, like TGA, that "recognise" a text file) out of the app.
 # TIFF is allowed because 16-bit and float scientific images usually arrive as TIFF.
-_FORMATS = ("PNG", "JPEG", "MPO", "WEBP", "GIF", "BMP", "DIB", "TIFF", "AVIF")
-_FORMAT_NAMES = "JPEG, PNG, WebP, GIF, BMP, TIFF or AVIF"
+_FORMATS = ("PNG", "JPEG", "MPO", "WEBP", "GIF", "BMP", "DIB", "TIFF", "AVIF", "HEIF")
+_FORMAT_NAMES = "JPEG, PNG, WebP, GIF, BMP, TIFF, AVIF or HEIC"
 _WHITE = (255, 255, 255)
 DEFAULT_MAX_PIXELS = 64_000_000  # the same default as Settings.max_image_pixels
 # Why 100:1. The models' transforms scale the *short* side up (CLIP: 224 px, the lite
@@ -60,6 +67,26 @@ _CHUNK = 1 << 20
 # memory (Pillow 12.3 / libtiff 4.7; found by the fuzz tests), which a stored copy would then
 # serve back. The other TIFF compressions report the short strip; JPEG itself is fine.
 _UNSAFE_TIFF = frozenset({"jpeg", "tiff_jpeg"})
+
+
+def _register_heif() -> bool:
+    """Teach Pillow HEIC/HEIF through pillow-heif (once, at import, before any thread runs).
+
+    Without the package (an old environment) HEIC files get the "not a supported format"
+    message like any unknown file; nothing else changes.
+    """
+    try:
+        from pillow_heif import register_heif_opener
+    except ImportError:
+        logger.info("pillow-heif is not installed: HEIC/HEIF images cannot be read")
+        return False
+    # Only the primary image: embedded previews, depth maps and auxiliary images would
+    # cost decoding time and memory the models never use.
+    register_heif_opener(thumbnails=False, depth_images=False, aux_images=False)
+    return True
+
+
+HEIF_SUPPORTED = _register_heif()
 
 
 def _available_formats() -> tuple[str, ...]:
@@ -210,6 +237,24 @@ def _declared_size(fp: IO[bytes], formats: tuple[str, ...]) -> tuple[int, int] |
         fp.seek(0)
 
 
+def _claiming_format(fp: IO[bytes], formats: tuple[str, ...]) -> str | None:
+    """The allowed format whose magic number the file starts with, if any (no decoding)."""
+    try:
+        fp.seek(0)
+        prefix = fp.read(16)
+        for fmt in formats:
+            accept = Image.OPEN[fmt][1]
+            try:
+                claimed = accept(prefix) if accept else False
+            except Exception:  # a check that cannot read so short a prefix
+                continue
+            if claimed and not isinstance(claimed, str):
+                return fmt
+        return None
+    finally:
+        fp.seek(0)
+
+
 def _decode(fp: IO[bytes], name: str, max_pixels: int, max_side: int = WORKING_SIDE) -> Image.Image:
     """Header check, full decode and conversion; maps every Pillow failure to BadImageError."""
     formats = _available_formats()
@@ -219,6 +264,13 @@ def _decode(fp: IO[bytes], name: str, max_pixels: int, max_side: int = WORKING_S
     try:
         im = Image.open(fp, formats=formats)
     except UnidentifiedImageError:
+        claimed = _claiming_format(fp, formats)
+        if claimed:  # e.g. a HEIC cut short inside its header: say so, not "not an image"
+            raise BadImageError(
+                name,
+                f"the image header is corrupt or truncated (it starts like a {claimed} file)",
+                "Re-export or re-download the file and try again.",
+            ) from None
         raise BadImageError(
             name, f"is not an image in a supported format ({_FORMAT_NAMES})"
         ) from None

@@ -587,7 +587,7 @@ def test_find_images_missing_folder(tmp_path):
 
 
 def test_image_extensions():
-    assert {".jpg", ".jpeg", ".png", ".webp", ".bmp", ".gif"} == IMAGE_EXTENSIONS
+    assert {".jpg", ".jpeg", ".png", ".webp", ".bmp", ".gif", ".heic", ".heif"} == IMAGE_EXTENSIONS
 
 
 @pytest.mark.parametrize("size", [0, 1, 3 * (1 << 20) + 17])  # empty, tiny, several chunks
