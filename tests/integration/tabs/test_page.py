@@ -1,4 +1,5 @@
-"""The page as a whole: what it shows on load (banner, status) and the API it publishes.
+"""The page as a whole: what its first screen says (banner, overview), the status panel,
+and the API it publishes.
 
 The API contract: every endpoint name, its inputs in order (README's "HTTP API" section
 documents the calls positionally) and which of them may be left out. A change here breaks
@@ -7,8 +8,10 @@ every script that calls the app, so it is pinned in one place.
 
 from __future__ import annotations
 
+import json
 import re
 import urllib.error
+import urllib.request
 
 import pytest
 
@@ -198,19 +201,84 @@ def test_an_unknown_endpoint_is_named_in_a_404(app_server):
     assert "There is no endpoint /no_such_endpoint" in info.value.read().decode()
 
 
-def test_page_load_shows_the_random_weights_banner_and_the_status(app_server):
-    stream = raw_call(app_server.url, "page_load", [])
-    assert "event: complete" in stream, stream
-    assert "random weights" in stream and "tiny" in stream
-    assert re.search(r"\*\*index\*\*: \d+ images", stream)  # the status panel names the index
+# What only a developer needs (environment variables, commands, hub repo ids) or nobody
+# should see (server paths, literal markdown marks): none of it outside the banner's folds.
+DEVELOPER = re.compile(
+    r"MMDEMO_|HF_HOME|HF_ENDPOINT|python -m|app\.py|Salesforce/|laion2b|distilbert/|/tmp/"
+    r"|/home/|/work/"
+)
 
 
-def test_offline_app_chooses_lite_and_says_why(offline_client):
+def page_load_banner(app) -> str:
+    """The banner markdown the page shows on load (the first output of ``/page_load``)."""
+    stream = raw_call(app.url, "page_load", [])
+    event = re.search(r"^event: complete\ndata: (.*)$", stream, re.M)
+    assert event, stream
+    return json.loads(event.group(1))[0]
+
+
+def outside_folds(markdown: str) -> str:
+    """What shows before a fold is opened: the ``<details>`` blocks removed."""
+    return re.sub(r"<details>.*?</details>", "", markdown, flags=re.S)
+
+
+def folds(markdown: str) -> str:
+    return "\n".join(re.findall(r"<details>(.*?)</details>", markdown, flags=re.S))
+
+
+def overview(app) -> str:
+    """The overview under the title, as the page's config sends it."""
+    with urllib.request.build_opener(urllib.request.ProxyHandler({})).open(
+        f"{app.url}config", timeout=30
+    ) as response:
+        config = json.loads(response.read())
+    for component in config["components"]:
+        if component.get("props", {}).get("elem_id") == "mmdemo-overview":
+            return component["props"]["value"]
+    raise AssertionError("no #mmdemo-overview on the page")
+
+
+def test_the_tiny_banner_says_results_are_meaningless_in_plain_words(app_server):
+    banner = page_load_banner(app_server)
+    line = outside_folds(banner)
+    assert "Test models (preset tiny)" in line and "meaningless" in line
+    assert not DEVELOPER.search(line), line
+    assert "MMDEMO_PRESET=lite" in folds(banner)  # how to run real models: in the fold
+    assert str(app_server.work) not in banner
+
+
+def test_the_lite_banner_says_offline_models_and_why_with_the_details_folded(
+    offline_app_server,
+):
+    banner = page_load_banner(offline_app_server)
+    line = outside_folds(banner)
+    assert "Offline models (preset lite)" in line and "cannot be reached" in line
+    assert "meaningless" not in banner  # real models: no random-weights warning
+    assert not DEVELOPER.search(line), line
+    details = folds(banner)
+    assert "python -m mmdemo download --preset full" in details
+    assert "MMDEMO_CACHE_DIR=PATH MMDEMO_PRESET=full" in details
+    assert "EfficientNet-Lite0" in details and "VADER" in details  # the models that run
+    assert str(offline_app_server.work) not in banner
+
+
+@pytest.mark.parametrize("app", ["app_server", "offline_app_server"])
+def test_the_overview_names_the_shared_space_and_fusion_in_plain_words(request, app):
+    text = overview(request.getfixturevalue(app))
+    line = outside_folds(text)
+    assert "same space" in line and "photo" in line and "words" in line
+    assert not DEVELOPER.search(text) and "`" not in text
+    assert "Feature level" in folds(text) and "Decision level" in folds(text)
+
+
+def test_the_status_panel_names_the_index_but_not_its_server_path(app_server, gradio_client):
+    status = gradio_client.predict(api_name="/info")
+    assert re.search(r"\*\*index\*\*: \d+ images", status), status
+    assert str(app_server.index_dir) not in status and str(app_server.work) not in status
+    assert "random weights" in status and "tiny" in status
+
+
+def test_offline_app_chooses_lite_and_says_why(offline_client, offline_app_server):
     status = offline_client.predict(api_name="/info")
     assert "`lite`" in status and "cannot be reached" in status
-
-
-def test_offline_page_load_banner_says_lite_and_why(offline_app_server):
-    stream = raw_call(offline_app_server.url, "page_load", [])
-    assert "event: complete" in stream, stream
-    assert "lite" in stream and "cannot be reached" in stream
+    assert str(offline_app_server.work) not in status
