@@ -56,6 +56,10 @@ MISMATCH_LINE = (
     "⚠️ **The saved gallery was built by another model: re-embed it (in the Gallery tab) "
     "before searching.**"
 )
+LOADING_LINE = (
+    "⏳ **Loading the models…** ({seconds:.0f} s so far). You can start already: a request "
+    "made now is answered as soon as they are ready."
+)
 LOAD_FAILED_LINE = "⚠️ **A model could not be loaded, so some tabs cannot answer.**"
 DETAILS = "Details"
 FOLD = "<details><summary>{summary}</summary>\n\n{body}\n\n</details>"
@@ -158,11 +162,7 @@ def banner_text(server: ModelServer, gallery: Gallery) -> str:
     notes = [preset_note(server)]
     warm = server.warm_state()
     if warm.loading:  # start-up: models load in the background; never wait for them here
-        loading = (
-            f"⏳ **Loading the models…** ({warm.seconds:.0f} s so far). You can start "
-            "already: a request made now is answered as soon as they are ready."
-        )
-        return "\n\n".join([loading, *notes])
+        return "\n\n".join([LOADING_LINE.format(seconds=warm.seconds), *notes])
     try:
         mismatch = gallery.mismatch()
     except MMDemoError as err:  # e.g. the model's weights cannot be obtained

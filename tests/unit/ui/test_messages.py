@@ -134,6 +134,7 @@ def test_the_first_screen_constants_hide_developer_detail_in_folds():
         status.LITE_LINE.format(why=status.LITE_WHY_AUTO),
         status.MISMATCH_LINE,
         status.LOAD_FAILED_LINE,
+        status.LOADING_LINE.format(seconds=3),
     ]
     for text in visible:
         assert not DEVELOPER.search(_outside_folds(text).replace("**", "")), text
