@@ -27,6 +27,9 @@ _MARKUP = (
     (re.compile(r"\*\*|`"), ""),  # bold and code marks
     (re.compile(r"(?<![\w*])\*(?=\S)([^*\n]+?)(?<=\S)\*(?![\w*])"), r"\1"),  # *emphasis*
     (re.compile(r"^\s{0,3}(?:#{1,6}|>)\s+", re.M), ""),  # headings, quotes
+    # Gradio renders a toast as HTML: a tag-like <placeholder> (or an echoed <b>) would
+    # vanish or render, so its brackets become the look-alike guillemets
+    (re.compile(r"<([A-Za-z/!][^<>\n]*)>"), "\u2039\\1\u203a"),
 )
 
 
@@ -36,8 +39,8 @@ def _last_part(match: re.Match) -> str:
 
 
 def for_browser(message: str) -> str:
-    """``message`` as plain text fit for a browser toast: no markdown marks, and every
-    absolute server path replaced by its last part (``/srv/x/index`` -> ``index``).
+    """``message`` as plain text fit for a browser toast: no markdown marks, no HTML tags,
+    and every absolute server path replaced by its last part (``/srv/x/index`` -> ``index``).
 
     Why plain text rather than HTML: the same string is the toast and the error a
     ``gradio_client`` caller reads."""

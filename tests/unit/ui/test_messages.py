@@ -39,6 +39,8 @@ DEVELOPER = re.compile(r"MMDEMO_|HF_HOME|python -m|app\.py|Salesforce/|laion2b|`
         ("'/etc/passwd' is not a file uploaded to this app", "'passwd' is not a file uploaded"),
         ("copy C:\\Users\\me\\cache\\model.bin here", "copy model.bin here"),
         ("The index in /srv/app/index/ was built", "The index in index was built"),
+        ("retrain with --preset <the app's preset>", "retrain with --preset \u2039the app's"),
+        ("labels '<b>cat</b>' and 3 < 4", "labels '\u2039b\u203acat\u2039/b\u203a' and 3 < 4"),
     ],
 )
 def test_for_browser_drops_markup_and_server_paths(message, shown):
