@@ -152,6 +152,8 @@ class SearchHit:
     path: str
     caption: str | None = None
     thumbnail: str | None = None  # a small copy to show (services.thumbnails), if made
+    # "strong" / "possible" / "weak" from the model's calibrated levels; None without them
+    strength: str | None = None
 
     def to_json(self) -> dict:
         return {
@@ -159,6 +161,7 @@ class SearchHit:
             "score": _round(self.score),
             "id": self.id,
             "caption": self.caption,
+            "strength": self.strength,
         }
 
 
@@ -170,6 +173,8 @@ class SearchResult:
     threshold: float | None
     good_match: bool
     message: str = ""
+    min_score: float | None = None  # hits below it were left out, not padded in
+    hidden: int = 0  # how many were left out for it
 
     def to_json(self) -> list[dict]:
         """The hits, best first (``search --json`` prints exactly this list)."""
@@ -185,6 +190,7 @@ class CaptionHit:
     id: int  # the item that carries this caption (the first one if several share it)
     path: str
     thumbnail: str | None = None  # a small copy of that item's image, if made
+    strength: str | None = None  # as SearchHit's, on the text -> image levels
 
     def to_json(self) -> dict:
         return {
@@ -192,6 +198,7 @@ class CaptionHit:
             "score": _round(self.score),
             "id": self.id,
             "path": self.path,
+            "strength": self.strength,
         }
 
 

@@ -64,22 +64,79 @@ def clean_query(text: object) -> str:
     return query
 
 
+STRENGTHS = ("strong", "possible", "weak")
+MIN_SCORE_LABEL = "Minimum match score"  # the page's sliders (the messages' words)
+
+
+def clean_min_score(value: object) -> float | None:
+    """A usable minimum score (a cosine, clamped to [-1, 1]), or None for no minimum."""
+    if value is None:
+        return None
+    try:
+        score = float(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError, OverflowError):
+        raise BadInputError(
+            f"The minimum match score must be a number, not {shown(value)}."
+        ) from None
+    if score != score:  # NaN
+        raise BadInputError("The minimum match score must be a number, not NaN.")
+    return max(-1.0, min(score, 1.0))
+
+
+def match_strength(score: float, possible: float | None, strong: float | None) -> str | None:
+    """A hit's strength in words, from the model's calibrated levels (docs/quality.md
+    section 6); None when the model has none (the tiny preset's random weights)."""
+    if possible is None:
+        return None
+    if strong is not None and score >= strong:
+        return "strong"
+    return "possible" if score >= possible else "weak"
+
+
+def _counted(hits: Sequence[SearchHit]) -> str:
+    """ "2 strong matches, 1 possible match" (the words in STRENGTHS order)."""
+    parts = []
+    for word in STRENGTHS:
+        n = sum(h.strength == word for h in hits)
+        if n:
+            parts.append(f"{n} {word} match{'es' if n > 1 else ''}")
+    return ", ".join(parts)
+
+
 def judge(
-    hits: tuple[SearchHit, ...], threshold: float | None, *, empty_index: bool
+    hits: tuple[SearchHit, ...],
+    threshold: float | None,
+    *,
+    empty_index: bool,
+    strong: float | None = None,
+    min_score: float | None = None,
 ) -> SearchResult:
-    """Wrap hits with a verdict: is the best one a confident match for this model?"""
+    """Wrap hits with a verdict (is the best one at least a possible match?), give each its
+    strength in words, and leave out those below ``min_score`` (never padded in)."""
     if empty_index:
         return SearchResult(hits, threshold, False, "The index is empty: add some images first.")
-    best = hits[0].score if hits else float("-inf")
-    good = threshold is None or best >= threshold
-    if good:
-        message = f"{len(hits)} result(s); best score {best:.3f}."
+    hits = tuple(
+        dataclasses.replace(h, strength=match_strength(h.score, threshold, strong)) for h in hits
+    )
+    best = hits[0] if hits else None
+    good = threshold is None or (best is not None and best.score >= threshold)
+    kept = hits if min_score is None else tuple(h for h in hits if h.score >= min_score)
+    hidden = len(hits) - len(kept)
+    lower = "Lower the minimum match score to see the closest images anyway."
+    if hits and not kept:
+        closest = f"a {best.strength} match" if best.strength else f"{best.score:.3f}"
+        start = "No good match: " if not good else ""
+        message = f"{start}no image reaches the minimum match you set (the closest is {closest}). "
+        message = message[0].upper() + message[1:] + lower
+    elif threshold is None:
+        message = f"{len(kept)} result(s); best score {best.score:.3f}." if best else "0 results."
+    elif good:
+        message = f"{len(kept)} result(s): {_counted(kept)}."
     else:
-        message = (
-            f"No good match: the best score is {best:.3f}, below the {threshold:.2f} this "
-            "model needs for a confident match. The closest images are shown anyway."
-        )
-    return SearchResult(hits, threshold, good, message)
+        message = "No good match: even the closest images are only weak matches (shown anyway)."
+    if kept and hidden:
+        message += f" {hidden} weaker result(s) below the minimum match score not shown."
+    return SearchResult(kept, threshold, good, message, min_score=min_score, hidden=hidden)
 
 
 class GallerySearch:
@@ -99,14 +156,22 @@ class GallerySearch:
 
     # -- queries ---------------------------------------------------------------------------
     def text(
-        self, text: str, k: int = 12, hybrid: bool = False, *, overlay: Gallery | None = None
+        self,
+        text: str,
+        k: int = 12,
+        hybrid: bool = False,
+        *,
+        overlay: Gallery | None = None,
+        min_score: float | None = None,
     ) -> SearchResult:
-        """Text query; ``hybrid`` also rewards caption words (see ``services.hybrid``)."""
+        """Text query; ``hybrid`` also rewards caption words (see ``services.hybrid``).
+        Hits scoring below ``min_score`` are left out (every query method takes it)."""
         query = clean_query(text)
+        floor = clean_min_score(min_score)
         vector = self.gallery.embedder.embed_texts([query])[0]
         if hybrid:
-            return self._hybrid(vector, query, k, self._galleries(overlay))
-        return self._search(vector, k, self._galleries(overlay), kind="text")
+            return self._hybrid(vector, query, k, self._galleries(overlay), min_score=floor)
+        return self._search(vector, k, self._galleries(overlay), kind="text", min_score=floor)
 
     def image(
         self,
@@ -116,8 +181,13 @@ class GallerySearch:
         text_weight: float = 0.0,
         *,
         overlay: Gallery | None = None,
+        min_score: float | None = None,
     ) -> SearchResult:
-        """Image query, optionally mixed with text: normalise(w*text + (1-w)*image)."""
+        """Image query, optionally mixed with text: normalise(w*text + (1-w)*image).
+
+        ``min_score`` is on the image -> image scale; a mixed query scores lower, so the
+        minimum moves down with its levels and a slider keeps its meaning."""
+        floor = clean_min_score(min_score)
         if text is not None and not isinstance(text, str):
             raise BadInputError(f"The text to mix in must be text, not {type(text).__name__}.")
         query = " ".join((text or "").split())
@@ -143,10 +213,24 @@ class GallerySearch:
                 )
             vector = vector / norm
         galleries = self._galleries(overlay)
-        return self._search(vector, k, galleries, kind="image", text_weight=weight)
+        if floor is not None and weight > 0:
+            mixed, pure = self._threshold("image", weight), self._threshold("image", 0.0)
+            if mixed is not None and pure is not None:
+                floor += mixed - pure
+        return self._search(
+            vector, k, galleries, kind="image", text_weight=weight, min_score=floor
+        )
 
-    def similar(self, item_id: int, k: int = 12, *, overlay: Gallery | None = None) -> SearchResult:
+    def similar(
+        self,
+        item_id: int,
+        k: int = 12,
+        *,
+        overlay: Gallery | None = None,
+        min_score: float | None = None,
+    ) -> SearchResult:
         """ "More like this": the item's own vector as the query, the item itself left out."""
+        floor = clean_min_score(min_score)
         galleries = self._galleries(overlay)
         try:
             item = int(item_id)
@@ -157,18 +241,26 @@ class GallerySearch:
             raise BadInputError(
                 f"There is no image with id {shown(item_id)} in the index."
             ) from None
-        result = self._search(vector, k, galleries, kind="image", exclude=(item,))
+        result = self._search(
+            vector, k, galleries, kind="image", exclude=(item,), min_score=floor
+        )
         return dataclasses.replace(result, message=f"More like {name}: {result.message}")
 
     def image_to_text(
-        self, image: Image.Image, k: int = 5, *, overlay: Gallery | None = None
+        self,
+        image: Image.Image,
+        k: int = 5,
+        *,
+        overlay: Gallery | None = None,
+        min_score: float | None = None,
     ) -> list[CaptionHit]:
         """The gallery's captions ranked by cosine similarity to ``image``, best first.
 
         Each distinct caption appears once (label-based captions often repeat), with the
-        first item that carries it.
+        first item that carries it; each has its strength on the text -> image levels.
         """
         k = clamp_k(k, self.max_k)
+        floor = clean_min_score(min_score)
         owners: dict[str, ItemMeta] = {}
         for meta in _items(self._galleries(overlay)):
             caption = " ".join((meta.caption or "").split())
@@ -179,9 +271,17 @@ class GallerySearch:
         texts, vectors = self._caption_vectors(tuple(owners))
         scores = vectors @ self.gallery.embedder.embed_images([image])[0]
         order = np.argsort(-scores, kind="stable")[:k]
+        possible, strong = self._threshold("text", 0.0), self._strong("text", 0.0)
         hits = [
-            CaptionHit(texts[i], float(scores[i]), owners[texts[i]].id, owners[texts[i]].path)
+            CaptionHit(
+                texts[i],
+                float(scores[i]),
+                owners[texts[i]].id,
+                owners[texts[i]].path,
+                strength=match_strength(float(scores[i]), possible, strong),
+            )
             for i in order.tolist()
+            if floor is None or scores[i] >= floor
         ]
         return list(_with_thumbnails(hits, self._galleries(overlay)))
 
@@ -195,6 +295,7 @@ class GallerySearch:
         kind: str,
         text_weight: float = 0.0,
         exclude: Sequence[int] = (),
+        min_score: float | None = None,
     ) -> SearchResult:
         k = clamp_k(k, self.max_k)
         hits = []
@@ -208,10 +309,19 @@ class GallerySearch:
         hits = list(_with_thumbnails(hits, galleries))  # only for the hits returned
         threshold = self._threshold(kind, text_weight)
         empty = all(len(g.index) == 0 for g in galleries)
-        return judge(tuple(hits[:k]), threshold, empty_index=empty)
+        strong = self._strong(kind, text_weight)
+        return judge(
+            tuple(hits[:k]), threshold, empty_index=empty, strong=strong, min_score=min_score
+        )
 
     def _hybrid(
-        self, vector: np.ndarray, query: str, k: object, galleries: list[Gallery]
+        self,
+        vector: np.ndarray,
+        query: str,
+        k: object,
+        galleries: list[Gallery],
+        *,
+        min_score: float | None = None,
     ) -> SearchResult:
         """Re-rank the embedding top HYBRID_POOL plus every item whose caption shares a word."""
         k = clamp_k(k, self.max_k)
@@ -230,7 +340,13 @@ class GallerySearch:
         )
         hits = _with_thumbnails(hits, galleries)
         empty = all(len(g.index) == 0 for g in galleries)
-        result = judge(hits, self._threshold("text", 0.0), empty_index=empty)
+        result = judge(
+            hits,
+            self._threshold("text", 0.0),
+            empty_index=empty,
+            strong=self._strong("text", 0.0),
+            min_score=min_score,
+        )
         if not metas:
             note = ""
         elif not any(m.caption for m in metas.values()):
@@ -240,13 +356,29 @@ class GallerySearch:
         return dataclasses.replace(result, message=result.message + note)
 
     def _threshold(self, kind: str, text_weight: float) -> float | None:
+        """The "possible match" level of this query kind (MMDEMO_MATCH_THRESHOLD overrides)."""
         settings = self.gallery.settings
         if settings.match_threshold is not None:
             return settings.match_threshold
-        thresholds = self.gallery.embedder.thresholds
-        if kind == "image" and text_weight > 0 and "text" in thresholds and "image" in thresholds:
-            return text_weight * thresholds["text"] + (1 - text_weight) * thresholds["image"]
-        return thresholds.get(kind)
+        return _level(self.gallery.embedder.thresholds, kind, text_weight, "")
+
+    def _strong(self, kind: str, text_weight: float) -> float | None:
+        """The "strong match" level, never below the possible one (None: no "strong")."""
+        strong = _level(self.gallery.embedder.thresholds, kind, text_weight, "_strong")
+        possible = self._threshold(kind, text_weight)
+        if strong is None or possible is None or strong < possible:
+            return None
+        return strong
+
+    def possible_level(self, kind: str = "text") -> float | None:
+        """Where a "possible" match starts for ``kind`` ("text" or "image") queries, read
+        from the embedder's spec so that building the page loads no model: the page's
+        minimum-score sliders start there. None: the model has no calibrated levels."""
+        settings = self.gallery.settings
+        if settings.match_threshold is not None:
+            return settings.match_threshold
+        spec = self.gallery.server.spec_for("embed")
+        return _level(dict(spec.option("thresholds", None) or {}), kind, 0.0, "")
 
     def _caption_vectors(self, texts: tuple[str, ...]) -> tuple[tuple[str, ...], np.ndarray]:
         """Text vectors of ``texts``, re-embedded only when the captions or the model change."""
@@ -264,6 +396,15 @@ class GallerySearch:
             vectors = np.stack([old[t] for t in texts]).astype(np.float32, copy=False)
             self._caption_cache = (embedder.model_id, texts, vectors)
             return texts, vectors
+
+
+def _level(thresholds: dict[str, float], kind: str, text_weight: float, suffix: str):
+    """``thresholds[kind + suffix]``; an image + text query mixes the two levels as its
+    vector mixes the two queries (linear in the text weight)."""
+    text, image = thresholds.get("text" + suffix), thresholds.get("image" + suffix)
+    if kind == "image" and text_weight > 0 and text is not None and image is not None:
+        return text_weight * text + (1 - text_weight) * image
+    return thresholds.get(kind + suffix)
 
 
 def _holds(gallery: Gallery, item_id: int) -> bool:

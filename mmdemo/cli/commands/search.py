@@ -33,6 +33,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--hybrid", action="store_true", help="also match caption words (text search)"
     )
+    parser.add_argument(
+        "--min-score",
+        type=float,
+        default=None,
+        help="leave out results scoring below this (default: show all k)",
+    )
     parser.add_argument("--json", action="store_true", help="print a JSON list of results")
     add_common(parser)
 
@@ -46,13 +52,18 @@ def run(args: argparse.Namespace) -> int:
     if args.image is not None:
         image = read_image(args.image, settings)
         weight = DEFAULT_TEXT_WEIGHT if args.weight is None else args.weight
-        result = search.image(image, args.k, text=args.text, text_weight=weight)
+        result = search.image(
+            image, args.k, text=args.text, text_weight=weight, min_score=args.min_score
+        )
     else:
-        result = search.text(args.text, args.k, hybrid=args.hybrid)
+        result = search.text(args.text, args.k, hybrid=args.hybrid, min_score=args.min_score)
     if args.json:
         print_json(result.to_json())
     else:
-        print_lines(f"{hit.score:7.3f}  {hit.id:>6}  {hit.path}" for hit in result.hits)
-    if not result.good_match:
+        print_lines(
+            f"{hit.score:7.3f}  {hit.strength or '-':<8}  {hit.id:>6}  {hit.path}"
+            for hit in result.hits
+        )
+    if not result.good_match or not result.hits:
         warn(result.message)
     return 0

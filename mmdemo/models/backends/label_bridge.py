@@ -35,8 +35,11 @@ log = logging.getLogger(__name__)
 MAX_TEXT_TOKENS = 256  # all-MiniLM-L6-v2's own max_seq_length; longer texts are truncated
 MAX_TEXT_CHARS = 4000  # bounds tokenizer work before truncation
 
-# lite: calibrated on the gallery (docs/quality.md).
-LITE_THRESHOLDS = {"text": 0.38, "image": 0.90}
+# Match strength per direction: at or above "text"/"image" a hit is a possible match, at or
+# above "*_strong" a strong one, below it weak. Calibrated on augmented gallery copies and
+# hand-written queries, chosen on one half and checked on the other: docs/quality.md
+# section 6, reproduced by `python -m mmdemo.quality.score_calibration --preset lite`.
+LITE_THRESHOLDS = {"text": 0.40, "text_strong": 0.44, "image": 0.83, "image_strong": 0.96}
 LITE_LOGIT_SCALE = 25.0
 
 

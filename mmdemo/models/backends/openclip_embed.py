@@ -9,11 +9,15 @@ from __future__ import annotations
 from mmdemo.models.registry import BackendSpec
 from mmdemo.models.shared.openclip import load_openclip, openclip_hub_files
 
-# "Good match" thresholds for the best hit's cosine score. ViT-B-32/laion2b: LAION filtered
-# its image/caption pairs at CLIP cosine 0.28 (full sentences); short search queries score
-# lower, so text->image uses 0.20. Image->image scores of unrelated photos sit near 0.4-0.5.
-# These could not be recalibrated on real weights offline; MMDEMO_MATCH_THRESHOLD overrides.
-FULL_THRESHOLDS = {"text": 0.20, "image": 0.60}
+# Match strength ("possible" at "text"/"image", "strong" at "*_strong"). NOT calibrated here:
+# there are no real weights offline (docs/quality.md section 6 says so and how to re-run
+# `python -m mmdemo.quality.score_calibration --preset full` where they are). Where the
+# numbers come from: LAION filtered its image/caption pairs at ViT-B-32 cosine 0.28 (full
+# sentences), so 0.28 is "strong"; short search queries score lower, so "possible" starts
+# at 0.20. Image->image scores of unrelated photos sit near 0.4-0.5, so "possible" starts at
+# 0.60; "strong" 0.85 is our estimate for copies of one photo, not a measurement.
+# MMDEMO_MATCH_THRESHOLD overrides the "possible" level.
+FULL_THRESHOLDS = {"text": 0.20, "text_strong": 0.28, "image": 0.60, "image_strong": 0.85}
 
 SPECS = (
     BackendSpec(

@@ -115,7 +115,8 @@ SPECS = (
             "text_repo": "FacebookAI/xlm-roberta-base",
             "text_patterns": ("config.json", "tokenizer.json", "sentencepiece.bpe.model"),
             # not calibrated on real weights (none offline): ViT-B-32's, from the same data
-            "thresholds": {"text": 0.20, "image": 0.60},
+            # (openclip_embed.py says where they come from; docs/quality.md section 6)
+            "thresholds": {"text": 0.20, "text_strong": 0.28, "image": 0.60, "image_strong": 0.85},
         },
         capabilities=MULTILINGUAL,
     ),

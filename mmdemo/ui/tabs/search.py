@@ -21,7 +21,7 @@ import gradio as gr
 
 from mmdemo.core.errors import BadInputError
 from mmdemo.core.results import CaptionHit, SearchHit, SearchResult
-from mmdemo.services.search import DEFAULT_TEXT_WEIGHT
+from mmdemo.services.search import DEFAULT_TEXT_WEIGHT, MIN_SCORE_LABEL
 from mmdemo.ui.common import MODEL_QUEUE, TabContext, friendly, image_input
 
 TITLE = "Search"
@@ -47,8 +47,33 @@ def hit_name(hit: SearchHit | CaptionHit) -> str:
 
 
 def hit_label(hit: SearchHit) -> str:
-    """The caption under a result's thumbnail."""
+    """The caption under a result's thumbnail: its match strength in words (the score is in
+    the JSON); a model without calibrated levels (random weights) shows the bare score."""
+    if hit.strength:
+        return f"{hit.strength} match · {hit_name(hit)}"
     return f"{hit.score:.3f} · {hit_name(hit)}"
+
+
+def min_score_slider(level: float | None, kind: str) -> gr.Slider:
+    """The "Minimum match" slider of one query kind: results below it are not shown. It
+    starts where the model's possible matches begin; without calibrated levels (random
+    weights) at the bottom, so nothing is hidden."""
+    low = -1.0 if level is None else 0.0
+    info = (
+        "Results below this score are not shown. It starts where this model's possible "
+        "matches begin."
+        if level is not None
+        else "Results below this score are not shown (this model has no match levels)."
+    )
+    return gr.Slider(
+        low,
+        1.0,
+        value=low if level is None else level,
+        step=0.01,
+        label=MIN_SCORE_LABEL if kind == "text" else f"{MIN_SCORE_LABEL} (image search)",
+        info=info,
+        elem_id=f"search-min-score-{kind}",
+    )
 
 
 def shown_file(hit: SearchHit | CaptionHit) -> str:
@@ -64,7 +89,13 @@ def result_outputs(result: SearchResult):
     # its own business). Not "path": gradio_client takes any dict with a "path" key for a
     # file to download.
     hits = [
-        {"id": h.id, "score": round(h.score, 4), "image": Path(h.path).name, "caption": h.caption}
+        {
+            "id": h.id,
+            "score": round(h.score, 4),
+            "strength": h.strength,
+            "image": Path(h.path).name,
+            "caption": h.caption,
+        }
         for h in result.hits
     ]
     return items, message, hits, [h.id for h in result.hits]
@@ -150,6 +181,7 @@ def build(ctx: TabContext) -> None:
                 info="Adds a small bonus for query words found in an image's caption.",
                 elem_id="search-hybrid",
             )
+            text_min = min_score_slider(search.possible_level("text"), "text")
             text_button = gr.Button(
                 "Search by text", variant="primary", elem_id="search-text-button"
             )
@@ -164,6 +196,7 @@ def build(ctx: TabContext) -> None:
             weight = gr.Slider(
                 0, 1, value=DEFAULT_TEXT_WEIGHT, step=0.05, label="Text weight in the mix"
             )
+            image_min = min_score_slider(search.possible_level("image"), "image")
             image_button = gr.Button("Search by image", elem_id="search-image-button")
             to_text_button = gr.Button(
                 "Image → text: which gallery captions fit it?",
@@ -224,19 +257,25 @@ def build(ctx: TabContext) -> None:
     # Each handler names the visitor's overlay (per-visitor mode; None when shared), so a
     # search covers the base gallery and this visitor's own uploads, nobody else's.
     @friendly
-    def by_text(text, k=DEFAULT_K, hybrid=False, request: gr.Request = None):
+    def by_text(text, k=DEFAULT_K, hybrid=False, min_score=None, request: gr.Request = None):
         mine = ctx.overlay(request)
-        result = search.text(text, k, hybrid=bool(hybrid), overlay=mine)
+        result = search.text(text, k, hybrid=bool(hybrid), overlay=mine, min_score=min_score)
         now = view_of(result, query=text if isinstance(text, str) else "")
         return (*view_outputs(now), now, [])
 
     @friendly
     def by_image(
-        upload, text="", text_weight=DEFAULT_TEXT_WEIGHT, k=DEFAULT_K, request: gr.Request = None
+        upload,
+        text="",
+        text_weight=DEFAULT_TEXT_WEIGHT,
+        k=DEFAULT_K,
+        min_score=None,
+        request: gr.Request = None,
     ):
         picture, _ = ctx.upload_image(upload)
+        mine = ctx.overlay(request)
         result = search.image(
-            picture, k, text=text, text_weight=text_weight, overlay=ctx.overlay(request)
+            picture, k, text=text, text_weight=text_weight, overlay=mine, min_score=min_score
         )
         now = view_of(result)
         return (*view_outputs(now), now, [])
@@ -248,23 +287,31 @@ def build(ctx: TabContext) -> None:
         rows = caption_rows(hits)
         return rows, make_view(caption_items(hits), "", rows, hits)
 
-    def more_like_this(source, current, trail, k, index, request):
+    def more_like_this(source, current, trail, k, index, request, min_score=None):
         """Results like the clicked hit of ``source``; the current view goes on the trail."""
         hit = clicked(source, index)
-        result = search.similar(hit["id"], k, overlay=ctx.overlay(request))
+        result = search.similar(hit["id"], k, overlay=ctx.overlay(request), min_score=min_score)
         pin = {"id": hit["id"], "path": hit["path"], "title": f"**Images like** {hit['name']}"}
         now = view_of(result, pin=pin)
         return (*view_outputs(now), now, pushed(trail, current), "")
 
     @friendly
-    def more_like(current, trail, k, evt: gr.SelectData, request: gr.Request = None):
-        return more_like_this(current, current, trail, k, evt.index, request)
+    def more_like(
+        current, trail, k, min_score=None, evt: gr.SelectData = None, request: gr.Request = None
+    ):
+        return more_like_this(current, current, trail, k, evt.index, request, min_score)
 
     @friendly
     def more_like_caption(
-        source, current, trail, k, evt: gr.SelectData, request: gr.Request = None
+        source,
+        current,
+        trail,
+        k,
+        min_score=None,
+        evt: gr.SelectData = None,
+        request: gr.Request = None,
     ):
-        return more_like_this(source, current, trail, k, evt.index, request)
+        return more_like_this(source, current, trail, k, evt.index, request, min_score)
 
     def back(trail):
         """The previous view, as it was (its query text too)."""
@@ -299,10 +346,15 @@ def build(ctx: TabContext) -> None:
 
     @friendly
     def similar(
-        item_id: int, k: int = DEFAULT_K, request: gr.Request = None
+        item_id: int,
+        k: int = DEFAULT_K,
+        min_score: float | None = None,
+        request: gr.Request = None,
     ) -> tuple[list, str, list]:
-        """Images most like indexed image ``item_id``, itself left out: gallery, message, hits."""
-        return result_outputs(search.similar(item_id, k, overlay=ctx.overlay(request)))[:3]
+        """Images most like indexed image ``item_id``, itself left out: gallery, message, hits.
+        ``min_score``: leave out hits scoring below it (none left out when not given)."""
+        mine = ctx.overlay(request)
+        return result_outputs(search.similar(item_id, k, overlay=mine, min_score=min_score))[:3]
 
     # Every search runs in the embedder's queue (ui/common.MODEL_QUEUE says why).
     queue = {"concurrency_id": MODEL_QUEUE["embed"]}
@@ -311,8 +363,9 @@ def build(ctx: TabContext) -> None:
     after_outputs += [seen, history]
     # One event for the button and Enter, so the API has one /search_text endpoint.
     # preprocess=False: clamp_k clamps an out-of-range k instead of the Slider refusing it.
-    # hybrid is the last input, so gradio_client callers passing (text, k) get its default.
-    text_inputs = [query, k, hybrid]
+    # hybrid and then the minimum score are the last inputs, so gradio_client callers
+    # passing (text, k) or (text, k, hybrid) get their defaults.
+    text_inputs = [query, k, hybrid, text_min]
     gr.on(
         [text_button.click, query.submit],
         by_text,
@@ -322,7 +375,7 @@ def build(ctx: TabContext) -> None:
         preprocess=False,
         **queue,
     ).then(outputs=after_outputs, **after)
-    image_inputs = [image, mix_text, weight, k]
+    image_inputs = [image, mix_text, weight, k, image_min]
     image_button.click(
         by_image,
         image_inputs,
@@ -344,7 +397,7 @@ def build(ctx: TabContext) -> None:
         [caption_images, captions, captions_seen, message],
         api_visibility="private",
     )
-    more_inputs = [view, history, k]
+    more_inputs = [view, history, k, image_min]
     results.select(
         more_like,
         more_inputs,

@@ -99,7 +99,7 @@ def test_endpoints_are_listed_and_hybrid_defaults_off(gradio_client):
     api = gradio_client.view_api(print_info=False, return_format="dict")["named_endpoints"]
     assert {"/caption_gallery", "/search_image_to_text", "/search_text"} <= set(api)
     params = api["/search_text"]["parameters"]
-    assert len(params) == 3 and params[2]["parameter_has_default"]
+    assert len(params) == 4 and params[2]["parameter_has_default"]  # 4th: the min score
     assert params[2]["parameter_default"] is False
 
 

@@ -114,7 +114,7 @@ def test_results_are_json_ready_with_plain_ids_and_scores(server, tmp_path, phot
     data = json.loads(json.dumps(result.to_json(), allow_nan=False))
     assert [h["id"] for h in data] == [h.id for h in result.hits]
     assert all(type(h.id) is int and type(h.score) is float for h in result.hits)
-    assert all(set(h) == {"path", "score", "id", "caption"} for h in data)
+    assert all(set(h) == {"path", "score", "id", "caption", "strength"} for h in data)
 
 
 def test_an_empty_index_says_so(server, tmp_path):
@@ -129,7 +129,7 @@ def test_clean_query_and_judge():
     hits = (SearchHit(1, 0.31, "/a.png"), SearchHit(2, 0.2, "/b.png"))
     assert judge(hits, 0.3, empty_index=False).good_match
     low = judge(hits, 0.4, empty_index=False)
-    assert not low.good_match and "below the 0.40" in low.message
+    assert not low.good_match and "No good match" in low.message
     assert judge(hits, None, empty_index=False).message == "2 result(s); best score 0.310."
 
 
