@@ -55,6 +55,21 @@ class EmbedOutcome:
     duplicate_of: list[Duplicate] = field(default_factory=list)
 
 
+def model_input_side(embedder) -> int | None:
+    """The short side the embedder's transform resizes images to (its first ``Resize``), so
+    indexing need not decode more pixels than that; None when it has no such step.
+
+    Why read it from the transform: it is the truth for every backend (224 px for CLIP,
+    the tiny twin's 64 px, the lite embedder's own size) without a second setting.
+    """
+    for step in getattr(getattr(embedder, "transform", None), "transforms", ()):
+        if type(step).__name__ == "Resize":
+            size = step.size
+            side = size if isinstance(size, int) else max(size)  # (h, w): the larger one
+            return int(side) if side else None
+    return None
+
+
 def prepare_file(
     path: str | Path,
     embedder,
@@ -73,17 +88,20 @@ def prepare_file(
     sha = hashlib.sha256(data).hexdigest()
     if is_known(sha):
         return Prepared(path, duplicate=True, name=name, sha256=sha)
-    try:
-        image = load_image(data, name=name, max_pixels=max_pixels)
+    try:  # decoded no larger than the model looks at (JPEG draft, box reduction)
+        image = load_image(
+            data, name=name, max_pixels=max_pixels, min_side=model_input_side(embedder)
+        )
     except BadImageError as err:
         return Prepared(path, skipped=Unreadable(name, err.problem), name=name, sha256=sha)
+    width, height = image.info.get("source_size", image.size)  # the file's, not the reduced
     meta = {
         "path": path,
         "name": name,
         "sha256": sha,
         "size_bytes": len(data),
-        "width": image.width,
-        "height": image.height,
+        "width": width,
+        "height": height,
         "added_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
     }
     return Prepared(path, meta=meta, tensor=embedder.preprocess_image(image), name=name, sha256=sha)
