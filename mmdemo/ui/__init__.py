@@ -1,3 +1,3 @@
 """The Gradio page: ``page.build_ui`` discovers the tabs in ``ui/tabs`` (one file each),
-``common`` holds what every tab shares, ``status`` the banner and status panel, and
-``manage_panel`` the gallery management under the tabs. Never imports torch or faiss."""
+``common`` holds what every tab shares, ``status`` the banner and status panel; the
+gallery is managed in its own tab (``tabs/gallery.py``). Never imports torch or faiss."""

@@ -1,4 +1,4 @@
-"""The whole page: title, banner, overview, the tabs found in ``ui/tabs``, the manage panel.
+"""The whole page: title, banner, overview, the tabs found in ``ui/tabs``.
 
 Why discovery: a tab is one file (``ui/tabs/<name>.py`` with ``TITLE``, ``ID``, ``ORDER``
 and ``build(ctx)``); adding the file adds the tab. Building the page loads no model - every
@@ -19,10 +19,10 @@ from mmdemo.services.gallery import Gallery
 from mmdemo.services.search import GallerySearch
 from mmdemo.services.visitors import VisitorGalleries
 from mmdemo.serving import ModelServer
-from mmdemo.ui import manage_panel, tabs
+from mmdemo.ui import tabs
 from mmdemo.ui.blocks import DemoBlocks
 from mmdemo.ui.common import TabContext, friendly
-from mmdemo.ui.status import banner_text, fold, status_markdown
+from mmdemo.ui.status import banner_text, fold
 
 log = logging.getLogger(__name__)
 
@@ -98,16 +98,14 @@ def build_ui(server: ModelServer, gallery: Gallery, access: Access | None = None
             for tab in discover_tabs():
                 with gr.Tab(tab.TITLE, id=tab.ID):
                     tab.build(ctx)
-        status = manage_panel.build(ctx)
 
-        def on_load(request: gr.Request = None):
-            session = getattr(request, "session_hash", None)
-            return banner_text(server, gallery), status_markdown(server, gallery, visitors, session)
+        def on_load():  # the status lives in the Gallery tab, shown when it is opened
+            return banner_text(server, gallery)
 
         demo.load(
             friendly(on_load),
             None,
-            [banner, status],
+            banner,
             api_name="page_load",
             api_visibility="undocumented",
         )

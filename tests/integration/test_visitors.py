@@ -166,3 +166,24 @@ def test_visitor_files_stay_out_of_the_saved_base(space):
     assert copies, "the earlier tests' uploads should be stored as copies"
     for path in copies:
         assert hashlib.sha256(path.read_bytes()).hexdigest() not in stored
+
+
+def test_the_gallery_tab_shows_each_visitor_the_shared_photos_and_their_own(space, tmp_path):
+    """The Gallery tab's browser marks whose each image is, and a selection holding a shared
+    photo is refused as a whole without the admin password: nothing of it is removed."""
+    alice, bob = visitor(space), visitor(space)
+    base = len(base_state(space))
+    mine = upload(alice, tmp_path, "mine.png", (240, 200, 10))
+    hers, note, _, data = alice.predict(1, 60, api_name="/gallery_page")
+    assert hers[0]["caption"] == "mine.png · yours" and data["items"][0]["id"] == mine
+    assert all(item["caption"].endswith(" · shared") for item in hers[1:])
+    his, his_note, _, _ = bob.predict(1, 60, api_name="/gallery_page")
+    assert [i["caption"] for i in his] == [i["caption"] for i in hers[1:]]
+    assert f"{base + 1} images" in note and f"{base} images" in his_note
+
+    with pytest.raises(AppError, match="admin password"):
+        alice.predict(f"{mine}, {min(base_state(space))}", "", api_name="/index_remove")
+    assert mine in {h["id"] for h in everything(alice)}  # nothing was removed
+    report, _ = alice.predict(str(mine), "", api_name="/index_remove")
+    assert report == "Removed 1 of 1 image(s): mine.png."
+    assert len(alice.predict(1, 60, api_name="/gallery_page")[0]) == base
