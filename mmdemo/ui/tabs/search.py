@@ -7,14 +7,13 @@ what the query now is and a way back.
 
 What the page remembers lives per browser session in ``gr.State`` (never in a global):
 the current *view* (what the grid shows, its ids, the pinned image, the query text) and the
-views "Back" returns to. A view is a new dict for every successful search, so the step after
-each search (``settle``) can tell a failed request - the view did not change - and clear the
-outputs it would have replaced instead of leaving stale results beside an error.
+views "Back" returns to. After each request one of two small steps runs (``settled``): on
+success it shows the new view's pinned image; on failure it clears the outputs the request
+would have replaced, instead of leaving stale results beside an error.
 """
 
 from __future__ import annotations
 
-import uuid
 from pathlib import Path
 
 import gradio as gr
@@ -115,7 +114,6 @@ def caption_items(hits: list[CaptionHit]) -> list[tuple[str, str]]:
 def make_view(items, message, raw, hits, *, query: str = "", pin: dict | None = None) -> dict:
     """One state of the results area. ``hits`` are (id, original path, name) per grid item."""
     return {
-        "key": uuid.uuid4().hex,  # new per search: ``settle`` tells success from failure
         "items": items,
         "message": message,
         "raw": raw,
@@ -163,10 +161,8 @@ def pin_outputs(view: dict | None, history: list | None) -> tuple:
 def build(ctx: TabContext) -> None:
     search = ctx.search
     view = gr.State(None)  # the current view (make_view); None before the first search
-    seen = gr.State(None)  # the key of the view settle last saw (equal: the request failed)
     history = gr.State([])  # views "Back" returns to, newest last
     caption_view = gr.State(None)  # the image -> text results (same shape as a view)
-    captions_seen = gr.State(None)
     with gr.Row():
         with gr.Column(scale=2):
             query = gr.Textbox(
@@ -321,28 +317,20 @@ def build(ctx: TabContext) -> None:
         before = stack.pop()
         return (*view_outputs(before), before, stack, before.get("query", ""))
 
-    def settle(current, last, trail):
-        """After each request: show the pin of the new view - or, if the request failed (the
-        view is the one already seen), clear what it would have replaced."""
-        key = (current or {}).get("key")
-        if key is None or key == last:
-            cleared = pin_outputs(None, trail)  # a failed "more like this" can still go back
-            return (*cleared, [], FAILED, [], None, key, trail)
-        return (
-            *pin_outputs(current, trail),
-            gr.update(),
-            gr.update(),
-            gr.update(),
-            current,
-            key,
-            trail,
-        )
+    def settle(current, trail):
+        """After a request succeeded: the pinned image of the new view, if it has one."""
+        return pin_outputs(current, trail)
 
-    def settle_captions(current, last):
-        key = (current or {}).get("key")
-        if key is None or key == last:
-            return gr.update(value=[], visible=False), [], key, CAPTIONS_FAILED
-        return gr.update(value=current["items"], visible=True), gr.update(), key, gr.update()
+    def failed(trail):
+        """After a request failed: clear what it would have replaced (a failed "more like
+        this" can still go back)."""
+        return (*pin_outputs(None, trail), [], FAILED, [], None)
+
+    def settle_captions(current):
+        return gr.update(value=current["items"] if current else [], visible=bool(current))
+
+    def captions_failed():
+        return gr.update(value=[], visible=False), [], None
 
     @friendly
     def similar(
@@ -358,15 +346,20 @@ def build(ctx: TabContext) -> None:
 
     # Every search runs in the embedder's queue (ui/common.MODEL_QUEUE says why).
     queue = {"concurrency_id": MODEL_QUEUE["embed"]}
-    after = {"fn": settle, "inputs": [view, seen, history], "api_visibility": "private"}
-    after_outputs = [pinned, pin_title, pin_image, back_button, results, message, raw, view]
-    after_outputs += [seen, history]
+    pin_parts = [pinned, pin_title, pin_image, back_button]
+    private = {"api_visibility": "private"}
+
+    def settled(event) -> None:
+        """Gradio 6.31 runs ``.then`` only after a success, so both outcomes are explicit."""
+        event.success(settle, [view, history], pin_parts, **private)
+        event.failure(failed, history, [*pin_parts, results, message, raw, view], **private)
+
     # One event for the button and Enter, so the API has one /search_text endpoint.
     # preprocess=False: clamp_k clamps an out-of-range k instead of the Slider refusing it.
     # hybrid and then the minimum score are the last inputs, so gradio_client callers
     # passing (text, k) or (text, k, hybrid) get their defaults.
     text_inputs = [query, k, hybrid, text_min]
-    gr.on(
+    text_search = gr.on(
         [text_button.click, query.submit],
         by_text,
         text_inputs,
@@ -374,31 +367,30 @@ def build(ctx: TabContext) -> None:
         api_name="search_text",
         preprocess=False,
         **queue,
-    ).then(outputs=after_outputs, **after)
+    )
+    settled(text_search)
     image_inputs = [image, mix_text, weight, k, image_min]
-    image_button.click(
+    image_search = image_button.click(
         by_image,
         image_inputs,
         outputs,
         api_name="search_image",
         preprocess=False,
         **queue,
-    ).then(outputs=after_outputs, **after)
-    to_text_button.click(
+    )
+    settled(image_search)
+    to_text = to_text_button.click(
         image_to_text,
         [image, k],
         [captions, caption_view],
         api_name="search_image_to_text",
         preprocess=False,
         **queue,
-    ).then(
-        settle_captions,
-        [caption_view, captions_seen],
-        [caption_images, captions, captions_seen, message],
-        api_visibility="private",
     )
+    to_text.success(settle_captions, caption_view, caption_images, **private)
+    to_text.failure(captions_failed, None, [caption_images, captions, caption_view], **private)
     more_inputs = [view, history, k, image_min]
-    results.select(
+    more = results.select(
         more_like,
         more_inputs,
         moved,
@@ -406,16 +398,16 @@ def build(ctx: TabContext) -> None:
         api_visibility="undocumented",
         preprocess=False,
         **queue,
-    ).then(outputs=after_outputs, **after)
-    caption_images.select(
+    )
+    settled(more)
+    more_from_captions = caption_images.select(
         more_like_caption,
         [caption_view, *more_inputs],
         moved,
         api_visibility="private",
         preprocess=False,
         **queue,
-    ).then(outputs=after_outputs, **after)
-    back_button.click(back, history, moved, api_visibility="private").then(
-        outputs=after_outputs, **after
     )
+    settled(more_from_captions)
+    settled(back_button.click(back, history, moved, **private))
     gr.api(similar, api_name="search_similar", **queue)
