@@ -199,7 +199,8 @@ def build(ctx: TabContext) -> None:
                 elem_id="search-image-to-text-button",
             )
     k = gr.Slider(1, ctx.settings.max_k, value=DEFAULT_K, step=1, label="Number of results")
-    with gr.Row(equal_height=False):
+    # Image -> text results: shown once there are some (an empty table only puzzled people).
+    with gr.Row(equal_height=False, visible=False, elem_id="search-captions-box") as caption_box:
         captions = gr.Dataframe(
             headers=CAPTION_HEADERS,
             label="Gallery captions closest to the image (image → text)",
@@ -216,21 +217,19 @@ def build(ctx: TabContext) -> None:
             object_fit="cover",
             elem_id="search-caption-images",
             scale=2,
-            visible=False,
         )
-    # The image a "more like this" search starts from: the original, pinned above its results.
-    with gr.Group(visible=False, elem_id="search-pinned") as pinned, gr.Row(equal_height=False):
+    # The image a "more like this" search starts from: the original, pinned above its results
+    # (what the query now is, then the picture; its full size opens with the fullscreen button).
+    with gr.Group(visible=False, elem_id="search-pinned") as pinned:
+        pin_title = gr.Markdown(elem_id="search-pinned-title", padding=True)
         pin_image = gr.Image(
-            label="The image you clicked (original)",
+            show_label=False,
             type="filepath",
             interactive=False,
-            height=200,
+            height=220,
             buttons=["fullscreen", "download"],
             elem_id="search-pinned-image",
-            scale=1,
-            min_width=160,
         )
-        pin_title = gr.Markdown(elem_id="search-pinned-title")
     back_button = gr.Button(BACK_LABEL, size="sm", elem_id="search-back", visible=False)
     message = gr.Markdown(elem_id="search-message")
     # allow_preview=False: a click asks for more like it at once (a large preview of the
@@ -327,10 +326,10 @@ def build(ctx: TabContext) -> None:
         return (*pin_outputs(None, trail), [], FAILED, [], None)
 
     def settle_captions(current):
-        return gr.update(value=current["items"] if current else [], visible=bool(current))
+        return gr.update(value=current["items"] if current else []), gr.update(visible=True)
 
     def captions_failed():
-        return gr.update(value=[], visible=False), [], None
+        return [], [], None, gr.update(visible=False)
 
     @friendly
     def similar(
@@ -387,8 +386,10 @@ def build(ctx: TabContext) -> None:
         preprocess=False,
         **queue,
     )
-    to_text.success(settle_captions, caption_view, caption_images, **private)
-    to_text.failure(captions_failed, None, [caption_images, captions, caption_view], **private)
+    to_text.success(settle_captions, caption_view, [caption_images, caption_box], **private)
+    to_text.failure(
+        captions_failed, None, [caption_images, captions, caption_view, caption_box], **private
+    )
     more_inputs = [view, history, k, image_min]
     more = results.select(
         more_like,
