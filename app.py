@@ -25,7 +25,7 @@ from mmdemo.services.access import Access  # noqa: E402
 from mmdemo.services.gallery import Gallery  # noqa: E402
 from mmdemo.serving import ModelServer  # noqa: E402
 from mmdemo.serving.allocator import fix_mmap_threshold  # noqa: E402
-from mmdemo.ui.launch import serve  # noqa: E402
+from mmdemo.ui.launch import configure_logging, serve  # noqa: E402
 from mmdemo.ui.page import build_ui  # noqa: E402
 
 log = logging.getLogger("mmdemo.app")
@@ -36,32 +36,6 @@ server = ModelServer(settings)
 gallery = Gallery(server, settings)
 access = Access.from_settings(settings)
 demo = build_ui(server, gallery, access)
-
-# Known harmless messages from libraries, silenced by name so that nothing else is lost:
-# faiss's loader logs (at INFO) every optimised build it tries and does not find, e.g.
-# "Could not load library with AVX512 support due to: ModuleNotFoundError(...)", before it
-# loads the generic one; httpx logs every request Gradio makes to itself at start-up.
-QUIET_LOGGERS = ("faiss.loader", "httpx")
-
-
-class _OpenClipChatter(logging.Filter):
-    """open_clip logs its model-building steps ("Parsing model identifier...", "Final image
-    preprocessing configuration...") at INFO on the *root* logger, so they cannot be
-    silenced by name; this drops exactly those records (its warnings still show)."""
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        from_open_clip = f"{os.sep}open_clip{os.sep}" in record.pathname
-        return not (record.name == "root" and from_open_clip and record.levelno < logging.WARNING)
-
-
-def configure_logging() -> None:
-    logging.basicConfig(
-        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
-    for name in QUIET_LOGGERS:
-        logging.getLogger(name).setLevel(logging.WARNING)
-    for handler in logging.getLogger().handlers:
-        handler.addFilter(_OpenClipChatter())
 
 
 def main() -> None:

@@ -6,9 +6,9 @@ at a time in the process, see ``_LOADING``), caches it, and hands back a ready o
 with its own preprocessing. ``run`` is the same call micro-batched with concurrent
 requests (``batching``); the device and dtype are decided once (``device``); ``auto``
 becomes a preset at start-up (``preset_choice``). ``warm_up`` runs the start-up loading
-(the embedder, the default gallery's index) in a background thread after the page is
-served, and ``warm_state`` says how far it got, so the page can say "loading models…"
-while requests simply wait on the load locks.
+(the embedder, the default gallery's index) in a background thread while the page is
+being served, and ``warm_state`` says how far it got, so the page can say "loading
+models…" while requests simply wait on the load locks.
 Backends are built by their spec's own ``load``, never elsewhere.
 """
 

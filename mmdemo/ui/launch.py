@@ -1,4 +1,4 @@
-"""Start-up order: the page is served first, the models warm up in the background.
+"""Start-up order (the page first, the models warm up in the background) and the console.
 
 Why: loading the models and indexing the default gallery takes 10-35 s on a small CPU, and
 a page that does not answer for that long looks broken. ``serve`` starts the warm-up thread
@@ -10,6 +10,7 @@ models…" until the warm-up is done, and requests made meanwhile wait on the lo
 from __future__ import annotations
 
 import logging
+import os
 
 import gradio as gr
 
@@ -21,6 +22,34 @@ from mmdemo.ui.web import launch_options
 
 log = logging.getLogger(__name__)
 QUEUE_CONCURRENCY = 4  # requests running at once per event (models have their own queues)
+
+
+# Known harmless messages from libraries, silenced by name so that nothing else is lost:
+# faiss's loader logs (at INFO) every optimised build it tries and does not find, e.g.
+# "Could not load library with AVX512 support due to: ModuleNotFoundError(...)", before it
+# loads the generic one; httpx logs every request Gradio makes to itself at start-up.
+QUIET_LOGGERS = ("faiss.loader", "httpx")
+
+
+class OpenClipChatter(logging.Filter):
+    """open_clip logs its model-building steps ("Parsing model identifier...", "Final image
+    preprocessing configuration...") at INFO on the *root* logger, so they cannot be
+    silenced by name; this drops exactly those records (its warnings still show)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        from_open_clip = f"{os.sep}open_clip{os.sep}" in record.pathname
+        return not (record.name == "root" and from_open_clip and record.levelno < logging.WARNING)
+
+
+def configure_logging() -> None:
+    """The app's console: INFO and up from everyone, minus the known harmless chatter."""
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    for name in QUIET_LOGGERS:
+        logging.getLogger(name).setLevel(logging.WARNING)
+    for handler in logging.getLogger().handlers:
+        handler.addFilter(OpenClipChatter())
 
 
 def prepare_gallery(gallery: Gallery) -> str:

@@ -9,6 +9,8 @@ test needs - no sleeps that guess how slow the machine is.
 from __future__ import annotations
 
 import dataclasses
+import subprocess
+import sys
 import threading
 import urllib.request
 from concurrent.futures import ThreadPoolExecutor, wait
@@ -19,12 +21,20 @@ from mmdemo.core.config import Settings
 from mmdemo.models.registry import add_backend, get_backend, remove_backend
 from mmdemo.services.gallery import Gallery
 from mmdemo.serving import ModelServer
-from tests.support.app_process import free_port
+from tests.support.app_process import REPO_ROOT, free_port
+from tests.support.environment import subprocess_env
 from tests.support.images import write_test_image
 
 GATED = "gated-tiny-embed"
 GATE = threading.Event()
 GATE_TIMEOUT_S = 120  # a safety net only: the test opens the gate itself
+SUBPROCESS = {
+    "cwd": REPO_ROOT,
+    "env": subprocess_env(),
+    "capture_output": True,
+    "text": True,
+    "timeout": 120,
+}
 WAITING_S = 3  # how long the search must stay unanswered while the gate is shut
 
 
@@ -114,3 +124,43 @@ def test_failed_warm_up_is_reported_and_the_app_still_answers(tmp_path):
     state = server.wait_warm(30)
     assert state.phase == "failed" and "weights are missing" in state.detail
     assert not state.loading
+
+
+def test_faiss_fallback_messages_are_silenced_and_nothing_else():
+    """faiss's loader announces each optimised build it cannot find ("Could not load
+    library with AVX512 support due to: ModuleNotFoundError..."); with the app's logging
+    those lines are gone while the app's own INFO lines still print."""
+    code = (
+        "import logging, sys\n"
+        "if sys.argv[1] == 'app':\n"
+        "    from mmdemo.ui.launch import configure_logging; configure_logging()\n"
+        "else:\n"
+        "    logging.basicConfig(level=logging.INFO)\n"
+        "import faiss\n"
+        "logging.getLogger('mmdemo.app').info('app line')\n"
+    )
+    plain = subprocess.run([sys.executable, "-c", code, "plain"], **SUBPROCESS)
+    quiet = subprocess.run([sys.executable, "-c", code, "app"], **SUBPROCESS)
+    assert plain.returncode == 0 and quiet.returncode == 0, quiet.stderr
+    assert "Could not load library" in plain.stderr  # what faiss says without us
+    assert "Could not load library" not in quiet.stderr
+    assert "faiss" not in quiet.stderr.lower()
+    assert "app line" in quiet.stderr
+
+
+def test_open_clip_chatter_filter_drops_only_open_clips_info_on_root():
+    import logging
+    import os
+
+    from mmdemo.ui.launch import OpenClipChatter
+
+    where = os.path.join(os.sep, "site-packages", "open_clip", "factory.py")
+
+    def record(name, level, path):
+        return logging.LogRecord(name, level, path, 1, "Parsing model identifier", None, None)
+
+    chatter = OpenClipChatter()
+    assert not chatter.filter(record("root", logging.INFO, where))
+    assert chatter.filter(record("root", logging.WARNING, where))  # warnings still show
+    assert chatter.filter(record("root", logging.INFO, "/work/mmdemo/app.py"))  # others kept
+    assert chatter.filter(record("mmdemo.app", logging.INFO, where))
