@@ -28,7 +28,8 @@ ID = "search"
 ORDER = 10
 
 DEFAULT_K = 12
-EXAMPLE_QUERIES = ["a cup of coffee", "a cat", "a rocket launching", "old coins", "outer space"]
+from mmdemo.ui.examples import search_queries as EXAMPLE_QUERIES  # noqa: E402 - per preset
+
 CAPTION_HEADERS = ["caption", "score", "id", "image"]
 HISTORY_DEPTH = 10  # "Back" steps kept per session (each a list of a dozen paths)
 BACK_LABEL = "← Back to the previous results"
@@ -181,7 +182,7 @@ def build(ctx: TabContext) -> None:
             text_button = gr.Button(
                 "Search by text", variant="primary", elem_id="search-text-button"
             )
-            gr.Examples(EXAMPLE_QUERIES, inputs=query, label="Try")
+            gr.Examples(EXAMPLE_QUERIES(ctx.server.preset), inputs=query, label="Try")
         with gr.Column(scale=2):
             image = image_input("…or search with an image", "search-image-query", height=220)
             mix_text = gr.Textbox(

@@ -7,12 +7,14 @@ environment variable, command, repo id or path.
 
 from __future__ import annotations
 
+import json
 import logging
 import re
 
 import gradio as gr
 import pytest
 
+from mmdemo.core.config import Settings
 from mmdemo.core.errors import (
     BadInputError,
     IndexCorruptError,
@@ -22,8 +24,11 @@ from mmdemo.core.errors import (
     for_browser,
 )
 from mmdemo.services.search import NO_CAPTIONS, NO_CAPTIONS_UI
+from mmdemo.serving import ModelServer
 from mmdemo.ui import page, status
 from mmdemo.ui.common import UNEXPECTED, friendly
+from tests.support.galleries import make_gallery
+from tests.support.images import write_test_image
 
 DEVELOPER = re.compile(r"MMDEMO_|HF_HOME|python -m|app\.py|Salesforce/|laion2b|`|/srv/|/home/")
 
@@ -150,3 +155,40 @@ def test_a_fold_renders_its_markdown():
     """A blank line after <summary>: the markdown inside a <details> block is still parsed."""
     folded = status.fold("Why", "**bold**")
     assert folded.startswith("<details><summary>Why</summary>\n\n**bold**\n\n</details>")
+
+
+# -- the banner, per preset and with a gallery built by another model -------------------------
+@pytest.mark.parametrize(
+    ("preset", "line", "in_fold"),
+    [
+        ("tiny", "Test models (preset tiny)", "MMDEMO_PRESET=lite python app.py"),
+        ("lite", "Offline models (preset lite)", "python -m mmdemo download --preset full"),
+        ("full", "Full models", "open_clip ViT-B-32 (LAION-2B)"),
+    ],
+)
+def test_each_preset_gets_its_plain_line_and_its_details_folded(preset, line, in_fold):
+    """Built from the server's own choice and specs; no model is loaded for it."""
+    server = ModelServer(Settings(preset=preset))
+    note = status.preset_note(server)
+    shown = _outside_folds(note)
+    assert line in shown and not DEVELOPER.search(shown.replace("**", "")), shown
+    assert in_fold in note and in_fold not in shown
+    assert ("meaningless" in shown) == (preset == "tiny")
+    if preset == "lite":  # started with lite on purpose: not "cannot be reached"
+        assert status.LITE_WHY_SET in shown
+
+
+def test_a_gallery_from_another_model_is_flagged_without_its_path(tmp_path):
+    server = ModelServer(Settings(preset="tiny"))
+    gallery = make_gallery(server, tmp_path)
+    write_test_image(tmp_path / "photos" / "one.png")
+    gallery.add_directory(tmp_path / "photos")
+    gallery.index.save(tmp_path / "index")
+    manifest = tmp_path / "index" / "manifest.json"
+    data = json.loads(manifest.read_text())
+    data["model_id"] = "open_clip:some-other-model/tag"
+    manifest.write_text(json.dumps(data))
+    banner = status.banner_text(server, make_gallery(server, tmp_path))
+    assert status.MISMATCH_LINE in banner
+    assert "some-other-model" in banner  # the details name both models...
+    assert str(tmp_path) not in banner and "python -m" not in banner  # ...not the folder
