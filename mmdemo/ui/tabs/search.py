@@ -208,6 +208,7 @@ def build(ctx: TabContext) -> None:
             interactive=False,
             wrap=True,
             elem_id="search-captions",
+            column_widths=["58%", "14%", "10%", "18%"],
             scale=3,
         )
         caption_images = gr.Gallery(
