@@ -31,6 +31,11 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 BACKENDS_PACKAGE = "mmdemo.models.backends"
+ANY = "*"
+# Kinds of VQA question, for ``Capabilities.question_kinds``: "what is this?", "is there
+# a ...?" / yes-no about an object, "what shape", "what colour", "how many", and "open"
+# (anything else: why, where, what is the person wearing, ...).
+QUESTION_KINDS = ("what", "is_there", "shape", "colour", "count", "open")
 
 
 @dataclass(frozen=True)
@@ -46,10 +51,21 @@ class Capabilities:
     fusions: tuple[str, ...] = ()  # vqa: fusion variants a person may choose per request
     ranked_answers: bool = False  # vqa: several answers with probabilities (else one)
     languages: tuple[str, ...] = ("en",)  # languages the model reads ("*": any)
+    # vqa: which kinds of question (QUESTION_KINDS) the model answers, per kind of image
+    # ("photo", "shapes": the easy-VQA world); "*" stands for any image or any kind. The
+    # Ask tab offers suggested questions and examples only of kinds listed here.
+    question_kinds: tuple[tuple[str, tuple[str, ...]], ...] = ((ANY, (ANY,)),)
 
     @property
     def generative(self) -> bool:
         return bool(self.decoding)
+
+    def answers(self, kind: str, domain: str = "photo") -> bool:
+        """Whether a VQA model answers questions of ``kind`` about a ``domain`` image."""
+        for where, kinds in self.question_kinds:
+            if where in (domain, ANY) and (ANY in kinds or kind in kinds):
+                return True
+        return False
 
 
 @dataclass(frozen=True)

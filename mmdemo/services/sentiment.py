@@ -61,7 +61,7 @@ FUSIONS: dict[str, FusionInfo] = {
         "early",
         "Feature level (early fusion)",
         "A small head trained on the image and text embeddings side by side decides from "
-        "both at once (train it with: python -m mmdemo train sentiment-fusion --data CSV).",
+        "both at once.",
     ),
 }
 
@@ -221,16 +221,26 @@ class SentimentFusion:
         return head
 
     def head_status(self) -> str:
-        """One sentence for the UI: which head is loaded, or why there is none."""
+        """One sentence for the UI: which head is loaded, or why there is none (no server
+        paths: browser users see it)."""
         try:
             head = self._head()
         except MMDemoError as err:
             return str(err)
         meta = head.meta
         return (
-            f"Fusion head: {head.path}, trained on {meta.get('rows')} examples with "
-            f"{meta.get('embedder')} (classes: {', '.join(head.classes)})."
+            f"The fusion head was trained here on {meta.get('rows')} examples "
+            f"(classes: {', '.join(head.classes)})."
         )
+
+    def head_trained(self) -> bool:
+        """Whether a head has been trained for early fusion, without loading any model:
+        the page offers early fusion only then (else it says how to train one)."""
+        from mmdemo.models.backends.fusion_head import default_head_path, sidecar_for
+
+        spec = self.server.spec_for("sentiment_head")
+        path = Path(spec.option("path") or default_head_path(self.server.settings))
+        return path.is_file() and sidecar_for(path).is_file()
 
     def _image(self, image):
         if image is None or isinstance(image, Image.Image):

@@ -22,7 +22,7 @@ from PIL import Image
 from mmdemo.core.results import Scored, VqaResult
 from mmdemo.core.text import check_question
 from mmdemo.models.base import Backend, LoadContext
-from mmdemo.models.registry import BackendSpec
+from mmdemo.models.registry import ANY, BackendSpec, Capabilities
 from mmdemo.models.shared.class_scores import ClassScorer
 
 WHAT_IS = re.compile(
@@ -46,6 +46,8 @@ CAN_ANSWER = (
 # photos (docs/quality.md): z >= 2.5 had no false "yes"; z around 2 is a coin toss.
 Z_MIDPOINT, Z_SLOPE = 2.0, 0.5
 LOW_CONFIDENCE = 0.25
+# What parse_question can answer, on any image (declared for the Ask tab's suggestions).
+QUESTION_KINDS = ((ANY, ("what", "is_there")),)
 
 
 @dataclass(frozen=True)
@@ -133,5 +135,6 @@ SPECS = (
         description="answers ranked in the shared image-text space: what is this? and is "
         "there a ...?; other questions are declined",
         needs=("embed",),
+        capabilities=Capabilities(question_kinds=QUESTION_KINDS),
     ),
 )

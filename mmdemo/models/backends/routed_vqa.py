@@ -23,6 +23,14 @@ from mmdemo.models.shared.shapes_world import DEFAULT_FUSION, FUSIONS, looks_lik
 
 log = logging.getLogger(__name__)
 
+# What each of the two routes answers (the shapes model: its world's shapes and colours and
+# yes/no about them; the photo VQA: "what is this?" and "is there a ...?"), declared so the
+# Ask tab offers only such questions. Measured on the shipped examples (tests/integration/
+# test_examples.py); yes/no about a colour ("is the shape green?") is not reliable, so a
+# suggestion of it is not offered.
+SHAPES_KINDS = ("shape", "colour", "is_there")
+PHOTO_KINDS = ("what", "is_there")
+
 
 class RoutedVqa(Backend):
     task = "vqa"
@@ -86,6 +94,9 @@ SPECS = (
         description="our easy-VQA shapes model for shapes images; similarity-based answers "
         "for photos",
         needs=("embed",),
-        capabilities=Capabilities(fusions=FUSIONS),
+        capabilities=Capabilities(
+            fusions=FUSIONS,
+            question_kinds=(("shapes", SHAPES_KINDS), ("photo", PHOTO_KINDS)),
+        ),
     ),
 )

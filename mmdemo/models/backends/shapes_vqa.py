@@ -15,7 +15,7 @@ from PIL import Image
 from mmdemo.core.config import Settings
 from mmdemo.core.results import VqaResult
 from mmdemo.models.base import Backend, LoadContext
-from mmdemo.models.registry import BackendSpec
+from mmdemo.models.registry import BackendSpec, Capabilities
 from mmdemo.models.shared.shapes_model import ShapesModel, load_shapes_model, weights_path
 from mmdemo.models.shared.shapes_world import DEFAULT_FUSION
 
@@ -58,5 +58,6 @@ SPECS = (
         load=load,
         label="Shapes model trained here (easy-VQA world only)",
         description="our easy-VQA shapes model only (CNN + GRU question encoder + product fusion)",
+        capabilities=Capabilities(question_kinds=(("shapes", ("shape", "colour", "is_there")),)),
     ),
 )

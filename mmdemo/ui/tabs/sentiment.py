@@ -3,7 +3,8 @@
 The tab shows the client's last idea (multimodal sentiment) as a picture - one stacked bar
 per modality and one for the fused result - and says which way each modality pulled. All
 the work is ``tasks.sentiment``, the call the CLI makes too, so the page, the API and the
-command line cannot disagree.
+command line cannot disagree. Early fusion is offered only once a head has been trained;
+before that the page says what it needs and the one command that trains it.
 """
 
 from __future__ import annotations
@@ -16,32 +17,49 @@ from mmdemo.core.errors import MMDemoError
 from mmdemo.services import tasks
 from mmdemo.services.sentiment import DEFAULT_FUSION, DEFAULT_TEXT_WEIGHT, FUSIONS, SentimentFusion
 from mmdemo.serving import ModelServer
+from mmdemo.ui import examples
 from mmdemo.ui.common import MODEL_QUEUE, TabContext, friendly, image_input
+
+TRAIN_COMMAND = "python -m mmdemo train sentiment-fusion --data CSV"
 
 TITLE = "Sentiment"
 ID = "sentiment"
 ORDER = 50
 
+NO_RESULT = "⚠️ **No result** — the request could not be analysed (the message says why)."
 SENTIMENT_COLOURS = {"negative": "#dc2626", "neutral": "#9ca3af", "positive": "#16a34a"}
 SERIES_ORDER = ["text", "image", "fused"]
 
 
-def sentiment_examples(assets: Path) -> list[list]:
-    """(text, image, fusion, text weight) rows, including text and image that disagree."""
-    photos, examples = assets / "gallery", assets / "examples" / "sentiment"
-    rows = [
-        ["Great, another rainy day.", examples / "temple_grey_overcast.jpg", "late", 0.5],
-        ["I love this place, the coffee is wonderful!", photos / "coffee_cup.png", "late", 0.5],
-        ["What a terrible, awful day.", photos / "flower.jpg", "late", 0.5],
-        ["Great, another rainy day.", examples / "temple_grey_overcast.jpg", "caption", 0.5],
-        ["The service was slow and the food was cold.", None, "late", 0.5],
-        ["", photos / "flower.jpg", "late", 0.5],
-    ]
-    return [
-        [text, str(image) if image else None, fusion, weight]
-        for text, image, fusion, weight in rows
-        if image is None or image.is_file()
-    ]
+def example_rows(assets: Path, preset: str) -> list[list]:
+    """(text, image, fusion, text weight) rows for ``preset``, from ui/examples.py (where
+    each one's intended result is written down and tested)."""
+    rows = []
+    for example in examples.sentiment_examples(preset):
+        image = examples.existing(assets, example.image)
+        if example.image is None or image:
+            rows.append([example.text, image, example.fusion, example.text_weight])
+    return rows
+
+
+def intro(server: ModelServer) -> str:
+    """What the loaded models do, in plain words."""
+    text = server.spec_for("sentiment").label
+    image = server.spec_for("image_sentiment").label
+    caption = server.spec_for("caption").label
+    return (
+        "Sentiment of a text, a photo, or both together. The **text** is read by "
+        f"*{text}*; the **photo** by *{image}*. A **fusion** step combines the two: pick "
+        "one and see which way each pulled. For the caption bridge the photo is first "
+        f"described in words (*{caption}*) and the text model reads both."
+    )
+
+
+EARLY_NEEDS_HEAD = (
+    "*Feature level (early fusion)* needs a small head trained on examples of images and "
+    "texts with their sentiment; none has been trained on this server yet. Whoever runs "
+    "the server can train one with one command: `{command}`, then restart the app."
+)
 
 
 def chart_frame(result):
@@ -84,23 +102,24 @@ def fusion_help(server: ModelServer, name: str) -> str:
 
 def build(ctx: TabContext) -> None:
     server = ctx.server
-    gr.Markdown(
-        "Multimodal sentiment. The **text** is read by a text model (DistilBERT with `full`, "
-        "the VADER lexicon with `lite`); the **image** by zero-shot prompts (*a photo that "
-        "feels happy / sad …*) in the shared image-text space. A **fusion** step combines "
-        "them: pick one and see which way each modality pulled. Text or image alone works too."
-    )
+    gr.Markdown(intro(server), elem_id="sentiment-intro")
+    early = SentimentFusion(server).head_trained()
+    offered = {name: info for name, info in FUSIONS.items() if early or name != "early"}
     with gr.Row():
         with gr.Column():
             text = gr.Textbox(label="Text", elem_id="sentiment-text", lines=3)
             image = image_input("Image (optional)", "sentiment-image", height=220)
             fusion = gr.Radio(
-                [(info.title, name) for name, info in FUSIONS.items()],
+                [(info.title, name) for name, info in offered.items()],
                 value=DEFAULT_FUSION,
                 label="Fusion",
                 elem_id="sentiment-fusion",
             )
             explanation = gr.Markdown(FUSIONS[DEFAULT_FUSION].explanation, elem_id="fusion-help")
+            if not early:  # shown as what it needs, not offered as a choice that fails
+                gr.Markdown(
+                    EARLY_NEEDS_HEAD.format(command=TRAIN_COMMAND), elem_id="sentiment-early-needs"
+                )
             weight = gr.Slider(
                 0,
                 1,
@@ -127,7 +146,7 @@ def build(ctx: TabContext) -> None:
             with gr.Accordion("Raw result (JSON)", open=False):
                 raw = gr.JSON(elem_id="sentiment-json")
     gr.Examples(
-        sentiment_examples(Path(ctx.settings.assets_dir)),
+        example_rows(Path(ctx.settings.assets_dir), server.preset),
         inputs=[text, image, fusion, weight],
         label="Try (the first pairs text and image that disagree)",
         elem_id="sentiment-examples",
@@ -146,7 +165,7 @@ def build(ctx: TabContext) -> None:
             result.to_json(),
         )
 
-    gr.on(
+    event = gr.on(
         [button.click, text.submit],
         analyse,
         [text, image, fusion, weight],
@@ -154,6 +173,13 @@ def build(ctx: TabContext) -> None:
         api_name="sentiment",
         preprocess=False,
         concurrency_id=MODEL_QUEUE["sentiment"],
+    )
+    # a failed request must not leave the previous result standing as if it were this one's
+    event.failure(
+        lambda: (None, None, NO_RESULT, None),
+        None,
+        [fused, chart, notes, raw],
+        api_visibility="private",
     )
     fusion.change(
         lambda name: (

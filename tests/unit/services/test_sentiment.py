@@ -154,7 +154,7 @@ def test_bad_inputs_have_clear_messages(tiny, tmp_path):
 def test_every_fusion_has_an_explanation():
     assert set(FUSIONS) == {"late", "caption", "early"}
     assert all(info.title and info.explanation for info in FUSIONS.values())
-    assert "train sentiment-fusion" in FUSIONS["early"].explanation
+    assert "python -m" not in FUSIONS["early"].explanation  # shown in the page: no commands
 
 
 def test_the_defaults_are_the_late_fusion_with_an_even_weight(tiny):
@@ -186,7 +186,8 @@ def test_the_trained_head_serves_the_early_fusion(trained, tiny):
     assert analyzer.analyze(None, warm, "early").label == "positive"  # image alone
     assert analyzer.analyze("this is awful", None, "early").label == "negative"  # text alone
     assert any("trained on 40 examples" in n for n in happy.notes)
-    assert "trained on 40 examples" in analyzer.head_status()
+    assert "trained here on 40 examples" in analyzer.head_status()
+    assert analyzer.head_trained() and "/" not in analyzer.head_status()  # no server paths
 
 
 def test_a_retrained_head_is_picked_up_without_a_restart(trained, tiny, tmp_path):
