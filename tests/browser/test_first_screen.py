@@ -11,7 +11,7 @@ import re
 
 import pytest
 
-from tests.support.browser import ARTIFACTS, TIMEOUT_MS
+from tests.support.browser import ARTIFACTS, ERROR_TOAST, TIMEOUT_MS, TOAST_MESSAGE, search
 
 pytestmark = pytest.mark.browser
 
@@ -78,3 +78,16 @@ def test_the_tiny_first_screen_says_results_are_meaningless(page, viewport):
     page.locator("#mmdemo-banner summary").first.click()
     page.locator("#mmdemo-banner").get_by_text("MMDEMO_PRESET=lite").first.wait_for(state="visible")
     assert not page.page_errors, page.page_errors
+
+
+def test_an_error_toast_on_a_phone_is_plain_text(page):
+    """A refusal on a 390 px screen: the toast shows a sentence, no markdown marks."""
+    page.set_viewport_size(PHONE)
+    search(page, "   ")
+    toast = page.locator(ERROR_TOAST).first
+    toast.wait_for(state="visible", timeout=TIMEOUT_MS)
+    text = toast.locator(TOAST_MESSAGE).first.inner_text()
+    assert "search text is empty" in text
+    assert not DEVELOPER.search(text), text
+    page.wait_for_timeout(800)  # the toast fades in
+    page.screenshot(path=str(ARTIFACTS / "first_screen_toast_phone.png"))
