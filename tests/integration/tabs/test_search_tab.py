@@ -7,10 +7,15 @@ check behaviour and shapes, not meaning; the offline lite app checks meaning.
 
 from __future__ import annotations
 
-import pytest
-from gradio_client import handle_file
-from gradio_client.exceptions import AppError
+import io
 
+import httpx
+import pytest
+from gradio_client import Client, handle_file
+from gradio_client.exceptions import AppError
+from PIL import Image
+
+from tests.support.app_process import REPO_ROOT
 from tests.support.uploads import BAD_FILES, raw_call, server_file_payload, write_bad_file
 
 pytestmark = pytest.mark.integration
@@ -131,3 +136,43 @@ def test_image_to_text_names_a_bad_upload(gradio_client, tmp_path):
 def test_offline_lite_search_finds_the_coffee(offline_client):
     _, _, hits = offline_client.predict("a cup of coffee", 3, api_name="/search_text")
     assert any(h["image"] == "coffee_cup.png" for h in hits)
+
+
+# -- thumbnails: what a results grid is sent ------------------------------------------------
+GALLERY = REPO_ROOT / "assets" / "gallery"
+
+
+def test_search_results_are_thumbnails_and_the_originals_stay_reachable(app_server):
+    """/search_text names <= 384 px JPEG thumbnails (not the originals); each hit's original
+    is still served, byte for byte, from the default gallery folder."""
+    client = Client(app_server.url, verbose=False, download_files=False)
+    gallery, _, hits = client.predict("a photo", 16, api_name="/search_text")
+    assert len(gallery) == len(hits) == 16
+    with httpx.Client(base_url=app_server.url, trust_env=False, timeout=30) as http:
+        for item, hit in zip(gallery, hits, strict=True):
+            url = item["image"]["url"]
+            assert url.endswith("-384.jpg"), url  # a cached thumbnail, named by content
+            response = http.get(url)
+            assert response.status_code == 200
+            assert response.headers["content-type"] == "image/jpeg"
+            assert response.headers["x-content-type-options"] == "nosniff"
+            with Image.open(io.BytesIO(response.content)) as thumb:
+                original = GALLERY / hit["image"]
+                with Image.open(original) as full:
+                    assert max(thumb.size) == min(384, max(full.size)), (hit, thumb.size)
+                    ratio = full.width / full.height
+                assert thumb.format == "JPEG" and abs(thumb.width / thumb.height - ratio) < 0.02
+            served = http.get(f"/gradio_api/file={original}")
+            assert served.status_code == 200 and served.content == original.read_bytes()
+
+
+def test_similar_names_thumbnails_too(gradio_client, app_server):
+    """/search_similar (a plain API function: its grid items are [file, caption] pairs)."""
+    _, _, hits = search_text(gradio_client, "a photo", 3)
+    gallery, _, similar = gradio_client.predict(hits[0]["id"], 4, api_name="/search_similar")
+    assert len(gallery) == len(similar) == 4
+    with httpx.Client(base_url=app_server.url, trust_env=False, timeout=30) as http:
+        for file, _caption in gallery:
+            assert file.endswith("-384.jpg"), file
+            with Image.open(io.BytesIO(http.get(f"/gradio_api/file={file}").content)) as thumb:
+                assert max(thumb.size) <= 384 and thumb.format == "JPEG"
