@@ -24,7 +24,7 @@ from pathlib import Path
 
 from PIL import Image
 
-from mmdemo.core.errors import BadInputError, MMDemoError, UnknownNameError
+from mmdemo.core.errors import BadInputError, MMDemoError, UnknownNameError, browser_message
 from mmdemo.core.imaging import load_image
 from mmdemo.core.sentiment_results import FusionResult, ModalityScore, polarity, pull_of
 from mmdemo.models.shared.sentiment_maths import check_weight, late_fusion, normalise
@@ -226,7 +226,7 @@ class SentimentFusion:
         try:
             head = self._head()
         except MMDemoError as err:
-            return str(err)
+            return browser_message(err)
         meta = head.meta
         return (
             f"The fusion head was trained here on {meta.get('rows')} examples "

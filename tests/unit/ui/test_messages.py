@@ -192,3 +192,13 @@ def test_a_gallery_from_another_model_is_flagged_without_its_path(tmp_path):
     assert status.MISMATCH_LINE in banner
     assert "some-other-model" in banner  # the details name both models...
     assert str(tmp_path) not in banner and "python -m" not in banner  # ...not the folder
+
+
+def test_the_early_fusion_note_names_the_command_but_not_the_server_path(tmp_path):
+    """Shown under the Sentiment tab's fusion menu: the owner's one command, no path."""
+    from mmdemo.services.sentiment import SentimentFusion
+
+    settings = Settings(preset="tiny", index_dir=tmp_path / "index", index_default_gallery=False)
+    note = SentimentFusion(ModelServer(settings)).head_status()
+    assert "python -m mmdemo train sentiment-fusion" in note and "head.pt" in note
+    assert str(tmp_path) not in note and "`" not in note
