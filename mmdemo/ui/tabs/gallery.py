@@ -30,6 +30,13 @@ ID = "gallery"
 ORDER = 60
 
 SELECTED = "✓ "  # marks a selected image's caption in the grid
+# gr.Gallery's columns are a fixed number (6 x >= 100 px), which on a 390 px phone hides
+# half of each row off to the side: narrow screens get 3 columns. Injected into the page's
+# <head> by this tab's own (empty) HTML block, so the tab stays one file.
+GRID_CSS = (
+    "<style>@media (max-width: 640px) {#gallery-grid .grid-container "
+    "{grid-template-columns: repeat(3, minmax(0, 1fr)) !important;}}</style>"
+)
 NOTHING_SELECTED = "Click images in the grid to select them for removal."
 
 
@@ -65,11 +72,14 @@ def page_note(view: GalleryPage) -> str:
     return note
 
 
-def grid_value(items: list, chosen: set[int]) -> list[tuple[str, str]]:
-    """The grid's (thumbnail, caption) pairs, selected ones marked."""
-    return [
-        (thumb, (SELECTED if item_id in chosen else "") + label) for item_id, thumb, label in items
-    ]
+def grid_value(items: list, chosen: set[int]) -> gr.Gallery:
+    """The grid's (thumbnail, caption) pairs, selected ones marked with a tick.
+
+    Gradio's own highlight (the last image clicked) is switched off: it would also mark an
+    image just unselected, so the tick is the one sign of a selection.
+    """
+    pairs = [(thumb, (SELECTED if i in chosen else "") + label) for i, thumb, label in items]
+    return gr.Gallery(value=pairs, selected_index=None)
 
 
 def build(ctx: TabContext) -> gr.Markdown:
@@ -153,6 +163,7 @@ def build(ctx: TabContext) -> gr.Markdown:
     with gr.Accordion("Status", open=False):
         status = gr.Markdown(elem_id="status")
         refresh = gr.Button("Refresh", size="sm")
+    gr.HTML("", head=GRID_CSS, elem_id="gallery-css", padding=False)
 
     def status_text(request: gr.Request = None):
         return status_markdown(server, gallery, visitors, session_of(request))
@@ -315,9 +326,8 @@ def build(ctx: TabContext) -> gr.Markdown:
     )
     clear_button.click(clear, page_items, picked, api_visibility="private")
 
-    refresh_view(
-        add_button.click(add, files, [report, status], api_name="index_add", preprocess=False)
-    )
+    adding = add_button.click(add, files, [report, status], api_name="index_add", preprocess=False)
+    refresh_view(adding.success(lambda: None, None, files, api_visibility="private"))  # added
     removal = remove_button.click(
         remove, [remove_ids, password], [report, status], api_name="index_remove"
     )
