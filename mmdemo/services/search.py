@@ -2,9 +2,10 @@
 
 Why a service of its own: the Search tab, the CLI and the API all ask the same questions,
 and each answer needs the same steps - embed the query with the gallery's embedder, search
-the index, and judge the best hit against the model's "good match" threshold. The one piece
-of state is a cache of the captions' text vectors (image -> text search), kept until the
-captions or the model change.
+the index, and word each hit (strong / possible / weak) from the model's calibrated levels,
+leaving out those below the caller's minimum score. The one piece of state is a cache of
+the captions' text vectors (image -> text search), kept until the captions or the model
+change.
 
 Every query may name a visitor's ``overlay`` (their own uploads, ``services.visitors``):
 it is searched together with the base gallery and the hits are merged by score, so a

@@ -1,7 +1,7 @@
 """open_clip ViT-B-32 (LAION-2B), the ``full`` embedder, and its tiny random twin for tests.
 
 The model code is shared by every open_clip backend (``models/shared/openclip.py``); this
-file is the data: which architecture, which weights, which "good match" thresholds.
+file is the data: which architecture, which weights, which match-strength levels.
 """
 
 from __future__ import annotations

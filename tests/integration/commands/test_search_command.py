@@ -70,3 +70,14 @@ def test_hybrid_adds_the_caption_word_bonus(tmp_path):
     for name in plain:
         assert plain[name]["score"] - 1e-4 <= hybrid[name]["score"]
         assert hybrid[name]["score"] <= plain[name]["score"] + 0.1 + 1e-4
+
+
+def test_min_score_leaves_out_weaker_hits_and_says_so(indexed):
+    """``--min-score`` reaches the search service: no hit reaches 1.0, so none is printed
+    and the one-line message says to lower it (one run: each costs a model load)."""
+    _, index_dir, _ = indexed
+    none = run_mmdemo(
+        "search", "a red photo", "--index-dir", str(index_dir), "--json", "--min-score", "1"
+    )
+    assert none.returncode == 0 and json.loads(none.stdout) == []
+    assert "Lower the minimum match score" in none.stderr
