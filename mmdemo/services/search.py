@@ -218,9 +218,7 @@ class GallerySearch:
             mixed, pure = self._threshold("image", weight), self._threshold("image", 0.0)
             if mixed is not None and pure is not None:
                 floor += mixed - pure
-        return self._search(
-            vector, k, galleries, kind="image", text_weight=weight, min_score=floor
-        )
+        return self._search(vector, k, galleries, kind="image", text_weight=weight, min_score=floor)
 
     def similar(
         self,
@@ -242,9 +240,7 @@ class GallerySearch:
             raise BadInputError(
                 f"There is no image with id {shown(item_id)} in the index."
             ) from None
-        result = self._search(
-            vector, k, galleries, kind="image", exclude=(item,), min_score=floor
-        )
+        result = self._search(vector, k, galleries, kind="image", exclude=(item,), min_score=floor)
         return dataclasses.replace(result, message=f"More like {name}: {result.message}")
 
     def image_to_text(
