@@ -1,15 +1,16 @@
 """The Caption tab in a real browser (tiny app): nucleus sampling with a prefix, and the
-decoding controls shown only for a captioner that declares them."""
+decoding controls shown only for a captioner that declares them, following the Model menu."""
 
 from __future__ import annotations
 
 import pytest
 
-from tests.support.browser import GALLERY, screenshot
+from tests.support.browser import ERROR_TOAST, GALLERY, screenshot
 
 pytestmark = pytest.mark.browser
 
-DECODING = "Decoding (generative captioners such as BLIP)"
+DECODING = "Decoding"
+PREFIX = "#caption-prefix textarea, #caption-prefix input"
 
 
 def choose_model(page, label: str) -> None:
@@ -21,7 +22,7 @@ def test_caption_options_work_in_the_page(page, app_server):
     """tiny app: nucleus sampling with a prefix."""
     page.get_by_role("tab", name="Caption").click()
     page.locator("#caption-image input[type=file]").set_input_files(str(GALLERY / "flower.jpg"))
-    page.get_by_text(DECODING).click()
+    page.get_by_text(DECODING, exact=True).click()
     page.locator("#caption-mode").get_by_text("Nucleus sampling").click()
     page.locator("#caption-prefix textarea, #caption-prefix input").first.fill("a photo of")
     page.locator("#caption-button").click()
@@ -32,17 +33,25 @@ def test_caption_options_work_in_the_page(page, app_server):
     assert not page.page_errors, f"uncaught errors in the page: {page.page_errors}"
 
 
-def test_decoding_controls_follow_the_chosen_model(page, app_server):
-    """The tiny BLIP declares decoding options; the label-based captioner has none."""
+@pytest.mark.parametrize("width", [1280, 390], ids=["desktop", "phone"])
+def test_decoding_controls_follow_the_chosen_model(page, app_server, width):
+    """The tiny BLIP declares decoding options; the label-based captioner has none, and a
+    prefix typed for BLIP does not follow the switch (it would be refused)."""
+    page.set_viewport_size({"width": width, "height": 900 if width > 390 else 844})
     page.get_by_role("tab", name="Caption").click()
-    decoding = page.get_by_text(DECODING)
+    decoding = page.get_by_text(DECODING, exact=True)
     decoding.wait_for(state="visible")  # the default, tiny BLIP, is generative
+    decoding.click()
+    page.locator(PREFIX).first.fill("a photo of")
     choose_model(page, "Label-based (classes of the shared image-text space)")
     decoding.wait_for(state="hidden")
-    screenshot(page, "tiny_caption_label_based.png")
     page.locator("#caption-image input[type=file]").set_input_files(str(GALLERY / "flower.jpg"))
     page.locator("#caption-button").click()
     page.locator("#caption-notes").get_by_text("label-based").first.wait_for(state="visible")
+    assert page.locator(ERROR_TOAST).count() == 0  # the BLIP prefix was not sent along
+    screenshot(page, f"tiny_caption_label_based_{width}.png")
     choose_model(page, "BLIP, tiny random (tests)")
     decoding.wait_for(state="visible")
+    assert page.locator(PREFIX).first.input_value() == ""
+    screenshot(page, f"tiny_caption_blip_controls_{width}.png")
     assert not page.page_errors, f"uncaught errors in the page: {page.page_errors}"

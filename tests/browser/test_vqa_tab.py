@@ -1,11 +1,13 @@
 """The Ask (VQA) tab in a real browser (tiny app): a suggested question asked of ViLT and
-remembered; the fusion menu shown only for the model that has fusions."""
+remembered; the fusion menu shown only for the model that has fusions, on a shapes image."""
 
 from __future__ import annotations
 
 import pytest
 
 from tests.support.browser import GALLERY, screenshot
+
+SHAPES = GALLERY.parent / "examples" / "shapes"
 
 pytestmark = pytest.mark.browser
 
@@ -32,6 +34,9 @@ def test_vqa_model_choice_works_in_the_page(page, app_server):
     assert not page.locator("#vqa-fusion").is_visible()  # only our shapes model has fusions
     page.locator("#vqa-model input").click()
     page.get_by_role("option", name="Shapes model trained here").click()
+    page.wait_for_timeout(500)
+    assert not page.locator("#vqa-fusion").is_visible()  # still a photo: fusions do not apply
+    page.locator("#vqa-image input[type=file]").set_input_files(str(SHAPES / "red_circle.png"))
     page.locator("#vqa-fusion").wait_for(state="visible")
     screenshot(page, "tiny_vqa_vilt.png")
     assert not page.page_errors, f"uncaught errors in the page: {page.page_errors}"
