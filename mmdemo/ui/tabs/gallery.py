@@ -72,14 +72,16 @@ def page_note(view: GalleryPage) -> str:
     return note
 
 
-def grid_value(items: list, chosen: set[int]) -> gr.Gallery:
-    """The grid's (thumbnail, caption) pairs, selected ones marked with a tick.
+def grid_pairs(items: list, chosen: set[int]) -> list[tuple[str, str]]:
+    """The grid's (thumbnail, caption) pairs, selected ones marked with a tick."""
+    return [(thumb, (SELECTED if i in chosen else "") + label) for i, thumb, label in items]
 
-    Gradio's own highlight (the last image clicked) is switched off: it would also mark an
-    image just unselected, so the tick is the one sign of a selection.
-    """
-    pairs = [(thumb, (SELECTED if i in chosen else "") + label) for i, thumb, label in items]
-    return gr.Gallery(value=pairs, selected_index=None)
+
+def grid_value(items: list, chosen: set[int]) -> gr.Gallery:
+    """``grid_pairs`` for the page, with Gradio's own highlight (the last image clicked)
+    switched off: it would also mark an image just unselected, so the tick is the one sign
+    of a selection. (The API's ``gallery_page`` returns the plain pairs.)"""
+    return gr.Gallery(value=grid_pairs(items, chosen), selected_index=None)
 
 
 def build(ctx: TabContext) -> gr.Markdown:
@@ -187,8 +189,13 @@ def build(ctx: TabContext) -> gr.Markdown:
             for item in view.items
             if item.thumbnail is not None
         ]
-        marked = grid_value(items, set(chosen_ids or ()))
+        marked = grid_pairs(items, set(chosen_ids or ()))
         return marked, page_note(view), view.page, view.to_json(), items
+
+    def show_again(number=1, size=PAGE_SIZE, chosen_ids=(), request: gr.Request = None):
+        """``show`` after a click or a change: Gradio's highlight of the last click off."""
+        grid_items, *rest = show(number, size, chosen_ids, request)
+        return gr.Gallery(value=grid_items, selected_index=None), *rest
 
     @friendly
     def toggle(chosen, items, evt: gr.SelectData, request: gr.Request = None):
@@ -294,7 +301,9 @@ def build(ctx: TabContext) -> gr.Markdown:
 
     def refresh_view(event, **kwargs):
         """After a change: the page again (and the status), never a new API endpoint."""
-        return event.success(show, view_inputs, view_outputs, api_visibility="private", **kwargs)
+        return event.success(
+            show_again, view_inputs, view_outputs, api_visibility="private", **kwargs
+        )
 
     def step_page(delta: int):
         return lambda number: max(1, int(number or 1) + delta)
