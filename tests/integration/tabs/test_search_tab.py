@@ -152,6 +152,7 @@ def test_search_results_are_thumbnails_and_the_originals_stay_reachable(app_serv
         for item, hit in zip(gallery, hits, strict=True):
             url = item["image"]["url"]
             assert url.endswith("-384.jpg"), url  # a cached thumbnail, named by content
+            assert "/images/thumbnails/" in url, url  # served in place, not copied per search
             response = http.get(url)
             assert response.status_code == 200
             assert response.headers["content-type"] == "image/jpeg"
