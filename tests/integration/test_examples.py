@@ -192,3 +192,35 @@ def test_the_train_command_shown_for_early_fusion_is_the_real_one():
     from mmdemo.models.backends.fusion_head import TRAIN_COMMAND as REAL
 
     assert TRAIN_COMMAND == REAL
+
+
+# -- what the page offers, read from the running app's config ---------------------------
+def page_props(client) -> dict[str, dict]:
+    """{elem_id: props} of the served page's components (the config the client read)."""
+    return {
+        c["props"]["elem_id"]: c["props"]
+        for c in client.config["components"]
+        if c.get("props", {}).get("elem_id")
+    }
+
+
+DEVELOPER_TEXT = ("MMDEMO_", "python -m", "`", "Salesforce/", "laion2b", "BLIP", "DistilBERT")
+
+
+def test_lite_page_offers_only_what_its_models_do(offline_client):
+    props = page_props(offline_client)
+    for intro in ("caption-intro", "classify-intro", "vqa-intro", "sentiment-intro"):
+        text = props[intro]["value"]
+        assert not [word for word in DEVELOPER_TEXT if word in text], (intro, text)
+    assert "VADER" in props["sentiment-intro"]["value"]
+    assert [name for _, name in props["sentiment-fusion"]["choices"]] == ["late", "caption"]
+    assert TRAIN_COMMAND in props["sentiment-early-needs"]["value"]
+    assert not props["vqa-fusion"]["visible"]  # until a shapes image is chosen
+    assert not props["caption-mode"]["visible"]  # label-based: no decoding modes
+
+
+def test_tiny_page_intros_name_its_models_and_say_they_are_random(gradio_client):
+    props = page_props(gradio_client)
+    assert "BLIP, tiny random (tests)** (random test weights)" in props["caption-intro"]["value"]
+    assert "answers open questions about any photo" in props["vqa-intro"]["value"]
+    assert props["caption-mode"]["visible"]  # the default, BLIP, has two decoding modes
