@@ -16,6 +16,7 @@ from mmdemo.core.errors import UnknownNameError
 from mmdemo.models import backends
 from mmdemo.models.registry import (
     BACKENDS_PACKAGE,
+    QUESTION_KINDS,
     BackendSpec,
     Capabilities,
     add_backend,
@@ -176,3 +177,19 @@ def test_backend_modules_import_no_optional_package_and_query_nothing_at_import(
     assert result.returncode == 0, result.stderr
     assert result.stdout.split()[:2] == [str(len(MODULE_NAMES)), "modules"]
     assert result.stdout.split()[2] == ",".join(list_tasks())
+
+
+def test_vqa_backends_declare_the_question_kinds_they_answer():
+    """The Ask tab offers only questions of these kinds; "*" means any image / any kind."""
+    assert Capabilities().answers("count", "photo")  # undeclared: an open VQA model
+    routed = get_backend("vqa", "routed-vqa").capabilities
+    assert routed.answers("what", "photo") and routed.answers("is_there", "photo")
+    assert not routed.answers("colour", "photo") and not routed.answers("count", "photo")
+    assert routed.answers("colour", "shapes") and not routed.answers("what", "shapes")
+    photo = get_backend("vqa", "photo-vqa").capabilities
+    assert photo.answers("what", "shapes") and not photo.answers("open", "photo")
+    shapes = get_backend("vqa", "shapes-vqa").capabilities
+    assert not shapes.answers("what", "photo")
+    for name in list_backends("vqa"):
+        for _, kinds in get_backend("vqa", name).capabilities.question_kinds:
+            assert set(kinds) <= {*QUESTION_KINDS, "*"}, name
