@@ -57,6 +57,8 @@ HOW_IT_WORKS = (
     "photo and words in the space itself."
 )
 
+BANNER_REFRESH_S = 3.0  # how often the "loading the models" banner is re-read
+
 
 def discover_tabs() -> list[ModuleType]:
     """Every module in ``ui/tabs``, in ``ORDER``; one without TITLE/ID/ORDER/build fails."""
@@ -99,14 +101,28 @@ def build_ui(server: ModelServer, gallery: Gallery, access: Access | None = None
                 with gr.Tab(tab.TITLE, id=tab.ID):
                     tab.build(ctx)
 
+        # While the models warm up the banner says so; a timer re-reads it every few
+        # seconds and switches itself off once they are ready, so a visitor who stays on
+        # the page sees "loading" go away without reloading.
+        refresh = gr.Timer(BANNER_REFRESH_S, active=False)
+
         def on_load():  # the status lives in the Gallery tab, shown when it is opened
-            return banner_text(server, gallery)
+            loading = server.warm_state().loading
+            return banner_text(server, gallery), gr.Timer(active=loading)
 
         demo.load(
             friendly(on_load),
             None,
-            banner,
+            [banner, refresh],
             api_name="page_load",
             api_visibility="undocumented",
+        )
+        refresh.tick(
+            friendly(on_load),
+            None,
+            [banner, refresh],
+            api_name="banner_refresh",
+            api_visibility="private",
+            queue=False,
         )
     return demo
