@@ -169,7 +169,8 @@ IMAGES: dict[str, tuple[Callable[[], bytes], str | None]] = {
     "no_pixels.gif": (lambda: gif_declaring(0, 16), r"no pixels|corrupt|not an image"),
     "truncated.png": (lambda: png((300, 300))[:400], r"truncated\.png: .*(corrupt|truncated)"),
     "signature_only.png": (lambda: b"\x89PNG\r\n\x1a\n", r"signature_only\.png: "),
-    "two_bytes.bmp": (lambda: b"BM", r"two_bytes\.bmp: is not an image"),
+    # a BMP signature and nothing more: named a truncated BMP
+    "two_bytes.bmp": (lambda: b"BM", r"two_bytes\.bmp: the image header is corrupt or truncated"),
     "empty.png": (lambda: b"", r"empty\.png: the file is empty \(0 bytes\)"),
     "notes.png": (lambda: b"just some text, not a picture", r"notes\.png: is not an image"),
     "drawing.svg": (lambda: SVG, r"drawing\.svg: is not an image"),
@@ -426,7 +427,8 @@ PAYLOAD_CASES = [
     Case("missing-optional-search_image", "search_image", [GOOD]),
     Case("missing-optional-sentiment", "sentiment", ["What a lovely day"]),
     Case("missing-optional-similar", "search_similar", [0]),
-    Case("extra-data", "search_text", ["a cat", 1, False, "extra", 5]),  # extras are ignored
+    # extras past the last input (text, k, hybrid, min_score) are ignored
+    Case("extra-data", "search_text", ["a cat", 1, False, 0.0, "extra", 5]),
     Case("data-is-a-dict", "search_text", via="body", body='{"data": {"t": 1}}', status=422),
     Case("data-is-a-string", "search_text", via="body", body='{"data": "a cat"}', status=422),
     Case("no-data-field", "search_text", via="body", body='{"text": "a cat"}', status=422),

@@ -8,6 +8,7 @@ script (not a raster image: refused).
 
 from __future__ import annotations
 
+import hashlib
 import json
 import time
 import urllib.error
@@ -64,17 +65,22 @@ def test_a_png_with_a_script_is_stored_and_served_as_a_png(app, tmp_path, client
     report, _ = client.predict([handle_file(str(polyglot))], api_name="/index_add")
     assert "added 1" in report, report
 
-    stored = list((app.index_dir / "images").glob("*"))
-    assert stored and all(p.suffix == ".png" for p in stored if p.is_file()), stored
-    urls = gallery_urls(app)
-    names = [n for n in urls if n in {p.name for p in stored}]
-    assert names, "the upload should come back in the results"
-    for name in names:
-        status, headers, body = fetch(urls[name])
+    stored = [p for p in (app.index_dir / "images").glob("*") if p.is_file()]
+    assert stored and all(p.suffix == ".png" for p in stored), stored
+    for copy in stored:  # the stored copy (the original a click opens) is served as a PNG
+        status, headers, body = fetch(f"{app.url}gradio_api/file={copy}")
         assert status == 200
         assert headers["content-type"].startswith("image/png"), headers
         assert headers.get("x-content-type-options") == "nosniff"
         assert body.startswith(b"\x89PNG")
+    # the results grid names the upload's thumbnail (by the upload's hash): a fresh JPEG
+    thumb = hashlib.sha256(polyglot.read_bytes()).hexdigest() + "-384.jpg"
+    urls = gallery_urls(app)
+    assert thumb in urls, "the upload should come back in the results"
+    status, headers, body = fetch(urls[thumb])
+    assert status == 200 and headers["content-type"] == "image/jpeg", headers
+    assert headers.get("x-content-type-options") == "nosniff"
+    assert body.startswith(b"\xff\xd8") and b"<script" not in body
     # every visitor's search still works with it in the index
     assert client.predict("a photo", 100, api_name="/search_text")[2]
 
@@ -83,7 +89,7 @@ def test_an_svg_with_a_script_is_refused_as_not_a_picture(app, tmp_path):
     svg = tmp_path / "x.svg"
     svg.write_bytes(b'<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>')
     report, _ = app.client().predict([handle_file(str(svg))], api_name="/index_add")
-    assert "added 0" in report and "x.svg: is not an image" in report, report
+    assert "added 0" in report and "x.svg is unreadable: is not an image" in report, report
     assert not list((app.index_dir / "images").glob("*.svg"))
 
 

@@ -22,14 +22,13 @@ from mmdemo.core.errors import BadInputError
 from mmdemo.core.results import CaptionHit, SearchHit, SearchResult
 from mmdemo.services.search import DEFAULT_TEXT_WEIGHT, MIN_SCORE_LABEL
 from mmdemo.ui.common import MODEL_QUEUE, TabContext, friendly, image_input
+from mmdemo.ui.examples import search_queries
 
 TITLE = "Search"
 ID = "search"
 ORDER = 10
 
 DEFAULT_K = 12
-from mmdemo.ui.examples import search_queries as EXAMPLE_QUERIES  # noqa: E402 - per preset
-
 CAPTION_HEADERS = ["caption", "score", "id", "image"]
 HISTORY_DEPTH = 10  # "Back" steps kept per session (each a list of a dozen paths)
 BACK_LABEL = "← Back to the previous results"
@@ -182,7 +181,7 @@ def build(ctx: TabContext) -> None:
             text_button = gr.Button(
                 "Search by text", variant="primary", elem_id="search-text-button"
             )
-            gr.Examples(EXAMPLE_QUERIES(ctx.server.preset), inputs=query, label="Try")
+            gr.Examples(search_queries(ctx.server.preset), inputs=query, label="Try")
         with gr.Column(scale=2):
             image = image_input("…or search with an image", "search-image-query", height=220)
             mix_text = gr.Textbox(

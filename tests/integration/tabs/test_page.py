@@ -27,7 +27,12 @@ DEFAULT_LABELS = "a cat, a dog, a cup of coffee, a rocket launch, an astronaut, 
 # model menus' defaults are the preset's own first choice (checked per app below).
 API = {
     "/search_text": (
-        [("text", "Textbox", REQUIRED), ("k", "Slider", 12), ("hybrid", "Checkbox", False)],
+        [
+            ("text", "Textbox", REQUIRED),
+            ("k", "Slider", 12),
+            ("hybrid", "Checkbox", False),
+            ("min_score", "Slider", "min_text"),  # the model's "possible" level
+        ],
         ["Gallery", "Markdown", "Json"],
     ),
     "/search_image": (
@@ -36,6 +41,7 @@ API = {
             ("text", "Textbox", ""),
             ("text_weight", "Slider", 0.3),
             ("k", "Slider", 12),
+            ("min_score", "Slider", "min_image"),
         ],
         ["Gallery", "Markdown", "Json"],
     ),
@@ -43,7 +49,10 @@ API = {
         [("upload", "Image", REQUIRED), ("k", "Slider", 12)],
         ["Dataframe"],
     ),
-    "/search_similar": ([("item_id", "Api", REQUIRED), ("k", "Api", 12)], ["Api"]),
+    "/search_similar": (
+        [("item_id", "Api", REQUIRED), ("k", "Api", 12), ("min_score", "Api", None)],
+        ["Api"],
+    ),
     "/classify": (
         [
             ("upload", "Image", REQUIRED),
@@ -93,12 +102,21 @@ API = {
     ),
     "/info": ([], ["Markdown"]),
 }
-# the preset's first model per task, for the model menus' defaults
+# per app: the preset's first model per task (the model menus' defaults) and where the
+# minimum-match sliders start (the embedder's calibrated "possible" levels; tiny has none,
+# so its sliders start at the bottom and hide nothing)
+NO_LEVELS = {"min_text": -1.0, "min_image": -1.0}
 FIRST_MODEL = {
-    "gradio_client": {"caption": "blip-caption-tiny", "vqa": "blip-vqa-tiny"},
-    "generative_client": {"caption": "blip-caption-tiny", "vqa": "vilt-vqa-tiny"},
-    "offline_client": {"caption": "label-caption", "vqa": "routed-vqa"},
+    "gradio_client": {"caption": "blip-caption-tiny", "vqa": "blip-vqa-tiny", **NO_LEVELS},
+    "generative_client": {"caption": "blip-caption-tiny", "vqa": "vilt-vqa-tiny", **NO_LEVELS},
+    "offline_client": {
+        "caption": "label-caption",
+        "vqa": "routed-vqa",
+        "min_text": 0.40,
+        "min_image": 0.83,
+    },
 }
+PER_APP = ("model_name", "min_score")
 
 
 def named_endpoints(client) -> dict:
@@ -152,7 +170,11 @@ def test_every_endpoint_keeps_its_name_inputs_order_and_defaults(request, app):
             for p in api[name]["parameters"]
         ]
         expected = [
-            (param, component, FIRST_MODEL[app][default] if param == "model_name" else default)
+            (
+                param,
+                component,
+                FIRST_MODEL[app].get(default, default) if param in PER_APP else default,
+            )
             for param, component, default in inputs
         ]
         assert got == expected, name
