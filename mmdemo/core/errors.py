@@ -104,7 +104,7 @@ class BadImageError(BadInputError):
     def __init__(self, filename: str, problem: str, hint: str = ""):
         self.filename = filename
         self.problem = problem
-        self.hint = hint or "Upload a JPEG, PNG, WebP, BMP or GIF image."
+        self.hint = hint or "Upload a JPEG, PNG, WebP, HEIC, BMP or GIF image."
         super().__init__(f"{filename}: {problem}. {self.hint}")
 
 

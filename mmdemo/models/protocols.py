@@ -35,7 +35,7 @@ class Embedder(Backend, Protocol):
     model_id: str  # names the vector space: an index refuses vectors of another model_id
     dim: int
     logit_scale: float  # the temperature turning cosines into softmax logits
-    thresholds: dict[str, float]  # "good match" cosines for "text" and "image" queries
+    thresholds: dict[str, float]  # match levels: "text"/"image" (possible), "*_strong"
 
     def embed_images(self, images: Sequence[Image.Image]) -> np.ndarray: ...
     def embed_texts(self, texts: Sequence[str]) -> np.ndarray: ...
