@@ -38,8 +38,7 @@ NO_CAPTIONS = (
     "(python -m mmdemo caption-gallery)."
 )
 NO_CAPTIONS_UI = (
-    "No image in the gallery has a caption yet: caption the gallery first (in the Gallery "
-    "tab)."
+    "No image in the gallery has a caption yet: caption the gallery first (in the Gallery tab)."
 )
 
 
