@@ -285,28 +285,33 @@ class SentimentExample:
     text_weight: float = 0.5
 
 
+# Shown in every preset: two real disagreements (text and photo pull opposite ways) and
+# an agreement.
+_SENTIMENT_BOTH = (
+    SentimentExample(
+        "Great, another rainy day.",
+        f"{SENTIMENT}/temple_grey_overcast.jpg",
+        "late",
+        "positive",
+        disagree=True,
+    ),
+    SentimentExample(
+        "I love this place, the coffee is wonderful!",
+        f"{GALLERY}/coffee_cup.png",
+        "late",
+        "positive",
+    ),
+    SentimentExample(
+        "What a terrible, awful day.",
+        f"{GALLERY}/flower.jpg",
+        "late",
+        "negative",
+        disagree=True,
+    ),
+)
 SENTIMENT_EXAMPLES: dict[str, tuple[SentimentExample, ...]] = {
     "full": (
-        SentimentExample(
-            "Great, another rainy day.",
-            f"{SENTIMENT}/temple_grey_overcast.jpg",
-            "late",
-            "positive",
-            disagree=True,
-        ),
-        SentimentExample(
-            "I love this place, the coffee is wonderful!",
-            f"{GALLERY}/coffee_cup.png",
-            "late",
-            "positive",
-        ),
-        SentimentExample(
-            "What a terrible, awful day.",
-            f"{GALLERY}/flower.jpg",
-            "late",
-            "negative",
-            disagree=True,
-        ),
+        *_SENTIMENT_BOTH,
         SentimentExample(
             "Great, another rainy day.",
             f"{SENTIMENT}/temple_grey_overcast.jpg",
@@ -319,26 +324,7 @@ SENTIMENT_EXAMPLES: dict[str, tuple[SentimentExample, ...]] = {
     # so "the service was slow" is neutral) and its captions are class names, which carry
     # no sentiment: the caption bridge shows what the text model read, not a disagreement.
     "lite": (
-        SentimentExample(
-            "Great, another rainy day.",
-            f"{SENTIMENT}/temple_grey_overcast.jpg",
-            "late",
-            "positive",
-            disagree=True,
-        ),
-        SentimentExample(
-            "I love this place, the coffee is wonderful!",
-            f"{GALLERY}/coffee_cup.png",
-            "late",
-            "positive",
-        ),
-        SentimentExample(
-            "What a terrible, awful day.",
-            f"{GALLERY}/flower.jpg",
-            "late",
-            "negative",
-            disagree=True,
-        ),
+        *_SENTIMENT_BOTH,
         SentimentExample(
             "I love this place, the coffee is wonderful!",
             f"{GALLERY}/coffee_cup.png",

@@ -110,19 +110,12 @@ def build_ui(server: ModelServer, gallery: Gallery, access: Access | None = None
             loading = server.warm_state().loading
             return banner_text(server, gallery), gr.Timer(active=loading)
 
-        demo.load(
+        gr.on(
+            [demo.load, refresh.tick],
             friendly(on_load),
             None,
             [banner, refresh],
             api_name="page_load",
             api_visibility="undocumented",
-        )
-        refresh.tick(
-            friendly(on_load),
-            None,
-            [banner, refresh],
-            api_name="banner_refresh",
-            api_visibility="private",
-            queue=False,
         )
     return demo
