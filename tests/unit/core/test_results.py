@@ -129,8 +129,14 @@ def test_search_result_is_the_list_of_hits_best_first():
     result = SearchResult(hits, 0.2, True, "2 result(s)")
     data = roundtrip(result.to_json())
     assert isinstance(data, list) and len(data) == 2
-    assert all(set(hit) == {"path", "score", "id", "caption"} for hit in data)
-    assert data[0] == {"path": "/g/a.png", "score": 0.5, "id": 4, "caption": "a cat"}
+    assert all(set(hit) == {"path", "score", "id", "caption", "strength"} for hit in data)
+    assert data[0] == {
+        "path": "/g/a.png",
+        "score": 0.5,
+        "id": 4,
+        "caption": "a cat",
+        "strength": None,
+    }
     assert data[1]["caption"] is None
     assert roundtrip(SearchResult((), None, False, "empty").to_json()) == []
 
@@ -142,6 +148,7 @@ def test_caption_hit():
         "score": 0.333333,
         "id": 5,
         "path": "/g/red.png",
+        "strength": None,  # no levels given: no word
     }
 
 

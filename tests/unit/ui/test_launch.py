@@ -73,7 +73,10 @@ def gated_app(tmp_path, monkeypatch):
     demo = build_ui(server, gallery)
     try:
         serve(demo, server, gallery, settings, block=False)
-        yield server, gallery, f"http://127.0.0.1:{port}/"
+        # the port Gradio really bound: it reads GRADIO_SERVER_PORT once, when its
+        # http_server module is first imported, so a second in-process launch (the browser
+        # test's, or this one's after it) starts its search from the first test's port
+        yield server, gallery, f"http://127.0.0.1:{demo.server_port}/"
     finally:
         GATE.set()  # never leave the warm-up thread waiting
         server.wait_warm(GATE_TIMEOUT_S)
