@@ -29,6 +29,7 @@ from gradio_client import handle_file
 from gradio_client.exceptions import AppError
 from PIL import Image
 
+from tests.integration.test_toast_messages import assert_plain
 from tests.support.app_process import REPO_ROOT, AppProcess
 from tests.support.uploads import raw_upload, tiny_png_declaring
 
@@ -539,6 +540,8 @@ def test_bad_input_gets_a_clear_message_and_the_server_keeps_serving(
         assert not [v for v in VAGUE if v in message], message
         assert not [p for p in server_paths(app) if p in message], message
         assert len(message) < 1_000, message[:300]  # a sentence, not an echo of the input
+        if case.status == 200:  # a toast in the browser: plain text (test_toast_messages)
+            assert_plain(message, app)
     assert seconds < 20, f"took {seconds:.1f} s"  # refusals come before the work
     alive = raw_post(app.url, "info", b'{"data": []}')
     assert alive.ok and "index" in str(alive.result), alive.message

@@ -1,11 +1,10 @@
 """Every error toast a browser user can get is plain, rendered text: no markdown marks
 (``**``, backticks), no server path, no ``python -m`` command.
 
-The inputs are the bad-input corpus of tests/integration/test_bad_inputs.py (151 cases sent
-as a careless or hostile visitor would), replayed against the session's tiny app: that test
-checks each refusal says the right thing, this one how every refusal reads in the browser.
-Only the refusals that become toasts are replayed (not the HTTP-level 404/422 bodies, which
-Gradio writes for API callers).
+Every refusal of the bad-input corpus (tests/integration/test_bad_inputs.py, 151 cases sent
+as a careless or hostile visitor would) is checked with ``assert_plain`` there, in the same
+call that checks what it says (replaying the corpus here cost the default run ~50 s); this
+module holds the rule and the refusals the corpus does not reach.
 """
 
 from __future__ import annotations
@@ -17,12 +16,10 @@ from pathlib import Path
 
 import pytest
 
-from tests.integration.test_bad_inputs import CASES, OK, call
 from tests.support.app_process import REPO_ROOT
 
 pytestmark = pytest.mark.integration
 
-TOASTS = [case for case in CASES if case.expect is not OK and case.status == 200]
 MARKUP = re.compile(r"\*\*|`|\]\(|^#+ ", re.M)
 COMMAND = re.compile(r"python -m |--index-dir|--rebuild")
 
@@ -47,18 +44,6 @@ def assert_plain(message: str, app, *, commands: bool = False) -> None:
         assert not COMMAND.search(message), f"a CLI command in the toast: {message}"
     leaked = [path for path in server_paths(app) if path in message]
     assert not leaked, f"server path {leaked} in the toast: {message}"
-
-
-def test_the_replayed_corpus_is_the_refusals_of_the_bad_input_corpus():
-    assert len(TOASTS) >= 80
-    assert all(case.expect for case in TOASTS)
-
-
-@pytest.mark.parametrize("case", TOASTS, ids=[case.id for case in TOASTS])
-def test_every_toast_is_plain_text_without_server_paths(case, app_server, gradio_client, tmp_path):
-    outcome = call(case, app_server, gradio_client, tmp_path)
-    assert not outcome.ok, f"answered instead of refused: {str(outcome.result)[:200]}"
-    assert_plain(outcome.message, app_server)
 
 
 def test_image_to_text_without_captions_names_the_page_not_a_command(app_server, gradio_client):

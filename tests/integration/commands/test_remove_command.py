@@ -3,20 +3,20 @@ user's own photo files stay), unknown ids are counted, ids are never reused."""
 
 from __future__ import annotations
 
-import json
-
 import pytest
 
+from mmdemo.index import storage
 from tests.support.app_process import run_mmdemo, user_error
 from tests.support.images import write_test_image
 
 pytestmark = pytest.mark.integration
 
 
-def hits(index_dir) -> list[dict]:
-    result = run_mmdemo("search", "a photo", "--k", "50", "--index-dir", str(index_dir), "--json")
-    assert result.returncode == 0, result.stderr
-    return json.loads(result.stdout)
+def indexed(index_dir) -> dict[int, str]:
+    """What the saved index holds, {id: path}, read from its files (a search subprocess per
+    look cost ~6 s; the commands under test still run as subprocesses)."""
+    saved = storage.load(index_dir, expected_model_id=None, expected_dim=None, graph_above=None)
+    return {meta.id: meta.path for meta in saved.metas}
 
 
 def test_remove_takes_items_out_and_keeps_the_users_files(tmp_path):
@@ -24,19 +24,19 @@ def test_remove_takes_items_out_and_keeps_the_users_files(tmp_path):
     for i, color in enumerate([(200, 0, 0), (0, 200, 0), (0, 0, 200)]):
         write_test_image(photos / f"p{i}.jpg", color=color)
     assert run_mmdemo("index", str(photos), "--index-dir", str(index_dir)).returncode == 0
-    before = {h["id"]: h["path"] for h in hits(index_dir)}
+    before = indexed(index_dir)
     victim = min(before)
 
     result = run_mmdemo("remove", str(victim), "999999", "--index-dir", str(index_dir))
     assert result.returncode == 0, result.stderr
     assert "removed 1 image(s); 1 id(s) were not in the index; the index holds 2" in result.stdout
-    after = {h["id"]: h["path"] for h in hits(index_dir)}
+    after = indexed(index_dir)
     assert set(after) == set(before) - {victim}
     assert all(p.is_file() for p in photos.iterdir())  # indexed in place: never deleted
 
     # indexing the folder again brings the photo back under a new id
     assert run_mmdemo("index", str(photos), "--index-dir", str(index_dir)).returncode == 0
-    again = {h["path"]: h["id"] for h in hits(index_dir)}
+    again = {path: item for item, path in indexed(index_dir).items()}
     assert again[before[victim]] > max(before)
 
 

@@ -4,9 +4,11 @@ one-line errors with exit status 2."""
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 
+from mmdemo.index import storage
 from tests.support.app_process import run_mmdemo, user_error
 from tests.support.images import write_test_image
 
@@ -62,7 +64,10 @@ def test_hybrid_adds_the_caption_word_bonus(tmp_path):
         assert result.returncode == 0, result.stderr
         return {hit["path"].rsplit("/", 1)[-1]: hit for hit in json.loads(result.stdout)}
 
-    caption = search("a photo")["p0.png"]["caption"]
+    saved = storage.load(
+        Path(index_dir), expected_model_id=None, expected_dim=None, graph_above=None
+    )
+    caption = {Path(m.path).name: m.caption for m in saved.metas}["p0.png"]  # no subprocess
     assert caption
     plain, hybrid = search(caption), search(caption, "--hybrid")
     assert set(plain) == set(hybrid) == {"p0.png", "p1.png", "p2.png"}
