@@ -77,7 +77,12 @@ def test_lite_search_chip_finds_its_photo_first(offline_client, example):
 def test_tiny_search_chips_answer(gradio_client):
     for example in examples.search_examples("tiny"):
         hits = hits_of(gradio_client.predict(example.query, 3, api_name="/search_text"))
-        assert 1 <= len(hits) <= 3 and all(isinstance(h["score"], float) for h in hits)
+        # tiny has no match levels, so nothing is hidden: exactly k hits, best first, each a
+        # different gallery image (random weights: which ones is meaningless)
+        assert len(hits) == 3 and all(isinstance(h["score"], float) for h in hits), hits
+        scores = [h["score"] for h in hits]
+        assert scores == sorted(scores, reverse=True), hits
+        assert len({h["id"] for h in hits}) == 3 and all(h["strength"] is None for h in hits)
 
 
 # -- Classify ----------------------------------------------------------------------------
