@@ -172,3 +172,25 @@ def test_image_to_text_results_show_thumbnails_and_a_click_finds_more_like_it(
     page.locator("#search-pinned-title").get_by_text("Images like").wait_for(timeout=TIMEOUT_MS)
     wait_for_results(page, app_server)
     assert not page.page_errors, f"uncaught errors in the page: {page.page_errors}"
+
+
+def test_a_single_hit_keeps_thumbnail_size(page, app_server):
+    """One result must not be stretched across the page (Gradio widens a gallery's columns
+    to its number of images unless ``fit_columns=False``): its tile stays about one of the
+    six grid columns wide."""
+    number = page.locator("#search-k input[type=number]").first
+    number.fill("1")
+    number.press("Enter")
+    search(page, "a cat")
+    wait_for_results(page, app_server)
+    widths = page.evaluate(
+        """() => {
+        const gallery = document.querySelector('#search-results');
+        const tiles = [...gallery.querySelectorAll('button.thumbnail-item, .thumbnail-item')];
+        return {gallery: gallery.getBoundingClientRect().width,
+                tiles: tiles.map(t => t.getBoundingClientRect().width)};
+    }"""
+    )
+    screenshot(page, "search_one_hit.png")
+    assert len(widths["tiles"]) == 1, widths
+    assert widths["tiles"][0] < widths["gallery"] / 4, widths

@@ -113,6 +113,7 @@ def build(ctx: TabContext) -> gr.Markdown:
         height=560,
         allow_preview=False,
         object_fit="cover",
+        fit_columns=False,  # a page of one or two photos keeps thumbnail-sized tiles
         buttons=[],
         interactive=False,
         elem_id="gallery-grid",

@@ -198,7 +198,14 @@ def build(ctx: TabContext) -> None:
                 "Image → text: which gallery captions fit it?",
                 elem_id="search-image-to-text-button",
             )
-    k = gr.Slider(1, ctx.settings.max_k, value=DEFAULT_K, step=1, label="Number of results")
+    k = gr.Slider(
+        1,
+        ctx.settings.max_k,
+        value=DEFAULT_K,
+        step=1,
+        label="Number of results",
+        elem_id="search-k",
+    )
     # Image -> text results: shown once there are some (an empty table only puzzled people).
     with gr.Row(equal_height=False, visible=False, elem_id="search-captions-box") as caption_box:
         captions = gr.Dataframe(
@@ -216,6 +223,7 @@ def build(ctx: TabContext) -> None:
             height="auto",
             allow_preview=False,
             object_fit="cover",
+            fit_columns=False,  # one or two hits stay thumbnail-sized, not stretched
             elem_id="search-caption-images",
             scale=2,
         )
@@ -242,6 +250,9 @@ def build(ctx: TabContext) -> None:
         allow_preview=False,
         elem_id="search-results",
         object_fit="cover",
+        # Gradio's default widens the columns to the number of images: a single hit became
+        # one page-wide, blurry thumbnail. Results keep their grid size however few they are.
+        fit_columns=False,
     )
     with gr.Accordion("Raw results (JSON)", open=False):
         raw = gr.JSON()

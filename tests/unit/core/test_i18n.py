@@ -36,7 +36,8 @@ def test_a_template_translates_with_its_values():
 def test_composed_message_translates_part_by_part():
     message = "cat.png: not an image. Upload a JPEG, PNG, WebP, HEIC, BMP or GIF image."
     out = i18n.translate(message, "zh")
-    assert out.startswith("cat.png：") and out.endswith("请上传 JPEG、PNG、WebP、HEIC、BMP 或 GIF 图片。")
+    assert out.startswith("cat.png：")
+    assert out.endswith("请上传 JPEG、PNG、WebP、HEIC、BMP 或 GIF 图片。")
 
 
 def test_a_message_without_entry_stays_english():
