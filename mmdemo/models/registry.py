@@ -22,7 +22,8 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
-from mmdemo.core.errors import UnknownNameError
+from mmdemo.core.errors import BadInputError, UnknownNameError
+from mmdemo.core.text import mostly_non_latin
 
 if TYPE_CHECKING:
     from mmdemo.core.config import Settings
@@ -60,12 +61,34 @@ class Capabilities:
     def generative(self) -> bool:
         return bool(self.decoding)
 
+    def reads(self, text: str) -> bool:
+        """Whether the model can read ``text``: a model that reads any language (``"*"``)
+        reads everything; an English-only one reads text that is mostly Latin script (a
+        Chinese query would get results that mean nothing - it is refused instead)."""
+        if ANY in self.languages or not mostly_non_latin(text):
+            return True
+        return any(lang != "en" for lang in self.languages)
+
     def answers(self, kind: str, domain: str = "photo") -> bool:
         """Whether a VQA model answers questions of ``kind`` about a ``domain`` image."""
         for where, kinds in self.question_kinds:
             if where in (domain, ANY) and (ANY in kinds or kind in kinds):
                 return True
         return False
+
+
+class EnglishOnlyError(BadInputError):
+    """Text in a script the chosen model cannot read (Chinese for an English-only model)."""
+
+
+def require_readable(capabilities: Capabilities, text: str, model: str, what: str) -> None:
+    """Refuse ``text`` a model cannot read, naming the model and what to do (the issue's
+    rule: never an answer to a question the model could not read)."""
+    if not capabilities.reads(text):
+        raise EnglishOnlyError(
+            f"The model {model} reads English only, and this {what} is mostly in another "
+            f"script: its result would mean nothing. Write the {what} in English."
+        )
 
 
 @dataclass(frozen=True)

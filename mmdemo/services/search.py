@@ -24,6 +24,7 @@ from PIL import Image
 
 from mmdemo.core.errors import BadInputError, shown
 from mmdemo.core.results import CaptionHit, ItemMeta, SearchHit, SearchResult
+from mmdemo.models.registry import require_readable
 from mmdemo.services.gallery import Gallery
 from mmdemo.services.hybrid import HYBRID_POOL, HYBRID_WORD_WEIGHT, rerank
 from mmdemo.services.thumbnails import thumbnails_or_none
@@ -151,6 +152,12 @@ class GallerySearch:
     def max_k(self) -> int:
         return self.gallery.settings.max_k
 
+    def _require_readable(self, query: str) -> None:
+        embedder = self.gallery.embedder
+        spec = getattr(embedder, "spec", None)
+        if spec is not None:
+            require_readable(spec.capabilities, query, spec.name, "search text")
+
     def _galleries(self, overlay: Gallery | None) -> list[Gallery]:
         return [self.gallery] if overlay is None else [self.gallery, overlay]
 
@@ -168,6 +175,7 @@ class GallerySearch:
         Hits scoring below ``min_score`` are left out (every query method takes it)."""
         query = clean_query(text)
         floor = clean_min_score(min_score)
+        self._require_readable(query)
         vector = self.gallery.embedder.embed_texts([query])[0]
         if hybrid:
             return self._hybrid(vector, query, k, self._galleries(overlay), min_score=floor)
@@ -191,6 +199,8 @@ class GallerySearch:
         if text is not None and not isinstance(text, str):
             raise BadInputError(f"The text to mix in must be text, not {type(text).__name__}.")
         query = " ".join((text or "").split())
+        if query:
+            self._require_readable(query)
         try:
             weight = float(text_weight) if query else 0.0  # type: ignore[arg-type]
         except (TypeError, ValueError, OverflowError):

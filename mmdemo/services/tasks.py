@@ -22,7 +22,7 @@ from mmdemo.core.errors import BadInputError, UnknownNameError, shown
 from mmdemo.core.results import CaptionResult, ClassifyResult, VqaResult
 from mmdemo.core.sentiment_results import FusionResult
 from mmdemo.core.text import check_question
-from mmdemo.models.registry import Capabilities
+from mmdemo.models.registry import Capabilities, require_readable
 from mmdemo.services.sentiment import DEFAULT_FUSION, DEFAULT_TEXT_WEIGHT, SentimentFusion
 from mmdemo.serving import ModelServer
 
@@ -113,6 +113,13 @@ def classify(
 ) -> ClassifyResult:
     """Zero-shot labels -> probabilities; an empty template means the label alone ("{}")."""
     backend = server.get("classify")
+    if isinstance(labels, str) or (
+        isinstance(labels, (list, tuple)) and all(isinstance(x, str) for x in labels)
+    ):
+        text = labels if isinstance(labels, str) else ", ".join(labels)
+        # zero-shot labels are read by the embedding model
+        embed = server.spec_for("embed", None)
+        require_readable(embed.capabilities, text, embed.name, "labels")
     scores = backend.classify(image, labels, template or "{}")
     return ClassifyResult(tuple(scores), backend.model_label, server.is_random("classify"))
 
@@ -163,6 +170,7 @@ def answer(
     model = choice(model, "The VQA model")
     spec = server.spec_for("vqa", model)
     question = check_question(question)
+    require_readable(spec.capabilities, question, spec.name, "question")
     options: dict = {"top_k": whole_number(top_k, "The number of answers", 1)}
     fusion = choice(fusion, "The fusion")
     if fusion:

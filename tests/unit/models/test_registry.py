@@ -193,3 +193,18 @@ def test_vqa_backends_declare_the_question_kinds_they_answer():
     for name in list_backends("vqa"):
         for _, kinds in get_backend("vqa", name).capabilities.question_kinds:
             assert set(kinds) <= {*QUESTION_KINDS, "*"}, name
+
+
+# -- which text a model reads ----------------------------------------------------------------
+def test_an_english_only_model_reads_latin_text_and_refuses_chinese():
+    from mmdemo.models.registry import Capabilities, EnglishOnlyError, require_readable
+
+    english = Capabilities()
+    assert english.reads("a cat on a sofa") and english.reads("a café, 猫")
+    assert not english.reads("一只猫") and not english.reads("кошка на диване")
+    assert Capabilities(languages=("*",)).reads("一只猫")
+    assert Capabilities(languages=("en", "zh")).reads("一只猫")
+    refusal = r"The model m reads English only.*labels in English"
+    with pytest.raises(EnglishOnlyError, match=refusal):
+        require_readable(english, "猫, 狗", "m", "labels")
+    require_readable(english, "cat, dog", "m", "labels")  # no error

@@ -212,3 +212,26 @@ def test_hybrid_without_captions_says_so(tmp_path, colour_photos):
     plain = search.text("a cat", k=3)
     assert [h.id for h in result.hits] == [h.id for h in plain.hits]
     assert "No image has a caption yet" in result.message
+
+
+# -- languages: a query the model cannot read is refused, a multilingual model reads it ----
+def test_a_chinese_query_is_refused_by_an_english_only_embedder(server, tmp_path, photos):
+    from mmdemo.models.registry import EnglishOnlyError
+
+    gallery = make_gallery(server, tmp_path)
+    gallery.add_directory(photos)
+    search = GallerySearch(gallery)
+    with pytest.raises(EnglishOnlyError, match=r"openclip-tiny reads English only"):
+        search.text("一只猫", k=3)
+    with pytest.raises(EnglishOnlyError):
+        search.image(Image.open(photos / "sub1" / "img3.png"), k=3, text="在夜里", text_weight=0.5)
+    assert search.text("a cat 猫", k=3).hits  # mostly Latin script: read
+
+
+def test_a_multilingual_embedder_searches_in_chinese(tmp_path, photos):
+    multilingual = ModelServer(
+        Settings(preset="tiny", backends="embed=openclip-xlm-roberta-tiny", cache_dir=tmp_path)
+    )
+    gallery = make_gallery(multilingual, tmp_path, backends="embed=openclip-xlm-roberta-tiny")
+    gallery.add_directory(photos)
+    assert len(GallerySearch(gallery).text("一只猫", k=3).hits) == 3

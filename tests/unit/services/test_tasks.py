@@ -319,3 +319,19 @@ def test_fraction():
     assert tasks.fraction("1", "W", 0.4) == 1.0 and tasks.fraction(0, "W", 0.4) == 0.0
     with pytest.raises(BadInputError, match="W must be between 0 and 1"):
         tasks.fraction(1.0001, "W", 0.4)
+
+
+def test_chinese_labels_for_an_english_only_embedder_are_refused(server, picture):
+    from mmdemo.models.registry import EnglishOnlyError
+
+    with pytest.raises(EnglishOnlyError, match=r"reads English only.*labels in English"):
+        tasks.classify(server, picture, "猫, 狗", "{}")
+    with pytest.raises(EnglishOnlyError):
+        tasks.classify(server, picture, ["猫", "狗"], "{}")
+
+
+def test_a_chinese_question_for_an_english_only_vqa_model_is_refused(server, picture):
+    from mmdemo.models.registry import EnglishOnlyError
+
+    with pytest.raises(EnglishOnlyError, match=r"blip-vqa-tiny reads English only.*in English"):
+        tasks.answer(server, picture, "这是什么？", model="blip-vqa-tiny")
