@@ -37,6 +37,7 @@ ANY = "*"
 # a ...?" / yes-no about an object, "what shape", "what colour", "how many", and "open"
 # (anything else: why, where, what is the person wearing, ...).
 QUESTION_KINDS = ("what", "is_there", "shape", "colour", "count", "open")
+READ_SAMPLE = 2000  # characters that decide which script a text is in
 
 
 @dataclass(frozen=True)
@@ -64,8 +65,10 @@ class Capabilities:
     def reads(self, text: str) -> bool:
         """Whether the model can read ``text``: a model that reads any language (``"*"``)
         reads everything; an English-only one reads text that is mostly Latin script (a
-        Chinese query would get results that mean nothing - it is refused instead)."""
-        if ANY in self.languages or not mostly_non_latin(text):
+        Chinese query would get results that mean nothing - it is refused instead). The
+        script is judged on the first ``READ_SAMPLE`` characters, so the check costs the same
+        for any length (labels reach it before their own length check)."""
+        if ANY in self.languages or not mostly_non_latin(text[:READ_SAMPLE]):
             return True
         return any(lang != "en" for lang in self.languages)
 
