@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import functools
 import logging
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import gradio as gr
 
@@ -31,6 +32,7 @@ from mmdemo.services.gallery import Gallery
 from mmdemo.services.search import GallerySearch
 from mmdemo.services.visitors import VisitorGalleries
 from mmdemo.serving import ModelServer
+from mmdemo.ui.i18n import localised, register, t, text
 
 log = logging.getLogger(__name__)
 
@@ -49,11 +51,21 @@ MODEL_QUEUE = {
 
 
 @dataclass(frozen=True)
+class LanguageView:
+    """Components whose text is composed on the server, and how to render them in a language."""
+
+    outputs: Sequence[gr.components.Component]
+    render: Callable[[str], Any]  # language -> one value per output (a tuple if several)
+
+
+@dataclass(frozen=True)
 class TabContext:
     """Everything a tab's ``build`` receives: the services, never globals.
 
     ``visitors`` is set in per-visitor mode: a request's uploads then live in the overlay
     of its browser session (``overlay(request)``), searched together with the base gallery.
+    ``views`` collects the text each tab composes on the server (``in_language``): the page
+    renders it when it loads and again on every language switch.
     """
 
     server: ModelServer
@@ -61,6 +73,13 @@ class TabContext:
     search: GallerySearch
     access: Access
     visitors: VisitorGalleries | None = None
+    views: list[LanguageView] = field(default_factory=list)
+
+    def in_language(self, outputs, render: Callable[[str], Any]) -> None:
+        """Show ``render(language)`` in ``outputs`` (a component or a list) in the page's
+        language: on load and on every switch (text naming the model, counts...)."""
+        outputs = list(outputs) if isinstance(outputs, list | tuple) else [outputs]
+        self.views.append(LanguageView(outputs, render))
 
     @property
     def settings(self) -> Settings:
@@ -82,16 +101,27 @@ def session_of(request: gr.Request | None) -> str | None:
     return getattr(request, "session_hash", None) if request is not None else None
 
 
-# The toast for an error we did not expect (a bug): the details go to the server log.
-UNEXPECTED = (
-    "Something went wrong on our side ({kind}). The server log has the details; please try "
-    "again or report it."
+register(
+    {
+        # The toast for an error we did not expect (a bug): the details go to the server log.
+        "error.unexpected": (
+            "Something went wrong on our side ({kind}). The server log has the details; "
+            "please try again or report it.",
+            "我们这边出了问题（{kind}）。详情在服务器日志里；请重试，或报告这个问题。",
+        ),
+        "common.random_note": (
+            "⚠️ *Random test weights (preset `tiny`): this output is meaningless.*",
+            "⚠️ *随机测试权重（预设 `tiny`）：这个结果没有意义。*",
+        ),
+        "common.model": ("Model", "模型"),
+    }
 )
 
 
 def friendly(fn: Callable) -> Callable:
     """Show our own errors as a Gradio error toast in their browser wording (plain text, no
-    server paths: ``core.errors.browser_message``); log anything unexpected in full.
+    server paths: ``core.errors.browser_message``), in the visitor's language (the English
+    message through ``core.i18n``'s catalogue); log anything unexpected in full.
 
     Errors whose remedy is for the server's owner (a model that cannot load) are also
     logged in their full wording, with the paths and commands the toast leaves out."""
@@ -101,15 +131,15 @@ def friendly(fn: Callable) -> Callable:
         try:
             return fn(*args, **kwargs)
         except gr.Error as err:
-            err.message = for_browser(err.message)
+            err.message = localised(for_browser(err.message))
             raise
         except MMDemoError as err:
             if isinstance(err, ModelLoadError | StorageError | IndexError_):
                 log.warning("%s", err)
-            raise gr.Error(browser_message(err), print_exception=False) from err
+            raise gr.Error(localised(browser_message(err)), print_exception=False) from err
         except Exception as err:
             log.exception("Unexpected error in %s", fn.__name__)
-            raise gr.Error(UNEXPECTED.format(kind=type(err).__name__)) from err
+            raise gr.Error(text("error.unexpected", kind=type(err).__name__)) from err
 
     return wrapper
 
@@ -154,10 +184,10 @@ def upload_paths(value) -> tuple[list[str], list[str]]:
     return paths, names
 
 
-def random_note(random_weights: bool) -> str:
+def random_note(random_weights: bool, language: str | None = None) -> str:
     """The page's wording of a result's ``random_weights`` (tiny): never shown as real."""
     if random_weights:
-        return "⚠️ *Random test weights (preset `tiny`): this output is meaningless.*\n\n"
+        return text("common.random_note", language) + "\n\n"
     return ""
 
 
@@ -167,7 +197,7 @@ def model_dropdown(server: ModelServer, task: str, elem_id: str) -> gr.Dropdown:
     return gr.Dropdown(
         [(choice.label, choice.name) for choice in choices],
         value=choices[0].name,
-        label="Model",
+        label=t("common.model"),
         elem_id=elem_id,
         visible=len(choices) > 1,
     )

@@ -17,6 +17,7 @@ import gradio as gr
 from mmdemo.core.config import Settings
 from mmdemo.services.gallery import Gallery
 from mmdemo.serving import ModelServer
+from mmdemo.ui.i18n import build_i18n
 from mmdemo.ui.page import CSS
 from mmdemo.ui.web import launch_options
 
@@ -71,7 +72,12 @@ def serve(
     with ``block`` keep serving until the process is stopped."""
     server.warm_up(lambda: prepare_gallery(gallery), what="the models and the gallery index")
     demo.queue(default_concurrency_limit=QUEUE_CONCURRENCY, max_size=settings.queue_max_size)
-    demo.launch(css=CSS, prevent_thread_lock=True, **launch_options(settings, gallery))
+    demo.launch(
+        css=CSS,
+        i18n=build_i18n(),  # every string the page's modules registered (ui/i18n.py)
+        prevent_thread_lock=True,
+        **launch_options(settings, gallery),
+    )
     warm = server.warm_state()
     log.info(
         "Page served at %s (%s)",

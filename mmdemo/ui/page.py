@@ -14,6 +14,7 @@ from types import ModuleType
 
 import gradio as gr
 
+from mmdemo.core.i18n import normalise_language
 from mmdemo.services.access import Access
 from mmdemo.services.gallery import Gallery
 from mmdemo.services.search import GallerySearch
@@ -22,6 +23,15 @@ from mmdemo.serving import ModelServer
 from mmdemo.ui import tabs
 from mmdemo.ui.blocks import DemoBlocks
 from mmdemo.ui.common import TabContext, friendly
+from mmdemo.ui.i18n import (
+    RESOLVE_JS,
+    SWITCH_JS,
+    language_switch,
+    register,
+    request_language,
+    t,
+    text,
+)
 from mmdemo.ui.status import banner_text, fold
 
 log = logging.getLogger(__name__)
@@ -32,32 +42,57 @@ CSS = """
 #mmdemo-banner details, #mmdemo-overview details {margin: 0.25rem 0;}
 #mmdemo-banner summary, #mmdemo-overview summary {cursor: pointer; color: var(--link-text-color);}
 #mmdemo-title h1 {margin: 0 0 0.25rem 0; font-size: 1.6rem;}
+#mmdemo-language {align-self: center;}
 #search-message p {margin: 0.25rem 0;}
 """
 # The first screen, in plain words for a first-time visitor (a stakeholder, maybe on a
 # phone): what the page shows, in three sentences, with the idea behind it one click away.
 # Developer detail (presets, commands, repo ids) lives in the banner's fold and in docs/.
-TITLE = "mmdemo — multimodal playground"
-HEADER = "# mmdemo: pictures and words in one space"
-OVERVIEW = (
-    "One model turns every photo and every sentence into a point in the same space, where a "
-    "photo lands close to the words that describe it. Each tab uses that space: find photos "
-    "by words or by another photo, name what is in a photo, ask about it, and read the mood "
-    "of a text and a photo together."
-)
-HOW_IT_WORKS_FOLD = "How it works"
-HOW_IT_WORKS = (
-    "- **One shared space.** A text is searched against photos by how close their points "
-    "are, so Search, Classify (your labels are texts) and the photo answers of Ask all use "
-    "the same comparison.\n"
-    "- **Fusion of two kinds of input (modalities).** *Feature level* (early fusion): the "
-    "text's and the photo's points are joined first and one small model decides from both. "
-    "*Decision level* (late fusion): each is judged on its own and the two verdicts are "
-    "combined. The Sentiment tab shows both, with the share each one had; Search mixes a "
-    "photo and words in the space itself."
+TITLE = "mmdemo — multimodal playground · 多模态演示"  # the browser tab: both languages
+register(
+    {
+        "page.header": (
+            "# mmdemo: pictures and words in one space",
+            "# mmdemo：图片和文字，在同一个空间里",
+        ),
+        "page.overview": (
+            "One model turns every photo and every sentence into a point in the same space, "
+            "where a photo lands close to the words that describe it. Each tab uses that "
+            "space: find photos by words or by another photo, name what is in a photo, ask "
+            "about it, and read the mood of a text and a photo together.",
+            "一个模型把每张照片和每句话都变成同一个空间里的一个点：照片会落在描述它的文字附近。"
+            "每个标签页都用这个空间：用文字或另一张照片找照片，说出照片里有什么，就照片提问，"
+            "以及一起读出一段文字和一张照片的情绪。",
+        ),
+        "page.how_it_works_fold": ("How it works", "原理"),
+        "page.how_it_works": (
+            "- **One shared space.** A text is searched against photos by how close their "
+            "points are, so Search, Classify (your labels are texts) and the photo answers of "
+            "Ask all use the same comparison.\n"
+            "- **Fusion of two kinds of input (modalities).** *Feature level* (early fusion): "
+            "the text's and the photo's points are joined first and one small model decides "
+            "from both. *Decision level* (late fusion): each is judged on its own and the two "
+            "verdicts are combined. The Sentiment tab shows both, with the share each one "
+            "had; Search mixes a photo and words in the space itself.",
+            "- **一个共享空间。** 用文字搜照片，看的是它们的点有多近；所以搜索、分类（你的标签"
+            "就是文字）和提问里对照片的回答，用的都是同一种比较。\n"
+            "- **两种输入（模态）的融合。** *特征级*（早期融合）：先把文字和照片的点拼在一起，"
+            "由一个小模型根据两者作出判断。*决策级*（晚期融合）：两者各自判断，再把两个结论"
+            "合起来。“情感”标签页展示这两种方式，以及各自所占的比重；搜索则直接在空间里把"
+            "照片和文字混合。",
+        ),
+    }
 )
 
 BANNER_REFRESH_S = 3.0  # how often the "loading the models" banner is re-read
+
+
+def overview_text(lang: str) -> str:
+    """The three sentences under the title, with "How it works" folded."""
+    fold_body = text("page.how_it_works", lang)
+    return (
+        f"{text('page.overview', lang)}\n\n{fold(text('page.how_it_works_fold', lang), fold_body)}"
+    )
 
 
 def discover_tabs() -> list[ModuleType]:
@@ -91,31 +126,64 @@ def build_ui(server: ModelServer, gallery: Gallery, access: Access | None = None
         title=TITLE,
         delete_cache=delete_cache(server.settings.upload_cache_ttl_s),
     ) as demo:
-        gr.Markdown(HEADER, elem_id="mmdemo-title")
+        with gr.Row(equal_height=True):
+            gr.Markdown(t("page.header"), elem_id="mmdemo-title")
+            language = language_switch()
         banner = gr.Markdown(elem_id="mmdemo-banner")
-        gr.Markdown(
-            f"{OVERVIEW}\n\n{fold(HOW_IT_WORKS_FOLD, HOW_IT_WORKS)}", elem_id="mmdemo-overview"
-        )
+        overview = gr.Markdown(elem_id="mmdemo-overview")
+        tab_items = []
         with gr.Tabs():
             for tab in discover_tabs():
-                with gr.Tab(tab.TITLE, id=tab.ID):
+                with gr.Tab(tab.TITLE, id=tab.ID) as item:
                     tab.build(ctx)
+                tab_items.append((item, tab.ID))
+        # Gradio re-translates only the selected tab's title when the locale changes, so
+        # the titles are also set from here, with the rest of the page's language.
+        ctx.in_language(
+            [item for item, _ in tab_items],
+            lambda lang: tuple(gr.Tab(label=text(f"tab.{tid}", lang)) for _, tid in tab_items),
+        )
 
         # While the models warm up the banner says so; a timer re-reads it every few
         # seconds and switches itself off once they are ready, so a visitor who stays on
         # the page sees "loading" go away without reloading.
         refresh = gr.Timer(BANNER_REFRESH_S, active=False)
+        views = [view for view in ctx.views]
+        view_outputs = [output for view in views for output in view.outputs]
 
-        def on_load():  # the status lives in the Gallery tab, shown when it is opened
+        def render(lang: str) -> list:
+            """Every text the server composes, in ``lang`` (tabs registered theirs)."""
+            values = [banner_text(server, gallery, lang), overview_text(lang)]
+            for view in views:
+                shown = view.render(lang)
+                values.extend(shown if len(view.outputs) > 1 else [shown])
+            return values
+
+        def on_load(lang):  # the status lives in the Gallery tab, shown when it is opened
+            lang = normalise_language(lang or request_language())
             loading = server.warm_state().loading
-            return banner_text(server, gallery), gr.Timer(active=loading)
+            return [lang, gr.Timer(active=loading), *render(lang)]
 
-        gr.on(
-            [demo.load, refresh.tick],
+        def on_tick(lang):
+            loading = server.warm_state().loading
+            return banner_text(server, gallery, lang), gr.Timer(active=loading)
+
+        # On load the browser resolves the language (the switch's cookie, else its own
+        # preferences), applies it to Gradio's static text, and the server renders the rest.
+        demo.load(
             friendly(on_load),
-            None,
-            [banner, refresh],
+            language,
+            [language, refresh, banner, overview, *view_outputs],
+            js=RESOLVE_JS,
             api_name="page_load",
             api_visibility="undocumented",
+        )
+        refresh.tick(friendly(on_tick), language, [banner, refresh], api_visibility="private")
+        language.input(
+            friendly(render),
+            language,
+            [banner, overview, *view_outputs],
+            js=SWITCH_JS,
+            api_visibility="private",
         )
     return demo

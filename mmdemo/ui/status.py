@@ -6,7 +6,8 @@ not the hub repo ids, environment variables and commands that say why and how to
 Those sit behind a ``<details>`` fold, so the tabs stay on the first screen at 390 px.
 Both are formatted from ``services.status`` and the server's own facts, so the page says what
 ``python -m mmdemo info`` says - except server paths, which browser users never see.
-Every sentence the page shows is a constant here (one place to translate, issue 13).
+Every sentence is a registered string in English and Chinese (``ui.i18n``), rendered in the
+page's language; the preset's reason and package messages go through ``core.i18n``.
 """
 
 from __future__ import annotations
@@ -16,67 +17,105 @@ from mmdemo.services.gallery import Gallery
 from mmdemo.services.status import status
 from mmdemo.services.visitors import VisitorGalleries
 from mmdemo.serving import ModelServer
+from mmdemo.ui.i18n import localised, register, text
 
-# -- the banner: one line per preset, details behind a fold ---------------------------------
-LITE_LINE = (
-    "**Offline models (preset lite)** — {why}, so smaller models that need no internet "
-    "answer: real results, but coarser."
+register(
+    {
+        # -- the banner: one line per preset, details behind a fold
+        "banner.lite": (
+            "**Offline models (preset lite)** — {why}, so smaller models that need no "
+            "internet answer: real results, but coarser.",
+            "**离线模型（预设 lite）** — {why}，所以由不需要联网的较小模型来回答：结果是真实的，"
+            "但更粗略。",
+        ),
+        "banner.lite_why_auto": (
+            "the full models are not on this machine and the Hugging Face hub cannot be reached",
+            "这台机器上没有完整模型，也连不上 Hugging Face hub",
+        ),
+        "banner.lite_why_set": ("the server was started with them", "服务器是用它们启动的"),
+        "banner.lite_fold": ("Why, and how to get the full models", "为什么，以及如何获得完整模型"),
+        "banner.lite_details": (
+            "The lite models are blind to what ImageNet's 1000 classes do not name, and their "
+            "captions are built from those class names. The full models are open_clip "
+            "(multilingual XLM-R + ViT-B-32) and BLIP.\n\n"
+            "**To get the full models:** on a machine with internet run "
+            "`python -m mmdemo download --preset full --dir PATH`, copy PATH to this machine, "
+            "and start with `MMDEMO_CACHE_DIR=PATH MMDEMO_PRESET=full python app.py` "
+            "(docs/deploy.md).",
+            "lite 模型看不到 ImageNet 1000 个类别之外的东西，它的图片描述也由这些类别名组成。"
+            "完整模型是 open_clip（多语言 XLM-R + ViT-B-32）和 BLIP。\n\n"
+            "**获取完整模型：** 在能联网的机器上运行 "
+            "`python -m mmdemo download --preset full --dir PATH`，把 PATH 复制到这台机器，"
+            "再用 `MMDEMO_CACHE_DIR=PATH MMDEMO_PRESET=full python app.py` 启动"
+            "（见 docs/deploy.md）。",
+        ),
+        "banner.full": (
+            "**Full models** — the pretrained models this demo is built for.",
+            "**完整模型** — 本演示所用的预训练模型。",
+        ),
+        "banner.full_fold": ("Which models run, and why", "运行的是哪些模型，为什么"),
+        "banner.tiny": (
+            "⚠️ **Test models (preset tiny): their weights are random, so every result on "
+            "this page is meaningless.**",
+            "⚠️ **测试模型（预设 tiny）：权重是随机的，所以本页的每个结果都没有意义。**",
+        ),
+        "banner.tiny_fold": ("How to run real models", "如何运行真实模型"),
+        "banner.tiny_details": (
+            "Start the app with `MMDEMO_PRESET=lite python app.py` (real models that work "
+            "offline) or `MMDEMO_PRESET=full python app.py` (the Hugging Face hub's models).",
+            "用 `MMDEMO_PRESET=lite python app.py`（离线可用的真实模型）或 "
+            "`MMDEMO_PRESET=full python app.py`（Hugging Face hub 上的模型）启动本应用。",
+        ),
+        "banner.why": ("**Why this preset:** {reason}.", "**为什么用这个预设：** {reason}。"),
+        "banner.runs_now": ("**What runs now:**", "**现在运行的模型：**"),
+        "task.embed": (
+            "Search and Classify (the shared image-text space)",
+            "搜索和分类（图文共享空间）",
+        ),
+        "task.caption": ("Caption", "图片描述"),
+        "task.vqa": ("Ask (VQA)", "提问（视觉问答）"),
+        "task.sentiment": ("Sentiment of a text", "文本情感"),
+        "task.image_sentiment": ("Sentiment of a photo", "图片情感"),
+        "banner.mismatch": (
+            "⚠️ **The saved gallery was built by another model: re-embed it (in the Gallery "
+            "tab) before searching.**",
+            "⚠️ **保存的图库是由另一个模型建立的：搜索前请（在“图库”标签页）重新嵌入。**",
+        ),
+        "banner.loading": (
+            "⏳ **Loading the models…** ({seconds} s so far). You can start already: a "
+            "request made now is answered as soon as they are ready.",
+            "⏳ **正在加载模型…**（已用 {seconds} 秒）。现在就可以开始：此刻发出的请求会在模型"
+            "就绪后立即得到回答。",
+        ),
+        "banner.load_failed": (
+            "⚠️ **A model could not be loaded, so some tabs cannot answer.**",
+            "⚠️ **有模型无法加载，所以部分标签页无法回答。**",
+        ),
+        "banner.details": ("Details", "详情"),
+        # -- the status panel
+        "status.preset": (
+            "**Preset:** `{preset}` ({reason}) · **device:** `{device}`",
+            "**预设：** `{preset}`（{reason}）· **设备：** `{device}`",
+        ),
+        "status.model": (
+            "- **{task}**: `{model}` on {device} ({dtype}), {params} M parameters, {mib} MiB",
+            "- **{task}**：`{model}`，运行于 {device}（{dtype}），{params} M 参数，{mib} MiB",
+        ),
+        "status.random": (" — *random weights*", " — *随机权重*"),
+        "status.index": (
+            "- **index**: {count} images, {kind} search on {where}, {dim}-d",
+            "- **索引**：{count} 张图片，{kind} 搜索，运行于 {where}，{dim} 维",
+        ),
+        "status.no_index": ("- **index**: not available — {error}", "- **索引**：不可用 — {error}"),
+        "status.uploads": (
+            "- **your uploads**: {count} of {limit} images (only you see them; searched "
+            "together with the shared gallery)",
+            "- **你的上传**：{count} / {limit} 张图片（只有你能看到；与共享图库一起搜索）",
+        ),
+        "status.memory": ("- **memory**: {mib} MiB resident", "- **内存**：常驻 {mib} MiB"),
+    }
 )
-LITE_WHY_AUTO = "the full models are not on this machine and the Hugging Face hub cannot be reached"
-LITE_WHY_SET = "the server was started with them"
-LITE_FOLD = "Why, and how to get the full models"
-LITE_DETAILS = (
-    "The lite models are blind to what ImageNet's 1000 classes do not name, and their captions "
-    "are built from those class names. The full models are open_clip ViT-B-32 and BLIP.\n\n"
-    "**To get the full models:** on a machine with internet run "
-    "`python -m mmdemo download --preset full --dir PATH`, copy PATH to this machine, and "
-    "start with `MMDEMO_CACHE_DIR=PATH MMDEMO_PRESET=full python app.py` (docs/deploy.md)."
-)
-FULL_LINE = "**Full models** — the pretrained models this demo is built for."
-FULL_FOLD = "Which models run, and why"
-TINY_LINE = (
-    "⚠️ **Test models (preset tiny): their weights are random, so every result on this page "
-    "is meaningless.**"
-)
-TINY_FOLD = "How to run real models"
-TINY_DETAILS = (
-    "Start the app with `MMDEMO_PRESET=lite python app.py` (real models that work offline) "
-    "or `MMDEMO_PRESET=full python app.py` (the Hugging Face hub's models)."
-)
-WHY = "**Why this preset:** {reason}."
-RUNS_NOW = "**What runs now:**"
-TASK_NAMES = {  # the tasks a visitor meets, in the order of the tabs
-    "embed": "Search and Classify (the shared image-text space)",
-    "caption": "Caption",
-    "vqa": "Ask (VQA)",
-    "sentiment": "Sentiment of a text",
-    "image_sentiment": "Sentiment of a photo",
-}
-MISMATCH_LINE = (
-    "⚠️ **The saved gallery was built by another model: re-embed it (in the Gallery tab) "
-    "before searching.**"
-)
-LOADING_LINE = (
-    "⏳ **Loading the models…** ({seconds:.0f} s so far). You can start already: a request "
-    "made now is answered as soon as they are ready."
-)
-LOAD_FAILED_LINE = "⚠️ **A model could not be loaded, so some tabs cannot answer.**"
-DETAILS = "Details"
 FOLD = "<details><summary>{summary}</summary>\n\n{body}\n\n</details>"
-
-# -- the status panel ------------------------------------------------------------------------
-STATUS_PRESET = "**Preset:** `{preset}` ({reason}) · **device:** `{device}`"
-STATUS_MODEL = (
-    "- **{task}**: `{model}` on {device} ({dtype}), {params:.1f} M parameters, {mib:.0f} MiB"
-)
-STATUS_RANDOM = " — *random weights*"
-STATUS_INDEX = "- **index**: {count} images, {kind} search on {where}, {dim}-d"
-STATUS_NO_INDEX = "- **index**: not available — {error}"
-STATUS_UPLOADS = (
-    "- **your uploads**: {count} of {limit} images (only you see them; searched together "
-    "with the shared gallery)"
-)
-STATUS_MEMORY = "- **memory**: {mib:.0f} MiB resident"
 
 
 def fold(summary: str, body: str) -> str:
@@ -89,30 +128,41 @@ def status_markdown(
     gallery: Gallery,
     visitors: VisitorGalleries | None = None,
     session: str | None = None,
+    language: str | None = None,
 ) -> str:
     """The status panel: the ``info`` command's facts, without the index's server path."""
     report = status(server, gallery)
+    lang = language
+
+    def say(key: str, **values) -> str:
+        return text(key, lang, **values)
+
     lines = [
-        STATUS_PRESET.format(
-            preset=report.preset, reason=report.preset_reason, device=report.device
+        say(
+            "status.preset",
+            preset=report.preset,
+            reason=localised(report.preset_reason, lang),
+            device=report.device,
         )
     ]
     for info in report.models:
         lines.append(
-            STATUS_MODEL.format(
+            say(
+                "status.model",
                 task=info.task,
                 model=info.model,
                 device=info.device,
                 dtype=info.dtype,
-                params=info.parameters / 1e6,
-                mib=info.memory_bytes / 2**20,
+                params=f"{info.parameters / 1e6:.1f}",
+                mib=f"{info.memory_bytes / 2**20:.0f}",
             )
-            + (STATUS_RANDOM if info.is_random else "")
+            + (say("status.random") if info.is_random else "")
         )
     if report.index is not None:
         stats = report.index
         lines.append(
-            STATUS_INDEX.format(
+            say(
+                "status.index",
                 count=stats.count,
                 kind=stats.kind,
                 where="GPU" if stats.on_gpu else "CPU",
@@ -120,54 +170,67 @@ def status_markdown(
             )
         )
     else:  # shown without the index folder's path that the CLI's wording names
-        lines.append(STATUS_NO_INDEX.format(error=for_browser(report.error or "")))
+        lines.append(say("status.no_index", error=localised(for_browser(report.error or ""), lang)))
     if visitors is not None:
         mine = visitors.overlay(session)
         lines.append(
-            STATUS_UPLOADS.format(
+            say(
+                "status.uploads",
                 count=len(mine.index) if mine is not None else 0,
                 limit=gallery.settings.visitor_max_images,
             )
         )
-    lines.append(STATUS_MEMORY.format(mib=report.memory["rss_mib"]))
+    lines.append(say("status.memory", mib=f"{report.memory['rss_mib']:.0f}"))
     return "\n".join(lines)
 
 
-def models_list(server: ModelServer) -> str:
+TASKS = ("embed", "caption", "vqa", "sentiment", "image_sentiment")  # in the order of the tabs
+
+
+def models_list(server: ModelServer, language: str | None = None) -> str:
     """One line per task a visitor meets: the model serving it (read from its spec, so the
     banner cannot describe a model that is not the one running)."""
-    lines = [RUNS_NOW]
-    for task, name in TASK_NAMES.items():
+    lines = [text("banner.runs_now", language)]
+    for task in TASKS:
         try:
-            lines.append(f"- {name}: {server.spec_for(task).label}")
+            lines.append(f"- {text('task.' + task, language)}: {server.spec_for(task).label}")
         except MMDemoError:  # a preset without this task
             continue
     return "\n".join(lines)
 
 
-def preset_note(server: ModelServer) -> str:
+def preset_note(server: ModelServer, language: str | None = None) -> str:
     """The banner's line for the preset in use, with its fold."""
-    why = WHY.format(reason=server.choice.reason)
+    lang = language
+    why = text("banner.why", lang, reason=localised(server.choice.reason, lang))
     if server.is_random():
-        return TINY_LINE + "\n\n" + fold(TINY_FOLD, f"{TINY_DETAILS}\n\n{why}")
+        details = f"{text('banner.tiny_details', lang)}\n\n{why}"
+        return text("banner.tiny", lang) + "\n\n" + fold(text("banner.tiny_fold", lang), details)
     if server.preset == "lite":
         auto = server.choice.requested == "auto"
-        line = LITE_LINE.format(why=LITE_WHY_AUTO if auto else LITE_WHY_SET)
-        return line + "\n\n" + fold(LITE_FOLD, f"{why}\n\n{models_list(server)}\n\n{LITE_DETAILS}")
-    return FULL_LINE + "\n\n" + fold(FULL_FOLD, f"{why}\n\n{models_list(server)}")
+        reason = text("banner.lite_why_auto" if auto else "banner.lite_why_set", lang)
+        details = f"{why}\n\n{models_list(server, lang)}\n\n{text('banner.lite_details', lang)}"
+        line = text("banner.lite", lang, why=reason)
+        return line + "\n\n" + fold(text("banner.lite_fold", lang), details)
+    details = f"{why}\n\n{models_list(server, lang)}"
+    return text("banner.full", lang) + "\n\n" + fold(text("banner.full_fold", lang), details)
 
 
-def banner_text(server: ModelServer, gallery: Gallery) -> str:
+def banner_text(server: ModelServer, gallery: Gallery, language: str | None = None) -> str:
     """The banner: the preset's line, then a warning if the gallery does not fit the model."""
-    notes = [preset_note(server)]
+    lang = language
+    notes = [preset_note(server, lang)]
     warm = server.warm_state()
     if warm.loading:  # start-up: models load in the background; never wait for them here
-        return "\n\n".join([LOADING_LINE.format(seconds=warm.seconds), *notes])
+        loading = text("banner.loading", lang, seconds=f"{warm.seconds:.0f}")
+        return "\n\n".join([loading, *notes])
     try:
         mismatch = gallery.mismatch()
     except MMDemoError as err:  # e.g. the model's weights cannot be obtained
-        notes.append(LOAD_FAILED_LINE + "\n\n" + fold(DETAILS, browser_message(err)))
+        details = fold(text("banner.details", lang), localised(browser_message(err), lang))
+        notes.append(text("banner.load_failed", lang) + "\n\n" + details)
     else:
         if mismatch is not None:
-            notes.append(MISMATCH_LINE + "\n\n" + fold(DETAILS, browser_message(mismatch)))
+            details = fold(text("banner.details", lang), localised(browser_message(mismatch), lang))
+            notes.append(text("banner.mismatch", lang) + "\n\n" + details)
     return "\n\n".join(notes)

@@ -89,6 +89,9 @@ def launch_options(settings: Settings, gallery: Gallery) -> dict:
         "allowed_paths": served_folders(settings, gallery),
         "blocked_paths": [str(Path(settings.index_dir) / "visitors")],
         "max_file_size": int(settings.max_upload_mb * 1024 * 1024),
+        # the language switch calls the frontend's own changeLocale (ui/i18n.py), which a
+        # server-rendered (node) page would not share: keep the client-rendered page
+        "ssr_mode": False,
         "auth": logins or None,
         "app_kwargs": {
             "middleware": [Middleware(NoSniff)],

@@ -23,8 +23,10 @@ from mmdemo.ui.common import (
     model_dropdown,
     random_note,
 )
+from mmdemo.ui.i18n import register, t
 
-TITLE = "Caption"
+register({"tab.caption": ("Caption", "图片描述")})
+TITLE = t("tab.caption")
 ID = "caption"
 ORDER = 30
 

@@ -13,8 +13,10 @@ import gradio as gr
 from mmdemo.services import tasks
 from mmdemo.ui import examples
 from mmdemo.ui.common import MODEL_QUEUE, TabContext, friendly, image_input
+from mmdemo.ui.i18n import register, t
 
-TITLE = "Classify"
+register({"tab.classify": ("Classify", "分类")})
+TITLE = t("tab.classify")
 ID = "classify"
 ORDER = 20
 

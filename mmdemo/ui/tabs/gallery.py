@@ -23,9 +23,11 @@ from mmdemo.services.captioning import caption_gallery
 from mmdemo.services.gallery import parse_ids
 from mmdemo.services.visitors import OVERLAY_FIRST_ID
 from mmdemo.ui.common import TabContext, friendly, session_of, upload_paths
+from mmdemo.ui.i18n import register, t
 from mmdemo.ui.status import status_markdown
 
-TITLE = "Gallery"
+register({"tab.gallery": ("Gallery", "图库")})
+TITLE = t("tab.gallery")
 ID = "gallery"
 ORDER = 60
 

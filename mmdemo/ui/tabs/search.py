@@ -23,8 +23,10 @@ from mmdemo.core.results import CaptionHit, SearchHit, SearchResult
 from mmdemo.services.search import DEFAULT_TEXT_WEIGHT, MIN_SCORE_LABEL
 from mmdemo.ui.common import MODEL_QUEUE, TabContext, friendly, image_input
 from mmdemo.ui.examples import search_queries
+from mmdemo.ui.i18n import register, t
 
-TITLE = "Search"
+register({"tab.search": ("Search", "搜索")})
+TITLE = t("tab.search")
 ID = "search"
 ORDER = 10
 

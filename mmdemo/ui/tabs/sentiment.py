@@ -19,10 +19,12 @@ from mmdemo.services.sentiment import DEFAULT_FUSION, DEFAULT_TEXT_WEIGHT, FUSIO
 from mmdemo.serving import ModelServer
 from mmdemo.ui import examples
 from mmdemo.ui.common import MODEL_QUEUE, TabContext, friendly, image_input
+from mmdemo.ui.i18n import register, t
 
 TRAIN_COMMAND = "python -m mmdemo train sentiment-fusion --data CSV"
 
-TITLE = "Sentiment"
+register({"tab.sentiment": ("Sentiment", "情感")})
+TITLE = t("tab.sentiment")
 ID = "sentiment"
 ORDER = 50
 

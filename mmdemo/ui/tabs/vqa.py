@@ -25,8 +25,10 @@ from mmdemo.ui.common import (
     model_dropdown,
     random_note,
 )
+from mmdemo.ui.i18n import register, t
 
-TITLE = "Ask (VQA)"
+register({"tab.vqa": ("Ask (VQA)", "提问（视觉问答）")})
+TITLE = t("tab.vqa")
 ID = "vqa"
 ORDER = 40
 

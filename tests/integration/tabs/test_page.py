@@ -231,12 +231,17 @@ DEVELOPER = re.compile(
 )
 
 
-def page_load_banner(app) -> str:
-    """The banner markdown the page shows on load (the first output of ``/page_load``)."""
-    stream = raw_call(app.url, "page_load", [])
+def page_load(app, language: str | None = None) -> list:
+    """What ``/page_load`` returns: [language, timer, banner, overview, tab texts...]."""
+    stream = raw_call(app.url, "page_load", [language])
     event = re.search(r"^event: complete\ndata: (.*)$", stream, re.M)
     assert event, stream
-    return json.loads(event.group(1))[0]
+    return json.loads(event.group(1))
+
+
+def page_load_banner(app, language: str | None = None) -> str:
+    """The banner markdown the page shows on load."""
+    return page_load(app, language)[2]
 
 
 def outside_folds(markdown: str) -> str:
@@ -248,16 +253,9 @@ def folds(markdown: str) -> str:
     return "\n".join(re.findall(r"<details>(.*?)</details>", markdown, flags=re.S))
 
 
-def overview(app) -> str:
-    """The overview under the title, as the page's config sends it."""
-    with urllib.request.build_opener(urllib.request.ProxyHandler({})).open(
-        f"{app.url}config", timeout=30
-    ) as response:
-        config = json.loads(response.read())
-    for component in config["components"]:
-        if component.get("props", {}).get("elem_id") == "mmdemo-overview":
-            return component["props"]["value"]
-    raise AssertionError("no #mmdemo-overview on the page")
+def overview(app, language: str | None = None) -> str:
+    """The overview under the title, as the page renders it on load."""
+    return page_load(app, language)[3]
 
 
 def test_the_tiny_banner_says_results_are_meaningless_in_plain_words(app_server):

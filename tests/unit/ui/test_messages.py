@@ -26,7 +26,8 @@ from mmdemo.core.errors import (
 from mmdemo.services.search import NO_CAPTIONS, NO_CAPTIONS_UI
 from mmdemo.serving import ModelServer
 from mmdemo.ui import page, status
-from mmdemo.ui.common import UNEXPECTED, friendly
+from mmdemo.ui.common import friendly
+from mmdemo.ui.i18n import text
 from tests.support.galleries import make_gallery
 from tests.support.images import write_test_image
 
@@ -123,7 +124,7 @@ def test_friendly_cleans_a_gradio_error_raised_by_a_handler():
 def test_friendly_words_an_unexpected_error_without_its_details(caplog):
     with caplog.at_level(logging.ERROR), pytest.raises(gr.Error) as caught:
         _raises(RuntimeError("secret /srv/app/internal state"))()
-    assert caught.value.message == UNEXPECTED.format(kind="RuntimeError")
+    assert caught.value.message == text("error.unexpected", "en", kind="RuntimeError")
     assert "secret" in caplog.text  # logged with its traceback, never shown
 
 
@@ -131,24 +132,28 @@ def _outside_folds(markdown: str) -> str:
     return re.sub(r"<details>.*?</details>", "", markdown, flags=re.S)
 
 
-def test_the_first_screen_constants_hide_developer_detail_in_folds():
-    """What shows before a fold is opened: plain words only. The folds hold the detail."""
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_the_first_screen_hides_developer_detail_in_folds(lang):
+    """What shows before a fold is opened: plain words only, in either language."""
     visible = [
-        page.HEADER,
-        page.OVERVIEW,
-        status.TINY_LINE,
-        status.FULL_LINE,
-        status.LITE_LINE.format(why=status.LITE_WHY_AUTO),
-        status.MISMATCH_LINE,
-        status.LOAD_FAILED_LINE,
-        status.LOADING_LINE.format(seconds=3),
+        text("page.header", lang),
+        text("page.overview", lang),
+        text("banner.tiny", lang),
+        text("banner.full", lang),
+        text("banner.lite", lang, why=text("banner.lite_why_auto", lang)),
+        text("banner.mismatch", lang),
+        text("banner.load_failed", lang),
+        text("banner.loading", lang, seconds=3),
     ]
-    for text in visible:
-        assert not DEVELOPER.search(_outside_folds(text).replace("**", "")), text
-    assert "python -m mmdemo download --preset full" in status.LITE_DETAILS
-    assert "MMDEMO_PRESET=lite" in status.TINY_DETAILS
-    assert "meaningless" in status.TINY_LINE
-    assert "Feature level" in page.HOW_IT_WORKS and "Decision level" in page.HOW_IT_WORKS
+    for shown in visible:
+        assert not DEVELOPER.search(_outside_folds(shown).replace("**", "")), shown
+    assert "python -m mmdemo download --preset full" in text("banner.lite_details", lang)
+    assert "MMDEMO_PRESET=lite" in text("banner.tiny_details", lang)
+    assert "meaningless" in text("banner.tiny", "en") and "没有意义" in text("banner.tiny", "zh")
+    how, how_zh = text("page.how_it_works", "en"), text("page.how_it_works", "zh")
+    assert "Feature level" in how and "Decision level" in how
+    assert "特征级" in how_zh and "决策级" in how_zh
+    assert page.TITLE  # the page module registered these strings
 
 
 def test_a_fold_renders_its_markdown():
@@ -163,7 +168,7 @@ def test_a_fold_renders_its_markdown():
     [
         ("tiny", "Test models (preset tiny)", "MMDEMO_PRESET=lite python app.py"),
         ("lite", "Offline models (preset lite)", "python -m mmdemo download --preset full"),
-        ("full", "Full models", "open_clip ViT-B-32 (LAION-2B)"),
+        ("full", "Full models", "open_clip XLM-R base + ViT-B-32 (LAION-5B, multilingual)"),
     ],
 )
 def test_each_preset_gets_its_plain_line_and_its_details_folded(preset, line, in_fold):
@@ -175,7 +180,7 @@ def test_each_preset_gets_its_plain_line_and_its_details_folded(preset, line, in
     assert in_fold in note and in_fold not in shown
     assert ("meaningless" in shown) == (preset == "tiny")
     if preset == "lite":  # started with lite on purpose: not "cannot be reached"
-        assert status.LITE_WHY_SET in shown
+        assert text("banner.lite_why_set", "en") in shown
 
 
 def test_a_gallery_from_another_model_is_flagged_without_its_path(tmp_path):
@@ -189,7 +194,7 @@ def test_a_gallery_from_another_model_is_flagged_without_its_path(tmp_path):
     data["model_id"] = "open_clip:some-other-model/tag"
     manifest.write_text(json.dumps(data))
     banner = status.banner_text(server, make_gallery(server, tmp_path))
-    assert status.MISMATCH_LINE in banner
+    assert text("banner.mismatch", "en") in banner
     assert "some-other-model" in banner  # the details name both models...
     assert str(tmp_path) not in banner and "python -m" not in banner  # ...not the folder
 
