@@ -3,10 +3,12 @@
 event stream), as a careless or hostile visitor would.
 
 Each case is either refused with a clear message - one that names the problem (a regex per
-case), is not "Something went wrong", carries no traceback and no path of the server's -
-or, for an odd input that is still fine (an animated GIF, an emoji-only text, a call that
-leaves out optional inputs), answered normally. After every case the server must still
-answer ``/info``. One module-scoped server serves the whole corpus.
+case), is not "Something went wrong", carries no traceback and no path of the server's, and
+that a Chinese visitor reads whole in Chinese (``core.locales``: every part translated,
+the same numbers and names kept) - or, for an odd input that is still fine (an animated
+GIF, an emoji-only text, a call that leaves out optional inputs), answered normally. After
+every case the server must still answer ``/info``. One module-scoped server serves the
+whole corpus.
 """
 
 from __future__ import annotations
@@ -29,8 +31,10 @@ from gradio_client import handle_file
 from gradio_client.exceptions import AppError
 from PIL import Image
 
+from mmdemo.core.i18n import has_cjk, translate, translated
 from tests.integration.test_toast_messages import assert_plain
 from tests.support.app_process import REPO_ROOT, AppProcess
+from tests.support.catalogue import english_left
 from tests.support.uploads import raw_upload, tiny_png_declaring
 
 pytestmark = pytest.mark.integration
@@ -518,6 +522,24 @@ def call(case: Case, app: AppProcess, client, tmp_path: Path) -> Outcome:
     return raw_post(app.url, case.api, json.dumps({"data": data}).encode())
 
 
+# What a translation keeps as it is: numbers, quoted values the visitor sent, file names.
+KEPT = re.compile(
+    r"\d+|'[^']*'|[\w.-]+\.(?:png|jpe?g|gif|bmp|svg|html|pdf|ico|webp|tiff?|heic|npy|json)\b"
+)
+
+
+def assert_chinese(message: str) -> None:
+    """The toast a Chinese visitor reads: every part of ``message`` has its template, and the
+    numbers and names the English gives are still there."""
+    assert translated(message), f"no Chinese template for: {message}"
+    left = english_left(message)
+    assert not left, f"left in English {left} in: {message}"
+    chinese = translate(message, "zh")
+    assert has_cjk(chinese), chinese
+    lost = [kept for kept in KEPT.findall(message) if kept not in chinese]
+    assert not lost, f"the Chinese lost {lost}: {chinese}"
+
+
 def server_paths(app: AppProcess) -> list[str]:
     """Paths of the server's own that no message may show."""
     return [str(app.work), str(REPO_ROOT), "/tmp/gradio", "site-packages"]
@@ -542,6 +564,7 @@ def test_bad_input_gets_a_clear_message_and_the_server_keeps_serving(
         assert len(message) < 1_000, message[:300]  # a sentence, not an echo of the input
         if case.status == 200:  # a toast in the browser: plain text (test_toast_messages)
             assert_plain(message, app)
+            assert_chinese(message)
     assert seconds < 20, f"took {seconds:.1f} s"  # refusals come before the work
     alive = raw_post(app.url, "info", b'{"data": []}')
     assert alive.ok and "index" in str(alive.result), alive.message

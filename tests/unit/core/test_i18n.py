@@ -30,7 +30,7 @@ def test_english_is_returned_unchanged():
 
 def test_a_template_translates_with_its_values():
     out = i18n.translate("Unknown preset 'x'. Valid choices: full, lite.", "zh")
-    assert out == "未知的preset 'x'。可选：full, lite。"
+    assert out == "未知的预设 'x'。可选：full, lite。"
 
 
 def test_composed_message_translates_part_by_part():
