@@ -38,10 +38,13 @@ DEFAULT_CACHE = Path(
 BERT_VOCAB = 30522  # bert-base-uncased, which BLIP, ViLT and DistilBERT all use
 VILT_ANSWERS = 3129  # VQAv2's answer list in dandelin/vilt-b32-finetuned-vqa
 SEED = 0
-BUILD_VERSION = 2  # bump when a builder changes: a cache built by older code is rebuilt
+BUILD_VERSION = 3  # bump when a builder changes: a cache built by older code is rebuilt
 STAMP = ".mmdemo-bench-version"  # marks a cache folder this module built (and may rebuild)
 
 CLIP_REPO = "laion/CLIP-ViT-B-32-laion2B-s34B-b79K"
+XLM_CLIP_REPO = "laion/CLIP-ViT-B-32-xlm-roberta-base-laion5B-s13B-b90k"
+XLMR_REPO = "FacebookAI/xlm-roberta-base"
+XLM_CLIP_ARCH = "xlm-roberta-base-ViT-B-32"
 BLIP_CAPTION_REPO = "Salesforce/blip-image-captioning-base"
 BLIP_VQA_REPO = "Salesforce/blip-vqa-base"
 VILT_REPO = "dandelin/vilt-b32-finetuned-vqa"
@@ -136,6 +139,43 @@ def build_clip(folder: Path) -> None:
     torch.save(model.state_dict(), folder / "open_clip_pytorch_model.bin")
 
 
+def build_xlmr(folder: Path) -> None:
+    """xlm-roberta-base's config as published (XLMRobertaConfig's defaults are not it: the
+    real one has 250,002 tokens and 514 positions) and a fast tokenizer. The tokenizer is the
+    tiny twin's (a few hundred pieces, ids inside the real vocabulary), so texts tokenise
+    into comparable lengths; sentencepiece.bpe.model is not written (tokenizer.json is read)."""
+    from transformers import XLMRobertaConfig
+
+    from mmdemo.models.backends.openclip_xlm_roberta import build_tiny_text_tower
+
+    build_tiny_text_tower(folder)
+    for extra in folder.glob("mmdemo-*.json"):
+        extra.unlink()
+    XLMRobertaConfig(
+        vocab_size=250002,
+        max_position_embeddings=514,
+        type_vocab_size=1,
+        layer_norm_eps=1e-5,
+        pad_token_id=1,
+        bos_token_id=0,
+        eos_token_id=2,
+    ).save_pretrained(folder)
+
+
+def build_xlm_clip(folder: Path) -> None:
+    """open_clip xlm-roberta-base-ViT-B-32, full size, as the laion repo's checkpoint."""
+    import torch
+
+    from mmdemo.models.shared.openclip import build_openclip
+
+    with tempfile.TemporaryDirectory() as tower:
+        build_xlmr(Path(tower))
+        model, _, _ = build_openclip(
+            XLM_CLIP_ARCH, None, torch.device("cpu"), torch.float32, text_tower=Path(tower)
+        )
+    torch.save(model.state_dict(), folder / "open_clip_pytorch_model.bin")
+
+
 def build_distilbert(folder: Path) -> None:
     """distilbert-base (DistilBertConfig's defaults) with the SST-2 head's two labels; the
     tokenizer as that repo has it: vocab.txt + tokenizer_config.json, no tokenizer.json."""
@@ -151,6 +191,8 @@ def build_distilbert(folder: Path) -> None:
 
 BUILDERS: dict[str, Callable[[Path], None]] = {
     CLIP_REPO: build_clip,
+    XLM_CLIP_REPO: build_xlm_clip,
+    XLMR_REPO: build_xlmr,
     BLIP_CAPTION_REPO: build_blip_caption,
     BLIP_VQA_REPO: build_blip_vqa,
     VILT_REPO: build_vilt,

@@ -71,3 +71,21 @@ def test_backend_overrides_are_parsed_and_checked(tmp_path):
     assert parse_backend_overrides(None) == {} == parse_backend_overrides(" , ")
     server = ModelServer(Settings(preset="tiny", backends="vqa=shapes-vqa", index_dir=tmp_path))
     assert server.spec_for("vqa").name == "shapes-vqa"
+
+
+@pytest.mark.parametrize(
+    ("preset", "default", "english_only"),
+    [
+        ("full", "openclip-xlm-roberta-base-vit-b-32", "openclip-vit-b-32"),
+        ("tiny", "openclip-xlm-roberta-tiny", "openclip-tiny"),  # tiny mirrors full
+    ],
+)
+def test_full_embeds_in_any_language_by_default_and_keeps_the_english_model(
+    preset, default, english_only
+):
+    """The client reads Chinese: the multilingual open_clip is full's default embedder, the
+    English-only ViT-B-32 one MMDEMO_BACKENDS=embed=... away."""
+    choices = choices_for(preset, "embed")
+    assert choices[0] == default and english_only in choices
+    assert get_backend("embed", default).capabilities.reads("一只猫")
+    assert not get_backend("embed", english_only).capabilities.reads("一只猫")
