@@ -18,33 +18,14 @@ from pathlib import Path
 
 from mmdemo.core.config import Settings
 from mmdemo.core.errors import BadInputError
+from mmdemo.core.sentiment_sets import load_labelled, load_table
 
 log = logging.getLogger(__name__)
 
 CLASSES = ("negative", "neutral", "positive")
 DEFAULT_SET = Settings().assets_dir / "quality" / "sentiment_en.tsv"
+CHINESE_SET = Settings().assets_dir / "quality" / "sentiment_zh.tsv"
 _EPS = 1e-6  # floor for probabilities in the log loss (VADER's shares are often exactly 0)
-
-
-def load_labelled(path: str | Path) -> list[tuple[str, str]]:
-    """(label, text) rows from ``label<TAB>text`` lines; skips '#' comments, blanks, header."""
-    rows: list[tuple[str, str]] = []
-    path = Path(path)
-    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
-        if not line.strip() or line.lstrip().startswith("#"):
-            continue
-        label, sep, text = line.partition("\t")
-        label = label.strip().lower()
-        if label == "label" and text.strip().lower() == "text":
-            continue
-        if not sep or not text.strip():
-            raise BadInputError(f"{path}:{number}: expected 'label<TAB>text', got {line!r}.")
-        if label not in CLASSES:
-            raise BadInputError(
-                f"{path}:{number}: unknown label {label!r}; use one of {', '.join(CLASSES)}."
-            )
-        rows.append((label, text.strip()))
-    return rows
 
 
 def _probability(result, label: str) -> float:
@@ -255,6 +236,157 @@ def report_markdown(metrics: dict, path: Path, fit: dict | None = None) -> str:
     return "\n".join(lines) + "\n"
 
 
+class SnowNLPSentiment:
+    """snownlp's P(positive) (naive Bayes on Chinese shopping reviews) with a neutral band.
+
+    Why here and not a backend: it is the measured alternative to lite's cross-lingual head
+    (it lost on the held-out half), kept so the comparison can be re-run. Below ``low``
+    negative, above ``high`` positive, between them neutral; the band is tuned on the tune
+    half by ``tune_band``.
+    """
+
+    def __init__(self, low: float = 0.5, high: float = 0.5):
+        from snownlp import SnowNLP
+
+        self._snow = SnowNLP
+        self.low, self.high = low, high
+        self.model_label = f"snownlp {_package_version('snownlp')} (band {low:.2f}-{high:.2f})"
+
+    def scores(self, texts: Sequence[str]) -> list[float]:
+        return [float(self._snow(t).sentiments) for t in texts]
+
+    def analyze_many(self, texts: Sequence[str]):
+        from mmdemo.core.sentiment_results import SentimentResult
+
+        results = []
+        for score in self.scores(texts):
+            label = band_label(score, self.low, self.high)
+            side = 0.5 if label == "neutral" else 0.25
+            probs = ((1 - score) * (1 - side), side, score * (1 - side))
+            details = {"p_positive": score}
+            results.append(SentimentResult.of(probs, self.model_label, details, label=label))
+        return results
+
+
+def band_label(score: float, low: float, high: float) -> str:
+    if score < low:
+        return "negative"
+    if score > high:
+        return "positive"
+    return "neutral"
+
+
+def tune_band(scores: Sequence[float], labels: Sequence[str], step: float = 0.01) -> tuple:
+    """(low, high, accuracy): the neutral band with the best accuracy on these rows (the
+    narrowest-starting one on ties)."""
+    grid = [round(i * step, 4) for i in range(round(1 / step) + 1)]
+    best = (0.5, 0.5, -1.0)
+    for low in grid:
+        for high in (h for h in grid if h >= low):
+            right = sum(band_label(s, low, high) == g for s, g in zip(scores, labels, strict=True))
+            if right / len(labels) > best[2] + 1e-12:
+                best = (low, high, right / len(labels))
+    return best
+
+
+def per_kind(backend, rows: Sequence[dict]) -> dict[str, tuple[int, int]]:
+    """kind -> (right, total) on these rows (one batch through the backend)."""
+    results = backend.analyze_many([r["text"] for r in rows])
+    tally: dict[str, list[int]] = {}
+    for row, result in zip(rows, results, strict=True):
+        counts = tally.setdefault(row.get("kind", "all"), [0, 0])
+        counts[0] += result.label == row["label"]
+        counts[1] += 1
+    return {k: (v[0], v[1]) for k, v in sorted(tally.items())}
+
+
+def _package_version(name: str) -> str:
+    from importlib import metadata
+
+    try:
+        return metadata.version(name)
+    except metadata.PackageNotFoundError:
+        return "(unknown version)"
+
+
+def chinese_markdown(candidates: Sequence[tuple[str, object]], rows: Sequence[dict]) -> str:
+    """Held-out 3-class accuracy of each candidate, overall and per kind, plus the first
+    candidate's confusion matrix and mistakes."""
+    held = [r for r in rows if r["split"] == "heldout"]
+    pairs = [(r["label"], r["text"]) for r in held]
+    kinds = sorted({r["kind"] for r in held})
+    counts = ", ".join(f"{sum(r['label'] == c for r in held)} {c}" for c in CLASSES)
+    lines = [
+        f"Held-out half of `{CHINESE_SET.name}`: {len(held)} sentences ({counts}).",
+        f"Machine: {_machine()}.",
+        "",
+        "| model | accuracy, 3 classes | " + " | ".join(kinds) + " |",
+        "|---|---|" + "---|" * len(kinds),
+    ]
+    first = None
+    for name, backend in candidates:
+        metrics = evaluate(backend, pairs)
+        first = first or (name, metrics)
+        by_kind = per_kind(backend, held)
+        cells = " | ".join(f"{by_kind[k][0]}/{by_kind[k][1]}" for k in kinds)
+        lines.append(f"| {name} | **{_pct(metrics['accuracy'])}** | {cells} |")
+    name, m = first
+    lines += ["", f"{name}, confusion matrix (rows: true label, columns: predicted):", ""]
+    lines += ["| true \\ predicted | " + " | ".join(CLASSES) + " |", "|---|---|---|---|"]
+    for gold in CLASSES:
+        lines.append(
+            f"| {gold} | " + " | ".join(str(m["confusion"][gold][p]) for p in CLASSES) + " |"
+        )
+    lines += ["", f"{name}, misclassified ({len(m['misclassified'])}):", ""]
+    lines += ["| true | predicted (p) | text |", "|---|---|---|"]
+    for x in m["misclassified"]:
+        text = x["text"].replace("|", "\\|")
+        lines.append(f"| {x['gold']} | {x['predicted']} ({x['probability']:.2f}) | {text} |")
+    return "\n".join(lines) + "\n"
+
+
+def build_backend(name: str):
+    """A sentiment backend of ``lite``, built by the model server like every other."""
+    from mmdemo.serving import ModelServer
+
+    settings = Settings(preset="lite", backends=f"sentiment={name}", index_default_gallery=False)
+    return ModelServer(settings).get("sentiment")
+
+
+def head_backend(path: Path):
+    """lite's router with another head file (e.g. one trained with ``--english-only``)."""
+    from mmdemo.models.backends import e5_sentiment_head as e5
+    from mmdemo.models.backends.multilingual_sentiment import RoutedSentiment
+
+    router = build_backend("lite-multilingual")
+    own = router.multilingual
+    head = e5.load_head(Path(path), own.encoder.dim)
+    other = e5.E5SentimentHead(own.spec, own.encoder, head)
+    return RoutedSentiment(router.spec, router.english, other)
+
+
+def chinese_candidates(
+    rows: Sequence[dict], extra_heads: Sequence[Path] = ()
+) -> list[tuple[str, object]]:
+    """lite's router (its Chinese head), snownlp with its band tuned on the tune half, and
+    VADER (what lite had before); ``extra_heads`` are other head files to compare."""
+    tune = [r for r in rows if r["split"] == "tune"]
+    snow = SnowNLPSentiment()
+    low, high, tune_accuracy = tune_band(
+        snow.scores([r["text"] for r in tune]), [r["label"] for r in tune]
+    )
+    log.info("snownlp band %.2f-%.2f (tune accuracy %.3f)", low, high, tune_accuracy)
+    return [
+        ("VADER + cross-lingual e5 head (`lite-multilingual`)", build_backend("lite-multilingual")),
+        (
+            f"snownlp, neutral band {low:.2f}-{high:.2f} tuned on the tune half",
+            SnowNLPSentiment(low, high),
+        ),
+        ("snownlp, cut at 0.5 (no neutral)", SnowNLPSentiment()),
+        ("VADER alone (lite before)", build_backend("vader")),
+    ] + [(f"head `{p}`", head_backend(p)) for p in extra_heads]
+
+
 def build_vader():
     """The VADER backend, built by the model server like every other backend."""
     from mmdemo.core.config import Settings
@@ -271,10 +403,29 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("path", nargs="?", type=Path, default=DEFAULT_SET)
     parser.add_argument("--fit", action="store_true", help="also re-fit the calibration slopes")
+    parser.add_argument(
+        "--chinese",
+        action="store_true",
+        help="compare the Chinese candidates on the held-out half of sentiment_zh.tsv",
+    )
+    parser.add_argument(
+        "--extra-head",
+        type=Path,
+        action="append",
+        default=[],
+        help="with --chinese: also measure lite's router with this head file",
+    )
+    parser.add_argument(
+        "--backend", default="vader", help="lite sentiment backend for the English set"
+    )
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    if args.chinese:
+        rows = load_table(args.path if args.path != DEFAULT_SET else CHINESE_SET)
+        sys.stdout.write(chinese_markdown(chinese_candidates(rows, args.extra_head), rows))
+        return 0
     rows = load_labelled(args.path)
-    backend = build_vader()
+    backend = build_vader() if args.backend == "vader" else build_backend(args.backend)
     metrics = evaluate(backend, rows)
     fit = None
     if args.fit:

@@ -14,6 +14,14 @@ from its log-odds margin through ``models.shared.sentiment_maths.three_class_fro
 The 80% threshold could not be calibrated here (the real weights need the hub, which these
 machines cannot reach); the ``neutral_below`` spec option changes it.
 
+The same class serves a *three-class* model, ``lxyuan/distilbert-base-multilingual-cased-
+sentiments-student`` (``distilbert-multilingual``; positive / neutral / negative in 12
+languages, Chinese included; Apache-2.0). Its neutral is its own: the three probabilities
+are its softmax, reordered. Its card publishes no accuracy against gold labels, only an
+88.3% agreement with its teacher (mDeBERTa-v3-base-mnli-xnli, zero-shot) on the multilingual-
+sentiments test set; ``full`` uses it for Chinese only (``multilingual-routed``), so English
+keeps the SST-2 model.
+
 Long texts: the model reads at most 512 tokens (~2,000 characters of English); the rest is
 cut and ``details["note"]`` says how many characters were read. Input is also capped at
 ``MAX_CHARS`` characters before tokenising, so a huge paste costs nothing.
@@ -28,16 +36,19 @@ from collections.abc import Sequence
 import torch
 
 from mmdemo.core.errors import BadInputError, ModelLoadError
-from mmdemo.core.sentiment_results import SentimentResult, label_of
+from mmdemo.core.sentiment_results import CLASSES, SentimentResult, label_of
 from mmdemo.core.text import mostly_non_latin
 from mmdemo.models.base import Backend, LoadContext
 from mmdemo.models.hub.folders import hub_files, load_folder_model
-from mmdemo.models.hub.tiny import build_distilbert_sst2
-from mmdemo.models.registry import BackendSpec
+from mmdemo.models.hub.tiny import build_distilbert_multilingual_sentiment, build_distilbert_sst2
+from mmdemo.models.registry import BackendSpec, Capabilities
 from mmdemo.models.shared.sentiment_maths import NEUTRAL_BELOW, three_class_from_margin
 
 log = logging.getLogger(__name__)
 
+MULTILINGUAL_REPO = "lxyuan/distilbert-base-multilingual-cased-sentiments-student"
+# the languages its model card lists (its training set, tyqiangz/multilingual-sentiments)
+MULTILINGUAL_LANGUAGES = ("en", "ar", "de", "es", "fr", "ja", "zh", "id", "hi", "it", "ms", "pt")
 MAX_CHARS = 20_000  # characters tokenised at most; 512 tokens never need more
 ENGLISH_NOTE = (
     "The model was trained on English movie reviews: words in other scripts are mostly "
@@ -51,7 +62,7 @@ UNKNOWN_NOTE = (
 
 
 class DistilBertSentiment(Backend):
-    """Three-class sentiment (negative, neutral, positive) from a two-class transformer."""
+    """Three-class sentiment (negative, neutral, positive) from a 2- or 3-class transformer."""
 
     task = "sentiment"
 
@@ -72,7 +83,13 @@ class DistilBertSentiment(Backend):
         self.neutral_below = float(neutral_below)
         self.batch_size = batch_size
         self.max_tokens = int(min(tokenizer.model_max_length, model.config.max_position_embeddings))
-        self.negative_index, self.positive_index = _polarity_indices(model.config, model_label)
+        # (negative, positive) output indices for a two-class model, or the three in CLASSES
+        # order for a three-class one
+        self.indices = _class_indices(model.config, model_label)
+        self.negative_index, self.positive_index = self.indices[0], self.indices[-1]
+        self.english_only = "en" in spec.capabilities.languages and all(
+            lang == "en" for lang in spec.capabilities.languages
+        )
 
     def modules(self) -> list[torch.nn.Module]:
         return [self.model]
@@ -114,14 +131,19 @@ class DistilBertSentiment(Backend):
         results = []
         for row, fact in zip(logits, facts, strict=True):
             margin = float(row[self.positive_index] - row[self.negative_index])
-            probs = three_class_from_margin(margin, self.neutral_below)
             details = {
-                "p_positive_2class": 1.0 / (1.0 + math.exp(-max(-700.0, min(700.0, margin)))),
                 "logit_margin": margin,
                 "tokens": fact["tokens"],
                 "scored_chars": fact["scored_chars"],
                 "truncated": fact["truncated"],
             }
+            if len(self.indices) == 3:  # the model's own neutral: its softmax, reordered
+                probs = torch.softmax(row[list(self.indices)].double(), dim=0).tolist()
+            else:
+                probs = three_class_from_margin(margin, self.neutral_below)
+                details["p_positive_2class"] = 1.0 / (
+                    1.0 + math.exp(-max(-700.0, min(700.0, margin)))
+                )
             if fact["notes"]:
                 details["note"] = " ".join(fact["notes"])
             results.append(
@@ -145,7 +167,7 @@ class DistilBertSentiment(Backend):
                 fact["truncated"] = len(scored) < len(original) or (
                     fact["tokens"] >= self.max_tokens and fact["scored_chars"] < len(original)
                 )
-                fact["notes"] = _notes(fact, scored, original, self.max_tokens)
+                fact["notes"] = _notes(fact, scored, original, self.max_tokens, self.english_only)
             with torch.inference_mode():
                 logits = self._forward(self.to_device(inputs))
             results.extend(self.postprocess(logits, facts))
@@ -162,7 +184,9 @@ def _check_text(text: str) -> tuple[str, str]:
     return stripped[:MAX_CHARS], stripped
 
 
-def _notes(fact: dict, scored: str, original: str, max_tokens: int) -> list[str]:
+def _notes(
+    fact: dict, scored: str, original: str, max_tokens: int, english_only: bool = True
+) -> list[str]:
     notes = []
     if fact["truncated"]:
         notes.append(
@@ -171,19 +195,23 @@ def _notes(fact: dict, scored: str, original: str, max_tokens: int) -> list[str]
         )
     if fact["all_unknown"]:
         notes.append(UNKNOWN_NOTE)
-    elif mostly_non_latin(scored):
+    elif english_only and mostly_non_latin(scored):
         notes.append(ENGLISH_NOTE)
     return notes
 
 
-def _polarity_indices(config, label: str) -> tuple[int, int]:
-    """(negative, positive) output indices from the config's label names."""
+def _class_indices(config, label: str) -> tuple[int, ...]:
+    """(negative, positive) output indices from the config's label names, or (negative,
+    neutral, positive) for a three-class model."""
     names = {str(name).lower(): int(i) for i, name in config.id2label.items()}
+    if config.num_labels == 3 and set(names) == set(CLASSES):
+        return tuple(names[c] for c in CLASSES)
     if "negative" not in names or "positive" not in names or config.num_labels != 2:
         raise ModelLoadError(
             label,
             f"its labels are {sorted(names)}, not NEGATIVE and POSITIVE",
-            "Use a two-class sentiment model whose config names NEGATIVE and POSITIVE.",
+            "Use a sentiment model whose config names NEGATIVE and POSITIVE (and, for three "
+            "classes, NEUTRAL).",
         )
     return names["negative"], names["positive"]
 
@@ -200,6 +228,12 @@ def _check_vocabulary(model, tokenizer, label: str) -> None:
         )
 
 
+TINY_BUILDERS = {
+    "distilbert-sst2": build_distilbert_sst2,
+    "distilbert-multilingual": build_distilbert_multilingual_sentiment,
+}
+
+
 def load(spec: BackendSpec, ctx: LoadContext) -> DistilBertSentiment:
     """Local folder (tiny build, given path, cache, or one download) -> ready backend."""
     model, tokenizer, label, _ = load_folder_model(
@@ -209,7 +243,7 @@ def load(spec: BackendSpec, ctx: LoadContext) -> DistilBertSentiment:
         ctx.dtype,
         model_class="AutoModelForSequenceClassification",
         processor_class="AutoTokenizer",
-        tiny=build_distilbert_sst2,
+        tiny=TINY_BUILDERS.get(str(spec.option("tiny")), build_distilbert_sst2),
     )
     _check_vocabulary(model, tokenizer, label)
     return DistilBertSentiment(
@@ -248,6 +282,41 @@ SPECS = (
         label="DistilBERT, tiny random (tests)",
         description="tiny random DistilBERT sentiment classifier for tests (meaningless)",
         options={"tiny": "distilbert-sst2", "seed": 0, "neutral_below": 0.8},
+        is_random=True,
+    ),
+    BackendSpec(
+        task="sentiment",
+        name="distilbert-multilingual",
+        load=load,
+        hub_files=hub_files,
+        label="Multilingual DistilBERT sentiment (12 languages)",
+        description="lxyuan/distilbert-base-multilingual-cased-sentiments-student: positive/"
+        "neutral/negative in 12 languages (Chinese included), distilled from a zero-shot "
+        "mDeBERTa teacher",
+        options={
+            "repo": MULTILINGUAL_REPO,
+            # the repo also holds pytorch_model.bin, training_args.bin and an ONNX copy
+            "patterns": (
+                "config.json",
+                "model.safetensors",
+                "special_tokens_map.json",
+                "tokenizer.json",
+                "tokenizer_config.json",
+                "vocab.txt",
+            ),
+        },
+        capabilities=Capabilities(languages=MULTILINGUAL_LANGUAGES),
+    ),
+    BackendSpec(
+        task="sentiment",
+        name="distilbert-multilingual-tiny",
+        load=load,
+        hub_files=hub_files,
+        label="Multilingual DistilBERT, tiny random (tests)",
+        description="tiny random 3-class cased DistilBERT with some Chinese characters in its "
+        "vocabulary, for tests (meaningless)",
+        options={"tiny": "distilbert-multilingual", "seed": 0},
+        capabilities=Capabilities(languages=MULTILINGUAL_LANGUAGES),
         is_random=True,
     ),
 )

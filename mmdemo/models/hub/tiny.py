@@ -167,6 +167,58 @@ def build_distilbert_sst2(folder: Path) -> None:
     (folder / "tokenizer_config.json").write_text(json.dumps(settings), encoding="utf-8")
 
 
+# Common characters of Chinese reviews: BERT's tokenizer splits Chinese into single characters,
+# so these are enough for Chinese text to reach the tiny model as real ids, not [UNK].
+_CHINESE_CHARS = "的了是不我这个很太好差没有吗呢也都就和在人们说看用买喜欢讨厌真棒烂贵便宜快慢"
+
+
+def build_distilbert_multilingual_sentiment(folder: Path) -> None:
+    """A 2-layer, 32-wide *cased* DistilBERT with three labels, as the multilingual student.
+
+    Like ``lxyuan/distilbert-base-multilingual-cased-sentiments-student``: labels positive /
+    neutral / negative (in that order of ids), a cased WordPiece vocabulary that holds Chinese
+    characters (here a few dozen common ones), and the fast tokenizer's files
+    (``tokenizer.json``, ``tokenizer_config.json``, ``special_tokens_map.json``,
+    ``vocab.txt``), so the tiny twin exercises the same tokenizer construction.
+    64 positions, so that truncation is exercised with short texts.
+    """
+    import json
+
+    from transformers import (
+        DistilBertConfig,
+        DistilBertForSequenceClassification,
+        DistilBertTokenizer,
+    )
+
+    upper = [c.upper() for c in _LETTERS]
+    vocab = list(
+        dict.fromkeys([*tiny_vocab(), *upper, *(f"##{c}" for c in upper), *_CHINESE_CHARS])
+    )
+    labels = ("positive", "neutral", "negative")
+    config = DistilBertConfig(
+        vocab_size=len(vocab),
+        max_position_embeddings=64,
+        n_layers=2,
+        n_heads=2,
+        dim=32,
+        hidden_dim=64,
+        initializer_range=_INIT,
+        id2label=dict(enumerate(labels)),
+        label2id={label: i for i, label in enumerate(labels)},
+    )
+    DistilBertForSequenceClassification(config).save_pretrained(folder)
+    tokenizer = DistilBertTokenizer(
+        vocab={piece: i for i, piece in enumerate(vocab)}, do_lower_case=False, model_max_length=64
+    )
+    tokenizer.save_pretrained(folder)  # tokenizer.json + tokenizer_config.json
+    # the hub repo also ships these two (written by an older transformers); the loader must
+    # not trip over them
+    (folder / "vocab.txt").write_text("\n".join(vocab) + "\n", encoding="utf-8")
+    specials = {"cls_token": "[CLS]", "mask_token": "[MASK]", "pad_token": "[PAD]"}
+    specials |= {"sep_token": "[SEP]", "unk_token": "[UNK]"}
+    (folder / "special_tokens_map.json").write_text(json.dumps(specials), encoding="utf-8")
+
+
 Builder = Callable[[Path], None]  # writes a model folder (config, weights, tokenizer)
 
 
