@@ -75,3 +75,32 @@ def test_a_model_that_cannot_load_is_named_without_its_server_path(app_server, g
     assert "head" in message, message
     assert_plain(message, app_server, commands=True)
     assert "head.pt" in message or "trained" in message
+
+
+def _error_event(stream: str) -> str:
+    import json
+
+    found = re.search(r"^event: error\ndata: (.*)$", stream, re.M)
+    assert found, stream
+    return json.loads(found.group(1))["error"]
+
+
+@pytest.mark.parametrize(
+    ("headers", "chinese"),
+    [
+        ({}, False),  # gradio_client, curl: the API keeps English
+        ({"Accept-Language": "zh-CN,zh;q=0.9,en;q=0.8"}, True),  # a Chinese browser
+        ({"Accept-Language": "en-US", "Cookie": "mmdemo_lang=zh"}, True),  # chose 中文
+        ({"Accept-Language": "zh-CN", "Cookie": "mmdemo_lang=en"}, False),  # chose English
+    ],
+)
+def test_a_toast_is_in_the_language_of_the_visitor(app_server, headers, chinese):
+    """The same refusal, in the request's language: the switch's cookie, else the browser's
+    Accept-Language; nothing left half-translated, no server path in either."""
+    from mmdemo.core.i18n import has_cjk
+    from tests.support.uploads import raw_call
+
+    stream = raw_call(app_server.url, "search_text", ["", 8], headers=headers)
+    message = _error_event(stream)
+    assert message and has_cjk(message) == chinese, message
+    assert_plain(message, app_server)

@@ -57,16 +57,17 @@ def write_bad_file(folder: Path, name: str) -> Path:
     return path
 
 
-def raw_call(base_url: str, api_name: str, data: list) -> str:
+def raw_call(base_url: str, api_name: str, data: list, headers: dict | None = None) -> str:
     """Call an endpoint over plain HTTP (no gradio_client, which would upload files itself).
 
+    ``headers`` go with the call (``Accept-Language``, a ``Cookie``: what a browser sends).
     Returns the event stream's text (``event: complete`` / ``event: error`` lines).
     """
     opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
     request = urllib.request.Request(
         f"{base_url}gradio_api/call/{api_name}",
         data=json.dumps({"data": data}).encode(),
-        headers={"Content-Type": "application/json"},
+        headers={"Content-Type": "application/json", **(headers or {})},
     )
     with opener.open(request, timeout=30) as response:
         event_id = json.loads(response.read())["event_id"]
