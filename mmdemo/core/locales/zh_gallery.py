@@ -89,6 +89,8 @@ _SAVING = {
     "the captions": "描述",
     "the re-embedded index": "重新嵌入的索引",
 }
+# the frame itself, for a thing named elsewhere ({what} must then have its own entry)
+_SAVING["{what}"] = "{what}"
 for _english, _chinese in _SAVING.items():
     ZH[
         f"The server could not save {_english} ({{error}}). Nothing was changed; try again "

@@ -71,7 +71,6 @@ ZH = {
     "No image in the gallery has a caption yet: caption the gallery first (in the Gallery "
     "tab).": "图库中还没有任何图片有描述：请先为图库生成描述（在“图库”标签页中）。",
     "That result is no longer available; search again.": "这个结果已经不在了；请重新搜索。",
-    "There are no earlier results to go back to.": "没有更早的结果可以返回。",
     # -- Classify: labels and the prompt template (models.backends.zero_shot) --
     "The labels text is {length} characters long; the limit is {limit} (at most {count} "
     "labels of up to {chars} characters). Give fewer, shorter labels.": (

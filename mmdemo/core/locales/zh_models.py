@@ -84,6 +84,10 @@ ZH = {
     "Use a two-class sentiment model whose config names NEGATIVE and POSITIVE.": (
         "请使用一个两类的情感模型，它的配置中要有 NEGATIVE 和 POSITIVE。"
     ),
+    "Use a sentiment model whose config names NEGATIVE and POSITIVE (and, for three classes, "
+    "NEUTRAL).": (
+        "请使用一个配置中有 NEGATIVE 和 POSITIVE 的情感模型（三类的模型还要有 NEUTRAL）。"
+    ),
     "its tokenizer has {size} tokens but the model expects {expected}": (
         "它的分词器有 {size} 个词元，但模型需要 {expected} 个"
     ),
@@ -149,6 +153,16 @@ ZH = {
     ),
     "{file} names classes {found}, not {expected}": "{file} 中的类别是 {found}，而不是 {expected}",
     "Train it again: {command}": "请重新训练：{command}",
+    # -- the cross-lingual sentiment head (models.backends.e5_sentiment_head) --
+    "the cross-lingual sentiment head": "跨语言情感头",
+    "{file} is missing from {folder}": "{folder} 中缺少 {file}",
+    "{file} could not be read ({error})": "{file} 无法读取（{error}）",
+    "it expects {dim}-d vectors, the encoder gives {found}": (
+        "它需要 {dim} 维的向量，而编码器给出的是 {found} 维"
+    ),
+    "Retrain it: python -m mmdemo.training.multilingual_sentiment": (
+        "请重新训练：python -m mmdemo.training.multilingual_sentiment"
+    ),
 }
 
 # The kinds of name UnknownNameError lists the choices of, each in its whole message
@@ -157,6 +171,7 @@ ZH = {
 # would match text it was not written for.
 KINDS = {
     "caption mode": "描述方式",
+    "caption language": "描述语言",
     "fusion": "融合方式",
     "shapes-vqa fusion": "shapes-vqa 融合方式",
     "preset": "预设",
