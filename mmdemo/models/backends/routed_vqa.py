@@ -4,6 +4,10 @@ Images from the easy-VQA shapes world go to the shapes model we trained, in whic
 its four fusion variants the visitor picks (``Capabilities.fusions``), so the effect of the
 fusion step can be seen on the same question; ordinary photos go to the similarity-based
 photo VQA (the ``photo-vqa`` backend). The result names which model answered.
+
+Photos may be asked about in Chinese (the photo VQA answers in Chinese); the shapes model
+learnt easy-VQA's English questions only, so a Chinese question about a shapes image gets a
+plain "ask in English", never an answer to a question it could not read.
 """
 
 from __future__ import annotations
@@ -15,7 +19,7 @@ from PIL import Image
 
 from mmdemo.core.errors import ModelLoadError, UnknownNameError
 from mmdemo.core.results import VqaResult
-from mmdemo.core.text import check_question
+from mmdemo.core.text import check_question, mostly_non_latin
 from mmdemo.models.base import Backend, LoadContext
 from mmdemo.models.registry import BackendSpec, Capabilities
 from mmdemo.models.shared.shapes_model import ShapesModel, load_shapes_model, weights_path
@@ -30,6 +34,11 @@ log = logging.getLogger(__name__)
 # suggestion of it is not offered.
 SHAPES_KINDS = ("shape", "colour", "is_there")
 PHOTO_KINDS = ("what", "is_there")
+LANGUAGES = ("en", "zh")  # photo questions in both (answered in their language)
+SHAPES_ENGLISH_ONLY = (
+    "The shapes model was trained on English questions only and cannot read this one. Ask "
+    'it in English, e.g. "what shape is this?" or "what color is the shape?".'
+)
 
 
 class RoutedVqa(Backend):
@@ -65,6 +74,9 @@ class RoutedVqa(Backend):
         if fusion not in self.shapes:
             raise UnknownNameError("fusion", fusion, self.shapes)
         model = self.shapes[fusion]
+        if mostly_non_latin(question):
+            label = model.model_label if isinstance(model, ShapesModel) else self.model_label
+            return VqaResult((), False, label, SHAPES_ENGLISH_ONLY)
         if isinstance(model, ModelLoadError):
             raise model  # says which weights file is missing and how to retrain it
         return model.answer(image, question, top_k)
@@ -96,6 +108,7 @@ SPECS = (
         needs=("embed",),
         capabilities=Capabilities(
             fusions=FUSIONS,
+            languages=LANGUAGES,  # shapes questions in English only, said so per question
             question_kinds=(("shapes", SHAPES_KINDS), ("photo", PHOTO_KINDS)),
         ),
     ),

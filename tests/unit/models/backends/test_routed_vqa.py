@@ -106,3 +106,19 @@ def test_vqa_routes_shapes_images_to_the_trained_shapes_model(lite):
 def test_vqa_empty_question_is_a_clear_error(lite):
     with pytest.raises(BadInputError, match="question is empty"):
         lite.get("vqa").answer(Image.open(GALLERY / "coffee_cup.png").convert("RGB"), "   ")
+
+
+def test_a_chinese_question_about_a_shapes_image_is_asked_for_in_english(routed):
+    """The shapes model learnt English questions only: no answer to one it cannot read."""
+    from mmdemo.core.i18n import translated
+
+    result = routed.answer(shapes_image("yellow_triangle.png"), "这是什么形状？")
+    assert not result.answered and result.answers == ()
+    assert "trained on English questions only" in result.message
+    assert result.model.startswith("shapes-vqa")
+    assert translated(result.message)  # a Chinese visitor reads it in Chinese
+
+
+def test_a_chinese_question_about_a_photo_goes_to_the_photo_vqa(routed):
+    result = routed.answer(photo(), "这是杯子吗？")
+    assert result.answered and sorted(a.label for a in result.answers) == ["不是", "是"]
