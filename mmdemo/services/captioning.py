@@ -11,6 +11,10 @@ label would be matched by every later word search; those files are listed in the
 
 Which model captioned is not stored per item: ``ItemMeta`` has no free-form field, so the
 report (and the log) name the model instead.
+
+``language`` asks for the captions in that language where the model writes it (the
+label-based captioner writes Chinese; the default and the CLI keep English). A model that
+writes English only (BLIP) captions in English, and the report's model name says so.
 """
 
 from __future__ import annotations
@@ -23,7 +27,8 @@ from typing import Any
 
 from PIL import Image
 
-from mmdemo.core.errors import BadInputError, MMDemoError
+from mmdemo.core.errors import BadInputError, MMDemoError, UnknownNameError
+from mmdemo.core.i18n import DEFAULT_LANGUAGE, LANGUAGES
 from mmdemo.core.imaging import load_image
 from mmdemo.core.results import CaptionReport, CaptionResult, ItemMeta
 from mmdemo.services.ingest import Progress
@@ -41,6 +46,13 @@ def model_name(backend: Any) -> str:
         return type(backend).__name__
 
 
+def writes(backend: Any, language: str) -> bool:
+    """Whether the caption backend writes ``language`` (its declared languages)."""
+    spec = getattr(backend, "spec", None)
+    languages = spec.capabilities.languages if spec is not None else (DEFAULT_LANGUAGE,)
+    return language == DEFAULT_LANGUAGE or language in languages
+
+
 def caption_gallery(
     gallery,
     server,
@@ -49,12 +61,16 @@ def caption_gallery(
     overwrite: bool = False,
     progress: Progress | None = None,
     options: Mapping[str, Any] | None = None,
+    language: str = DEFAULT_LANGUAGE,
 ) -> CaptionReport:
     """Caption the indexed images that have no caption (all of them with ``overwrite``).
 
     Uses the backend's ``caption_many`` when it has one (one batched forward), else
-    ``caption`` per image. ``options`` go to the backend unchanged.
+    ``caption`` per image. ``options`` go to the backend unchanged (plus ``language`` when
+    the backend writes it).
     """
+    if language not in LANGUAGES:
+        raise UnknownNameError("caption language", language, LANGUAGES)
     started = time.perf_counter()
     try:
         size = int(batch_size)
@@ -69,6 +85,11 @@ def caption_gallery(
     backend = server.get("caption")
     model = model_name(backend)
     options = dict(options or {})
+    if language != DEFAULT_LANGUAGE:
+        if writes(backend, language):
+            options["language"] = language
+        else:
+            model += "; writes English only, so the captions are in English"
     failed: list[tuple[str, str]] = []
     unsure: list[str] = []
     captioned = 0

@@ -7,6 +7,10 @@ When the classifier is unsure, the caption says so plainly ("Not sure what this 
 closest guesses: ...") and the result is marked ``unsure``, so caption-gallery does not
 store such a caption as a search label (a wrong label would mislead every later search).
 The nearest human-written captions from a caption bank (the gallery's) come alongside.
+
+``language="zh"`` writes the same sentence, with the same hedging, in Chinese from the
+classes' Chinese names (``imagenet_zh.txt``); the evidence labels are then Chinese too. The
+caption bank stays as written (English).
 """
 
 from __future__ import annotations
@@ -18,15 +22,18 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
+from mmdemo.core.errors import UnknownNameError
 from mmdemo.core.results import CaptionResult, Scored
 from mmdemo.models.base import Backend, LoadContext
-from mmdemo.models.registry import BackendSpec
+from mmdemo.models.registry import BackendSpec, Capabilities
 from mmdemo.models.shared.class_scores import ClassScorer
 from mmdemo.models.shared.colour import image_greyness
+from mmdemo.models.shared.imagenet import chinese_name
 
 log = logging.getLogger(__name__)
 
 SURE, LIKELY = 0.60, 0.25  # top-class probability bands for the wording
+LANGUAGES = ("en", "zh")  # the languages it writes captions in
 
 
 def is_unsure(labels: list[Scored]) -> bool:
@@ -42,8 +49,10 @@ def with_article(noun: str) -> str:
     return f"{'an' if noun[:1].lower() in 'aeiou' else 'a'} {noun}"
 
 
-def describe(labels: list[Scored], black_and_white: bool = False) -> str:
+def describe(labels: list[Scored], black_and_white: bool = False, language: str = "en") -> str:
     """The caption sentence; its wording carries the classifier's confidence."""
+    if language == "zh":
+        return describe_zh(labels, black_and_white)
     photo = "A black-and-white photo" if black_and_white else "A photo"
     if not labels:
         return f"{photo}; the classifier recognised nothing in it."
@@ -57,6 +66,20 @@ def describe(labels: list[Scored], black_and_white: bool = False) -> str:
         )
     guesses = ", ".join(with_article(s.label) for s in labels[:3])
     return f"{photo}; not sure what it shows — closest guesses: {guesses}."
+
+
+def describe_zh(labels: list[Scored], black_and_white: bool = False) -> str:
+    """The same sentence in Chinese; ``labels`` already carry Chinese class names."""
+    photo = "一张黑白照片" if black_and_white else "一张照片"
+    if not labels:
+        return f"{photo}，分类器没有认出其中的任何东西。"
+    first = labels[0]
+    if first.probability >= SURE:
+        return f"{photo}，拍的是{first.label}。"
+    if not is_unsure(labels):
+        return f"{photo}，拍的大概是{first.label}，也可能是{labels[1].label}。"
+    guesses = "、".join(s.label for s in labels[:3])
+    return f"{photo}，看不准拍的是什么——最接近的猜测：{guesses}。"
 
 
 class LabelCaptioner(Backend):
@@ -81,8 +104,14 @@ class LabelCaptioner(Backend):
             self._bank_vectors = self.embedder.embed_texts(self.bank_texts)
         return self._bank_vectors
 
-    def caption(self, image: Image.Image, *, top_k: int = 5, nearest: int = 3) -> CaptionResult:
+    def caption(
+        self, image: Image.Image, *, top_k: int = 5, nearest: int = 3, language: str = "en"
+    ) -> CaptionResult:
+        if language not in LANGUAGES:
+            raise UnknownNameError("caption language", language, LANGUAGES)
         labels = self.scorer.top(image, top_k)
+        if language == "zh":
+            labels = [Scored(chinese_name(s.label), s.probability) for s in labels]
         grey = image_greyness(image) >= 0.5
         near: tuple[Scored, ...] = ()
         if nearest and self.bank_texts:
@@ -95,7 +124,11 @@ class LabelCaptioner(Backend):
                 Scored(self.bank_texts[i], float(scores[i])) for i in order if scores[i] >= floor
             )
         return CaptionResult(
-            describe(labels, grey), self.method, tuple(labels), near, unsure=is_unsure(labels)
+            describe(labels, grey, language),
+            self.method,
+            tuple(labels),
+            near,
+            unsure=is_unsure(labels),
         )
 
 
@@ -123,5 +156,6 @@ SPECS = (
         description="label-based caption: the active embedder's most likely ImageNet classes "
         "in a sentence",
         needs=("embed",),
+        capabilities=Capabilities(languages=LANGUAGES),
     ),
 )

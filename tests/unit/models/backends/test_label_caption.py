@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import pytest
 from PIL import Image
 
 from mmdemo.core.config import PROJECT_ROOT, Settings
+from mmdemo.core.errors import UnknownNameError
 from mmdemo.core.results import Scored
 from mmdemo.models.backends.label_caption import (
     describe,
@@ -83,3 +85,37 @@ def test_tiny_label_caption_runs_on_the_tiny_embedder(tmp_path, tiny_cache):
     result = captioner.caption(Image.new("RGB", (40, 30), "green"), top_k=3, nearest=2)
     assert result.caption.startswith("A photo") and len(result.labels) == 3
     assert result.nearest == ()  # no caption bank in that gallery folder
+
+
+def test_the_chinese_wording_carries_the_same_confidence():
+    sure = [Scored("意式浓缩咖啡", 0.7), Scored("杯子", 0.2)]
+    assert describe(sure, language="zh") == "一张照片，拍的是意式浓缩咖啡。"
+    likely = [Scored("杯子", 0.4), Scored("意式浓缩咖啡", 0.3)]
+    assert describe(likely, language="zh") == "一张照片，拍的大概是杯子，也可能是意式浓缩咖啡。"
+    unsure = [Scored("杯子", 0.1), Scored("碗", 0.1), Scored("冰", 0.1), Scored("x", 0.1)]
+    assert describe(unsure, True, "zh") == (
+        "一张黑白照片，看不准拍的是什么——最接近的猜测：杯子、碗、冰。"
+    )
+    assert describe([], language="zh") == "一张照片，分类器没有认出其中的任何东西。"
+
+
+def test_a_chinese_caption_names_the_classes_in_chinese(lite):
+    captioner = lite.get("caption")
+    english = captioner.caption(gallery_image("coffee_cup.png"))
+    chinese = captioner.caption(gallery_image("coffee_cup.png"), language="zh")
+    assert "意式浓缩咖啡" in chinese.caption and chinese.caption.startswith("一张照片")
+    assert chinese.labels[0].label == "意式浓缩咖啡"
+    assert [s.probability for s in chinese.labels] == [s.probability for s in english.labels]
+    assert chinese.unsure == english.unsure
+    unsure = captioner.caption(gallery_image("hubble_deep_field.jpg"), language="zh")
+    assert unsure.unsure and "看不准" in unsure.caption
+
+
+def test_an_unknown_caption_language_is_refused(lite):
+    with pytest.raises(UnknownNameError, match="caption language"):
+        lite.get("caption").caption(gallery_image("coffee_cup.png"), language="fr")
+
+
+def test_label_caption_declares_that_it_writes_chinese():
+    assert get_backend("caption", "label-caption").capabilities.languages == ("en", "zh")
+    assert get_backend("caption", "blip-caption").capabilities.languages == ("en",)
