@@ -18,13 +18,19 @@ from mmdemo.models.backends import distilbert_sentiment
 from mmdemo.models.backends.distilbert_sentiment import ENGLISH_NOTE, UNKNOWN_NOTE
 from mmdemo.models.hub.files import is_cached
 from mmdemo.models.hub.preset_weights import download_weights
-from mmdemo.models.hub.tiny import build_distilbert_sst2, build_tiny
+from mmdemo.models.hub.tiny import (
+    build_distilbert_multilingual_sentiment,
+    build_distilbert_sst2,
+    build_tiny,
+)
 from mmdemo.models.registry import BackendSpec, get_backend
 from mmdemo.serving import ModelServer
 from tests.support.fake_hub import FakeHub, go_offline, unreachable_hub, use_hub
 
 REPO = "distilbert/distilbert-base-uncased-finetuned-sst-2-english"
 FULL = get_backend("sentiment", "distilbert-sst2")
+MULTI_REPO = "lxyuan/distilbert-base-multilingual-cased-sentiments-student"
+MULTI = get_backend("sentiment", "distilbert-multilingual")
 CLASSES = ("negative", "neutral", "positive")
 
 
@@ -36,7 +42,7 @@ def tiny(tmp_path_factory):
         index_dir=tmp_path_factory.mktemp("index"),
         index_default_gallery=False,
     )
-    return ModelServer(settings).get("sentiment")
+    return ModelServer(settings).get("sentiment", "distilbert-sst2-tiny")
 
 
 def _check(result: SentimentResult) -> dict[str, float]:
@@ -166,7 +172,7 @@ def test_download_then_load_offline_through_the_serving_module(tmp_path, monkeyp
         assert is_cached(FULL.weights(settings)[0], cache)
         seen = len(hub.requests)
         server = ModelServer(settings)
-        backend = server.get("sentiment")  # full's sentiment is this DistilBERT
+        backend = server.get("sentiment", "distilbert-sst2")  # full's English sentiment
         assert len(hub.requests) == seen  # no network while loading
     assert backend.model_label == REPO and not backend.info().is_random
     assert backend.max_tokens == 64  # min(tokenizer's 512, the config's 64 positions)
@@ -215,3 +221,77 @@ def test_a_model_without_negative_and_positive_labels_is_refused(tmp_path, load_
     (folder / "config.json").write_text(json.dumps(config))
     with pytest.raises(ModelLoadError, match="NEGATIVE and POSITIVE"):
         distilbert_sentiment.load(_local_spec(folder), load_context(Settings()))
+
+
+# -- the three-class multilingual student (full's Chinese sentiment) --------------------------
+@pytest.fixture(scope="module")
+def tiny_multi(tmp_path_factory, load_context):
+    settings = Settings(cache_dir=tmp_path_factory.mktemp("cache-multi"))
+    return distilbert_sentiment.load(
+        get_backend("sentiment", "distilbert-multilingual-tiny"), load_context(settings)
+    )
+
+
+@pytest.fixture(scope="module")
+def load_context():  # module-scoped twin of tests/unit/models/conftest.py's fixture
+    import torch
+
+    from mmdemo.models.base import LoadContext
+
+    return lambda settings, get=lambda *_: None: LoadContext(
+        settings, torch.device("cpu"), torch.float32, get
+    )
+
+
+def test_tiny_multilingual_twin_is_a_three_class_cased_distilbert(tiny_multi):
+    config = tiny_multi.model.config
+    assert config.num_labels == 3 and config.model_type == "distilbert"
+    assert {v.lower() for v in config.id2label.values()} == set(CLASSES)
+    # the backend reorders the model's (positive, neutral, negative) ids into CLASSES order
+    assert [config.id2label[i].lower() for i in tiny_multi.indices] == list(CLASSES)
+    tokens = tiny_multi.tokenizer.tokenize("我很喜欢 Apple")
+    assert tokens[:4] == ["我", "很", "喜", "欢"]  # one token per Chinese character, cased
+    ids = tiny_multi.tokenizer("我很喜欢")["input_ids"]
+    assert tiny_multi.tokenizer.unk_token_id not in ids
+
+
+def test_tiny_multilingual_gives_its_own_softmax_and_no_english_note(tiny_multi):
+    results = tiny_multi.analyze_many(["这个菜很好吃", "this is great", "太差了 bad"])
+    for result in results:
+        probs = _check(result)
+        assert "p_positive_2class" not in result.details  # its neutral is the model's own
+        assert "note" not in result.details  # it reads Chinese: no English-only note
+        assert min(probs.values()) > 0.0
+    single = tiny_multi.analyze("这个菜很好吃")
+    assert single.details["logit_margin"] == pytest.approx(
+        results[0].details["logit_margin"], abs=1e-5
+    )
+
+
+def test_multilingual_spec_names_its_repo_and_declares_chinese():
+    [weights] = MULTI.weights(Settings())
+    assert weights.repo_id == MULTI_REPO
+    assert "model.safetensors" in weights.patterns and "pytorch_model.bin" not in weights.patterns
+    assert {"en", "zh"} <= set(MULTI.capabilities.languages)
+    assert get_backend("sentiment", "distilbert-multilingual-tiny").is_random
+
+
+def test_multilingual_download_then_load_offline(tmp_path, monkeypatch, load_context):
+    source = build_tiny(build_distilbert_multilingual_sentiment, tmp_path / "repo", seed=5)
+    (source / "pytorch_model.bin").write_bytes(b"not needed: safetensors is there")
+    (source / "training_args.bin").write_bytes(b"not needed")
+    cache = tmp_path / "cache"
+    with FakeHub(tmp_path / "hub") as hub:
+        for path in source.rglob("*"):
+            if path.is_file():
+                hub.add_file(MULTI_REPO, path.relative_to(source).as_posix(), path)
+        use_hub(monkeypatch, hub.url)
+        [fetched] = download_weights(MULTI.weights(Settings(cache_dir=cache)), cache)
+        assert not any(p.endswith(".bin") for _, p in hub.requests)
+        go_offline(monkeypatch)
+        seen = len(hub.requests)
+        backend = distilbert_sentiment.load(MULTI, load_context(Settings(cache_dir=cache)))
+        assert len(hub.requests) == seen  # no network while loading
+    assert {p.name for p in fetched.paths} >= {"config.json", "model.safetensors", "tokenizer.json"}
+    assert backend.model_label == MULTI_REPO and len(backend.indices) == 3
+    _check(backend.analyze("这个 app 太好用了"))
