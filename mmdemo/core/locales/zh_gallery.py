@@ -95,4 +95,7 @@ for _english, _chinese in _SAVING.items():
     ZH[
         f"The server could not save {_english} ({{error}}). Nothing was changed; try again "
         "later, or tell the server's owner."
-    ] = f"服务器无法保存{_chinese}（{{error}}）。没有做任何改动；请稍后再试，或告诉服务器的所有者。"
+    ] = (
+        f"服务器无法保存{' ' if _chinese.startswith('{name}') else ''}{_chinese}（{{error}}）。"
+        "没有做任何改动；请稍后再试，或告诉服务器的所有者。"
+    )

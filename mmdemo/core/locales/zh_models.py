@@ -189,6 +189,7 @@ KINDS = {
     "pretrained tag for {arch}": "{arch} 的预训练标签",
 }
 for _kind, _zh in KINDS.items():
+    _space = " " if _zh[0].isascii() else ""  # 未知的 open_clip 架构, 未知的描述方式
     ZH[f"Unknown {_kind} {{name}}. Valid choices: {{listed}}."] = (
-        f"未知的{_zh} {{name}}。可选：{{listed}}。"
+        f"未知的{_space}{_zh} {{name}}。可选：{{listed}}。"
     )
