@@ -1,4 +1,9 @@
-"""The Sentiment tab's examples, per preset, each with what it must show."""
+"""The Sentiment tab's examples, per preset and language, each with what it must show.
+
+Chinese examples are offered only where the preset's text model reads Chinese (a
+sentiment backend declaring ``zh``); elsewhere a Chinese visitor gets the English ones,
+since VADER or SST-2 would call every Chinese sentence neutral.
+"""
 
 from __future__ import annotations
 
@@ -70,5 +75,14 @@ SENTIMENT_EXAMPLES: dict[str, tuple[SentimentExample, ...]] = {
 }
 
 
-def sentiment_examples(preset: str) -> tuple[SentimentExample, ...]:
+# In Chinese, per preset, with the fused label each must give (empty: none offered).
+SENTIMENT_EXAMPLES_ZH: dict[str, tuple[SentimentExample, ...]] = {"full": ()}
+
+
+def sentiment_examples(preset: str, language: str = "en") -> tuple[SentimentExample, ...]:
+    """The examples a visitor reading ``language`` is offered (English where none)."""
+    if language == "zh":
+        chinese = _for(preset, SENTIMENT_EXAMPLES_ZH)
+        if chinese:
+            return chinese
     return _for(preset, SENTIMENT_EXAMPLES)

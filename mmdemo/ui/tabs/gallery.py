@@ -8,6 +8,11 @@ gallery (re-embed, caption all, remove or reset it) asks for the admin password 
 server is public. The API keeps its endpoints and input orders (``index_add``,
 ``index_remove`` by typed ids, ``index_reset``, ``index_reembed``, ``caption_gallery``,
 ``info``); the selection in the grid travels in ``index_remove``'s ids input.
+
+Languages: fixed text is a key the browser translates; the reports (added, skipped and
+why, removed, captioned), the page note and the status are composed here from the
+services' structured results in the request's language - English for the API, with the
+very wording ``core.results`` prints for the CLI (a unit test holds the two together).
 """
 
 from __future__ import annotations
@@ -17,16 +22,131 @@ import re
 import gradio as gr
 
 from mmdemo.core.errors import BadInputError
-from mmdemo.core.results import AddReport
+from mmdemo.core.results import AddReport, CaptionReport, Duplicate
 from mmdemo.services.browse import PAGE_SIZE, GalleryPage, browse, names_of
 from mmdemo.services.captioning import caption_gallery
 from mmdemo.services.gallery import parse_ids
 from mmdemo.services.visitors import OVERLAY_FIRST_ID
 from mmdemo.ui.common import TabContext, friendly, session_of, upload_paths
-from mmdemo.ui.i18n import register, t
+from mmdemo.ui.i18n import localised, register, request_language, t, text
 from mmdemo.ui.status import status_markdown
 
-register({"tab.gallery": ("Gallery", "图库")})
+register(
+    {
+        "tab.gallery": ("Gallery", "图库"),
+        "gallery.intro": (
+            "Every image the search looks through, newest first. Click images to select "
+            "them, then remove them. {who}",
+            "这里是搜索会查找的每一张图片，最新的在前。点击图片选中它们，然后就可以删除。{who}",
+        ),
+        "gallery.who_shared": (
+            "Everyone using this server sees the same gallery.",
+            "使用这台服务器的每个人看到的都是同一个图库。",
+        ),
+        "gallery.who_visitor": (
+            "You see the shared photos and your own uploads. Your uploads are yours: nobody "
+            "else sees them, and they are deleted after {hours} h without a visit. You may "
+            "remove your own; the shared photos need the admin password.",
+            "你看到的是共享的照片和你自己上传的图片。你上传的图片只属于你：别人看不到，"
+            "{hours} 小时没有访问就会被删除。你可以删除自己的图片；共享的照片需要管理员密码。",
+        ),
+        "gallery.previous": ("◀ Previous", "◀ 上一页"),
+        "gallery.next": ("Next ▶", "下一页 ▶"),
+        "gallery.nothing_selected": (
+            "Click images in the grid to select them for removal.",
+            "点击网格中的图片，选中要删除的图片。",
+        ),
+        "gallery.selected": ("**Selected ({count}):** {names}", "**已选中（{count}）：** {names}"),
+        "gallery.remove": ("Remove selected", "删除选中的图片"),
+        "gallery.clear": ("Clear selection", "取消选择"),
+        "gallery.add_fold": ("Add images", "添加图片"),
+        "gallery.files": ("Images", "图片"),
+        "gallery.add": ("Add to the gallery", "添加到图库"),
+        "gallery.manage_fold": ("Manage the gallery", "管理图库"),
+        "gallery.password": (
+            "Admin password (to change the shared gallery on a public server)",
+            "管理员密码（在公开的服务器上修改共享图库时需要）",
+        ),
+        "gallery.reset": (
+            "Reset to the default gallery (uploads are dropped)",
+            "恢复为默认图库（上传的图片会被丢弃）",
+        ),
+        "gallery.reembed": ("Re-embed with the active model", "用当前模型重新嵌入"),
+        "gallery.caption": ("Caption the gallery", "为图库生成描述"),
+        "gallery.overwrite": (
+            "Caption again images that already have a caption",
+            "已有描述的图片也重新生成",
+        ),
+        "gallery.status_fold": ("Status", "状态"),
+        "gallery.refresh": ("Refresh", "刷新"),
+        # the browse pager and the thumbnails' captions
+        "gallery.empty": (
+            "The gallery is empty: add images below.",
+            "图库是空的：请在下面添加图片。",
+        ),
+        "gallery.page": (
+            "**Page {page} of {pages}** · {total} images",
+            "**第 {page} / {pages} 页** · 共 {total} 张图片",
+        ),
+        "gallery.missing": (
+            " · {missing} could not be shown (file missing or unreadable)",
+            " · {missing} 张无法显示（文件丢失或无法读取）",
+        ),
+        "gallery.yours": (" · yours", " · 你的"),
+        "gallery.shared": (" · shared", " · 共享"),
+        # progress while a long action runs
+        "gallery.embedding": ("Embedding images", "正在嵌入图片"),
+        "gallery.reembedding": ("Re-embedding", "正在重新嵌入"),
+        "gallery.captioning": ("Captioning the gallery", "正在为图库生成描述"),
+        # the reports, word for word what core.results says in English
+        "gallery.added": (
+            "added {added}, skipped {duplicates} duplicate(s), {unreadable} unreadable; index "
+            "now holds {total} image(s)",
+            "已添加 {added} 张，跳过 {duplicates} 张重复的、{unreadable} 张无法读取的；"
+            "索引里现在有 {total} 张图片",
+        ),
+        "gallery.same_in_upload": (
+            "{name} is the same image as {existing} (in this upload)",
+            "{name} 和 {existing} 是同一张图片（都在这次上传里）",
+        ),
+        "gallery.already_as": (
+            "{name} is already in the gallery as {existing}",
+            "{name} 已经在图库里了，名为 {existing}",
+        ),
+        "gallery.already": ("{name} is already in the gallery", "{name} 已经在图库里了"),
+        "gallery.unreadable": ("{name} is unreadable: {reason}", "{name} 无法读取：{reason}"),
+        "gallery.removed": (
+            "Removed {removed} of {wanted} image(s)",
+            "已删除 {removed} 张图片（共选中 {wanted} 张）",
+        ),
+        "gallery.removed_names": ("{removed}: {names}", "{removed}：{names}"),
+        "gallery.uploads_gone": (
+            "Your uploads are gone; the shared gallery is as it was.",
+            "你上传的图片已清除；共享图库保持原样。",
+        ),
+        "gallery.back_to_default": (
+            "Back to the default gallery: {total} image(s).",
+            "已恢复为默认图库：{total} 张图片。",
+        ),
+        "gallery.captioned": (
+            "captioned {captioned}, skipped {skipped} already captioned, {failed} failed, in "
+            "{seconds} s",
+            "已生成描述 {captioned} 张，跳过 {skipped} 张已有描述的，{failed} 张失败，"
+            "用时 {seconds} 秒",
+        ),
+        "gallery.unsure": (
+            ", {unsure} left without a caption (the model was not sure)",
+            "，{unsure} 张没有描述（模型没有把握）",
+        ),
+        "gallery.captioned_with": (" with {model}", "，使用 {model}"),
+        "gallery.captioned_total": (
+            "; the index holds {total} image(s)",
+            "；索引里有 {total} 张图片",
+        ),
+        "gallery.caption_failed": ("failed: {name}: {reason}", "失败：{name}：{reason}"),
+        "gallery.end": (".", "。"),
+    }
+)
 TITLE = t("tab.gallery")
 ID = "gallery"
 ORDER = 60
@@ -39,39 +159,106 @@ GRID_CSS = (
     "<style>@media (max-width: 640px) {#gallery-grid .grid-container "
     "{grid-template-columns: repeat(3, minmax(0, 1fr)) !important;}}</style>"
 )
-NOTHING_SELECTED = "Click images in the grid to select them for removal."
+NOTHING_SELECTED = t("gallery.nothing_selected")  # one fixed sentence: the browser translates
 
 
-def md_escape(text: str) -> str:
+def md_escape(value: str) -> str:
     """A user's file name or caption as literal markdown text (no markup, no HTML)."""
-    return re.sub(r"([\\`*_\[\]#|<>~])", r"\\\1", str(text))
+    return re.sub(r"([\\`*_\[\]#|<>~])", r"\\\1", str(value))
 
 
-def report_markdown(report: AddReport) -> str:
+def duplicate_sentence(duplicate: Duplicate, language: str | None = None) -> str:
+    """Which image a skipped file repeats (``Duplicate.sentence``, in ``language``); the
+    names are escaped, the sentence is not markdown."""
+    name, existing = md_escape(duplicate.name), md_escape(duplicate.existing or "")
+    if duplicate.in_upload:
+        return text("gallery.same_in_upload", language, name=name, existing=existing)
+    if duplicate.existing:
+        return text("gallery.already_as", language, name=name, existing=existing)
+    return text("gallery.already", language, name=name)
+
+
+def report_markdown(report: AddReport, language: str | None = None) -> str:
     """The add report for the page: the counts, then one line per skipped file."""
-    lines = [f"{report.headline()}."]
-    lines += [f"- {md_escape(line)}" for line in report.details()]
+    headline = text(
+        "gallery.added",
+        language,
+        added=report.added,
+        duplicates=report.duplicates,
+        unreadable=len(report.unreadable),
+        total=report.total,
+    )
+    lines = [headline + text("gallery.end", language)]
+    lines += [f"- {duplicate_sentence(d, language)}" for d in report.duplicate_of]
+    lines += [
+        "- "
+        + text(
+            "gallery.unreadable",
+            language,
+            name=md_escape(u.path),
+            reason=md_escape(localised(u.reason, language)),
+        )
+        for u in report.unreadable
+    ]
     return "\n".join(lines)
 
 
-def item_label(meta, own: bool, per_visitor: bool) -> str:
+def caption_markdown(report: CaptionReport, language: str | None = None) -> str:
+    """A gallery-captioning run for the page (``CaptionReport.summary``, in ``language``)."""
+    line = text(
+        "gallery.captioned",
+        language,
+        captioned=report.captioned,
+        skipped=report.skipped,
+        failed=len(report.failed),
+        seconds=f"{report.seconds:.1f}",
+    )
+    if report.unsure:
+        line += text("gallery.unsure", language, unsure=len(report.unsure))
+    if report.model:
+        line += text("gallery.captioned_with", language, model=report.model)
+    line += text("gallery.captioned_total", language, total=report.total)
+    failed = [
+        "  "
+        + text(
+            "gallery.caption_failed",
+            language,
+            name=md_escape(name),
+            reason=md_escape(localised(reason, language)),
+        )
+        for name, reason in report.failed
+    ]
+    return "\n\n".join([line, *failed])
+
+
+def item_label(meta, own: bool, per_visitor: bool, language: str | None = None) -> str:
     """A thumbnail's caption: its name, what it shows, and (per-visitor) whose it is."""
     label = meta.display_name
     if meta.caption:
         label += f" — {meta.caption}"
     if per_visitor:
-        label += " · yours" if own else " · shared"
+        label += text("gallery.yours" if own else "gallery.shared", language)
     return label
 
 
-def page_note(view: GalleryPage) -> str:
+def page_note(view: GalleryPage, language: str | None = None) -> str:
     if not view.total:
-        return "The gallery is empty: add images below."
+        return text("gallery.empty", language)
     missing = sum(item.thumbnail is None for item in view.items)
-    note = f"**Page {view.page} of {view.pages}** · {view.total} images"
+    note = text("gallery.page", language, page=view.page, pages=view.pages, total=view.total)
     if missing:
-        note += f" · {missing} could not be shown (file missing or unreadable)"
+        note += text("gallery.missing", language, missing=missing)
     return note
+
+
+def who_note(ctx: TabContext, language: str = "en") -> str:
+    """Who sees what in this gallery (shared, or each visitor's own uploads too)."""
+    if ctx.access.per_visitor:
+        hours = f"{ctx.settings.session_ttl_s / 3600:g}"
+        who = text("gallery.who_visitor", language, hours=hours)
+    else:
+        who = text("gallery.who_shared", language)
+    return text("gallery.intro", language, who=who)
 
 
 def grid_pairs(items: list, chosen: set[int]) -> list[tuple[str, str]]:
@@ -89,24 +276,14 @@ def grid_value(items: list, chosen: set[int]) -> gr.Gallery:
 def build(ctx: TabContext) -> gr.Markdown:
     """Lay the tab out; returns the status markdown."""
     server, gallery, access, visitors = ctx.server, ctx.gallery, ctx.access, ctx.visitors
-    if access.per_visitor:
-        who = (
-            "You see the shared photos and your own uploads. Your uploads are yours: nobody "
-            "else sees them, and they are deleted after "
-            f"{ctx.settings.session_ttl_s / 3600:g} h without a visit. You may remove your "
-            "own; the shared photos need the admin password."
-        )
-    else:
-        who = "Everyone using this server sees the same gallery."
-    gr.Markdown(
-        "Every image the search looks through, newest first. Click images to select "
-        f"them, then remove them. {who}",
-        elem_id="gallery-intro",
-    )
+    intro = gr.Markdown(who_note(ctx), elem_id="gallery-intro")
+    ctx.in_language(intro, lambda lang: gr.Markdown(value=who_note(ctx, lang)))
     note = gr.Markdown(elem_id="gallery-page-note")
     with gr.Row():
-        previous = gr.Button("◀ Previous", size="sm", min_width=110, elem_id="gallery-previous")
-        following = gr.Button("Next ▶", size="sm", min_width=110, elem_id="gallery-next")
+        previous = gr.Button(
+            t("gallery.previous"), size="sm", min_width=110, elem_id="gallery-previous"
+        )
+        following = gr.Button(t("gallery.next"), size="sm", min_width=110, elem_id="gallery-next")
     page = gr.Number(value=1, precision=0, visible=False, elem_id="gallery-page")
     page_size = gr.Number(value=PAGE_SIZE, precision=0, visible=False)
     grid = gr.Gallery(
@@ -129,49 +306,51 @@ def build(ctx: TabContext) -> gr.Markdown:
     with gr.Row(equal_height=True):
         chosen_note = gr.Markdown(NOTHING_SELECTED, elem_id="gallery-selected")
         remove_button = gr.Button(
-            "Remove selected", variant="stop", size="sm", scale=0, elem_id="index-remove-button"
+            t("gallery.remove"), variant="stop", size="sm", scale=0, elem_id="index-remove-button"
         )
-        clear_button = gr.Button("Clear selection", size="sm", scale=0, elem_id="gallery-clear")
+        clear_button = gr.Button(t("gallery.clear"), size="sm", scale=0, elem_id="gallery-clear")
     report = gr.Markdown(elem_id="index-add-report")
-    with gr.Accordion("Add images", open=True):
+    with gr.Accordion(t("gallery.add_fold"), open=True):
         files = gr.File(
-            label="Images", file_count="multiple", elem_id="index-add-files", file_types=["image"]
+            label=t("gallery.files"),
+            file_count="multiple",
+            elem_id="index-add-files",
+            file_types=["image"],
         )
-        add_button = gr.Button("Add to the gallery", variant="primary", elem_id="index-add-button")
-    with gr.Accordion("Manage the gallery", open=False):
+        add_button = gr.Button(t("gallery.add"), variant="primary", elem_id="index-add-button")
+    with gr.Accordion(t("gallery.manage_fold"), open=False):
         password = gr.Textbox(
             value="",
             type="password",
-            label="Admin password (to change the shared gallery on a public server)",
+            label=t("gallery.password"),
             elem_id="admin-password",
             visible=access.public or access.per_visitor,
         )
         with gr.Row():
             reset_button = gr.Button(
-                "Reset to the default gallery (uploads are dropped)",
+                t("gallery.reset"),
                 size="sm",
                 elem_id="index-reset-button",
             )
-            reembed = gr.Button(
-                "Re-embed with the active model", size="sm", elem_id="index-reembed-button"
-            )
+            reembed = gr.Button(t("gallery.reembed"), size="sm", elem_id="index-reembed-button")
         with gr.Row():
             caption_button = gr.Button(
-                "Caption the gallery", size="sm", elem_id="caption-gallery-button"
+                t("gallery.caption"), size="sm", elem_id="caption-gallery-button"
             )
             overwrite = gr.Checkbox(
                 value=False,
-                label="Caption again images that already have a caption",
+                label=t("gallery.overwrite"),
                 elem_id="caption-gallery-overwrite",
             )
         caption_report = gr.Markdown(elem_id="caption-gallery-report")
-    with gr.Accordion("Status", open=False):
+    with gr.Accordion(t("gallery.status_fold"), open=False):
         status = gr.Markdown(elem_id="status")
-        refresh = gr.Button("Refresh", size="sm")
+        refresh = gr.Button(t("gallery.refresh"), size="sm")
     gr.HTML("", head=GRID_CSS, elem_id="gallery-css", padding=False)
 
     def status_text(request: gr.Request = None):
-        return status_markdown(server, gallery, visitors, session_of(request))
+        language = request_language(request)
+        return status_markdown(server, gallery, visitors, session_of(request), language)
 
     def overlay(request):
         return ctx.overlay(request)
@@ -181,19 +360,24 @@ def build(ctx: TabContext) -> gr.Markdown:
         if not names:
             return NOTHING_SELECTED
         shown = ", ".join(md_escape(name) for name in names.values())
-        return f"**Selected ({len(names)}):** {shown}"
+        return text("gallery.selected", count=len(names), names=shown)
 
     @friendly
     def show(number=1, size=PAGE_SIZE, chosen_ids=(), request: gr.Request = None):
         """One page of thumbnails, the page note, the page shown (clamped), the items."""
         view = browse(gallery, overlay(request), page=number, page_size=size)
+        lang = request_language(request)
         items = [
-            (item.meta.id, item.thumbnail, item_label(item.meta, item.own, access.per_visitor))
+            (
+                item.meta.id,
+                item.thumbnail,
+                item_label(item.meta, item.own, access.per_visitor, lang),
+            )
             for item in view.items
             if item.thumbnail is not None
         ]
         marked = grid_pairs(items, set(chosen_ids or ()))
-        return marked, page_note(view), view.page, view.to_json(), items
+        return marked, page_note(view, lang), view.page, view.to_json(), items
 
     def show_again(number=1, size=PAGE_SIZE, chosen_ids=(), request: gr.Request = None):
         """``show`` after a click or a change: Gradio's highlight of the last click off."""
@@ -208,8 +392,8 @@ def build(ctx: TabContext) -> gr.Markdown:
             return gr.skip(), gr.skip(), gr.skip(), gr.skip()
         item_id = int(items[evt.index][0])
         chosen = [i for i in chosen if i != item_id] if item_id in chosen else [*chosen, item_id]
-        text = ", ".join(str(i) for i in chosen)
-        return chosen, text, chosen_markdown(chosen, request), grid_value(items, set(chosen))
+        typed = ", ".join(str(i) for i in chosen)
+        return chosen, typed, chosen_markdown(chosen, request), grid_value(items, set(chosen))
 
     def clear(items):
         return [], "", NOTHING_SELECTED, grid_value(items, set())
@@ -220,17 +404,18 @@ def build(ctx: TabContext) -> gr.Markdown:
     @friendly
     def add(upload, progress=gr.Progress(), request: gr.Request = None):
         paths, names = upload_paths(upload)
+        lang = request_language(request)
         if not paths:
             raise BadInputError("No files given: choose one or more images to add.")
 
         def step(done: int, total: int) -> None:
-            progress((done, total), desc="Embedding images")
+            progress((done, total), desc=text("gallery.embedding", lang))
 
         if visitors is not None:
             result = visitors.add(session_of(request), paths, names=names, progress=step)
         else:
             result = gallery.add_files(paths, names=names, copy=True, progress=step)
-        return report_markdown(result), status_text(request)
+        return report_markdown(result, lang), status_text(request)
 
     @friendly
     def remove(ids, admin_password="", request: gr.Request = None):
@@ -250,28 +435,27 @@ def build(ctx: TabContext) -> gr.Markdown:
         names = names_of(gallery, overlay(request), wanted)
         removed = visitors.remove(session_of(request), mine) if mine else 0
         removed += gallery.remove(shared) if shared else 0
-        text = f"Removed {removed} of {len(wanted)} image(s)"
+        said = text("gallery.removed", removed=removed, wanted=len(wanted))
         if removed and names:
-            text += ": " + ", ".join(md_escape(name) for name in names.values())
-        return text + ".", status_text(request)
+            shown = ", ".join(md_escape(name) for name in names.values())
+            said = text("gallery.removed_names", removed=said, names=shown)
+        return said + text("gallery.end"), status_text(request)
 
     @friendly
     def reset(admin_password="", request: gr.Request = None):
         if visitors is not None:
             visitors.reset(session_of(request))
             if not access.is_admin(admin_password):
-                note = "Your uploads are gone; the shared gallery is as it was."
-                return note, status_text(request)
+                return text("gallery.uploads_gone"), status_text(request)
         access.check_shared_change("Resetting the shared gallery", admin_password)
         result = gallery.reset()
-        return f"Back to the default gallery: {result.total} image(s).", status_text(request)
+        return text("gallery.back_to_default", total=result.total), status_text(request)
 
     @friendly
     def rebuild(admin_password="", progress=gr.Progress(), request: gr.Request = None):
         access.check_shared_change("Re-embedding the index", admin_password)
-        result = gallery.reembed(
-            progress=lambda done, total: progress((done, total), desc="Re-embedding")
-        )
+        desc = text("gallery.reembedding")
+        result = gallery.reembed(progress=lambda done, total: progress((done, total), desc=desc))
         return report_markdown(result), status_text(request)
 
     @friendly
@@ -290,12 +474,14 @@ def build(ctx: TabContext) -> gr.Markdown:
         else:
             access.check_shared_change("Captioning the whole gallery", admin_password)
 
+        desc = text("gallery.captioning")
+
         def step(done: int, total: int) -> None:
             if total:
-                progress((done, total), desc="Captioning the gallery")
+                progress((done, total), desc=desc)
 
         result = caption_gallery(target, server, overwrite=bool(overwrite), progress=step)
-        return result.summary().replace("\n", "\n\n"), status_text(request)
+        return caption_markdown(result), status_text(request)
 
     view_inputs, view_outputs = (
         [page, page_size, selection],

@@ -5,134 +5,411 @@ per modality and one for the fused result - and says which way each modality pul
 the work is ``tasks.sentiment``, the call the CLI makes too, so the page, the API and the
 command line cannot disagree. Early fusion is offered only once a head has been trained;
 before that the page says what it needs and the one command that trains it.
+
+Languages: the result is *composed here* from the result's structure (labels, pulls,
+weights, which model judged) in the request's language, so a Chinese visitor reads it in
+Chinese while the API (English) keeps its English keys, chart columns and wording. The
+service's own notes (a backend's caveat, the caption the text model read) are package
+messages and go through ``localised``.
 """
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import gradio as gr
 
 from mmdemo.core.errors import MMDemoError
+from mmdemo.core.sentiment_results import CLASSES, FusionResult, ModalityScore, pull_of
 from mmdemo.services import tasks
 from mmdemo.services.sentiment import DEFAULT_FUSION, DEFAULT_TEXT_WEIGHT, FUSIONS, SentimentFusion
 from mmdemo.serving import ModelServer
 from mmdemo.ui import examples
-from mmdemo.ui.common import MODEL_QUEUE, TabContext, friendly, image_input
-from mmdemo.ui.i18n import register, t
+from mmdemo.ui.common import MODEL_QUEUE, TabContext, friendly, image_input, random_note
+from mmdemo.ui.i18n import localised, register, request_language, t, text
 
 TRAIN_COMMAND = "python -m mmdemo train sentiment-fusion --data CSV"
 
-register({"tab.sentiment": ("Sentiment", "情感")})
+# Chinese names of the three fusions and their one-line explanations; the English is the
+# service's own (services.sentiment.FUSIONS), so the page and the CLI name them alike.
+_FUSION_ZH = {
+    "late": (
+        "决策级（晚期融合）",
+        "文本和图片分别打分；结果是两者的加权平均（权重是文本所占的比例，其余归图片）。",
+    ),
+    "caption": (
+        "图片描述桥接",
+        "先为图片生成一句描述，再让文本模型把文字和这句描述一起读，让图片“用文字说话”。",
+    ),
+    "early": (
+        "特征级（早期融合）",
+        "一个小小的融合头，把图片和文本的嵌入向量并排输入，同时根据两者作出判断。",
+    ),
+}
+register(
+    {
+        f"sentiment.fusion.{name}": (info.title, _FUSION_ZH[name][0])
+        for name, info in FUSIONS.items()
+    }
+)
+register(
+    {
+        f"sentiment.fusion_help.{name}": (
+            f"*{info.title}:* {info.explanation}",
+            f"*{_FUSION_ZH[name][0]}：* {_FUSION_ZH[name][1]}",
+        )
+        for name, info in FUSIONS.items()
+    }
+)
+register(
+    {
+        "tab.sentiment": ("Sentiment", "情感"),
+        "sentiment.intro": (
+            "Sentiment of a text, a photo, or both together. The **text** is read by "
+            "*{text}*; the **photo** by *{image}*. A **fusion** step combines the two: pick "
+            "one and see which way each pulled. For the caption bridge the photo is first "
+            "described in words (*{caption}*) and the text model reads both.",
+            "分析一段文字、一张照片，或两者合在一起的情感。**文字**由 *{text}* 来读；"
+            "**照片**由 *{image}* 来看。**融合**步骤把两者结合起来：选一种融合方式，看看"
+            "两者各自把结果往哪边拉。用“图片描述桥接”时，照片会先被描述成文字"
+            "（*{caption}*），再由文本模型把两段文字一起读。",
+        ),
+        "sentiment.early_needs_head": (
+            "*Feature level (early fusion)* needs a small head trained on examples of images "
+            "and texts with their sentiment; none has been trained on this server yet. "
+            "Whoever runs the server can train one with one command: `{command}`, then "
+            "restart the app.",
+            "*特征级（早期融合）* 需要一个小小的融合头，用标注了情感的图片和文本样例训练；"
+            "这台服务器上还没有训练过。运行服务器的人可以用一条命令训练：`{command}`，"
+            "然后重启应用。",
+        ),
+        "sentiment.text_label": ("Text", "文字"),
+        "sentiment.image_label": ("Image (optional)", "图片（可选）"),
+        "sentiment.fusion_label": ("Fusion", "融合方式"),
+        "sentiment.weight_label": (
+            "Text weight (late fusion): 1 = text only, 0 = image only",
+            "文本权重（晚期融合）：1 = 只看文字，0 = 只看图片",
+        ),
+        "sentiment.button": ("Analyse", "分析"),
+        "sentiment.fused_label": ("Fused sentiment", "融合后的情感"),
+        "sentiment.chart_label": (
+            "Each modality and the fused (green positive, grey neutral, red negative)",
+            "各模态与融合结果（绿色积极，灰色中性，红色消极）",
+        ),
+        "sentiment.raw_label": ("Raw result (JSON)", "原始结果（JSON）"),
+        "sentiment.examples_label": (
+            "Try (the first pairs text and image that disagree)",
+            "试一试（第一个例子里文字和图片的情感相反）",
+        ),
+        "sentiment.no_result": (
+            "⚠️ **No result** — the request could not be analysed (the message says why).",
+            "⚠️ **没有结果** — 这个请求无法分析（提示消息说明了原因）。",
+        ),
+        # the three classes, the series of the chart, and the chart's axes and legend
+        "sentiment.class.positive": ("positive", "积极"),
+        "sentiment.class.neutral": ("neutral", "中性"),
+        "sentiment.class.negative": ("negative", "消极"),
+        "sentiment.series.text": ("text", "文字"),
+        "sentiment.series.image": ("image", "图片"),
+        "sentiment.series.fused": ("fused", "融合"),
+        "sentiment.chart_x": ("series", "来源"),
+        "sentiment.chart_y": ("probability", "概率"),
+        "sentiment.chart_colour": ("sentiment", "情感"),
+        # the result, composed from its structure
+        "sentiment.fused": ("**Fused: {label}** ({how})", "**融合结果：{label}**（{how}）"),
+        "sentiment.how": ("{fusion} fusion", "融合方式：{fusion}"),
+        "sentiment.how_weight": (
+            "{fusion} fusion, text weight {weight}",
+            "融合方式：{fusion}，文本权重 {weight}",
+        ),
+        "sentiment.modality.text": ("Text", "文字"),
+        "sentiment.modality.image": ("Image", "图片"),
+        "sentiment.line": (
+            "- **{modality}** — {source}: {label} {percent}; {pulled}",
+            "- **{modality}** — {source}：{label} {percent}；{pulled}",
+        ),
+        "sentiment.pulled": ("pulled {direction} ({polarity})", "往{direction}拉（{polarity}）"),
+        "sentiment.pulled_neither": (
+            "pulled neither way ({polarity})",
+            "哪边都没拉（{polarity}）",
+        ),
+        "sentiment.pulled_weight": (
+            "pulled {direction} ({polarity}, weight {weight})",
+            "往{direction}拉（{polarity}，权重 {weight}）",
+        ),
+        "sentiment.pulled_neither_weight": (
+            "pulled neither way ({polarity}, weight {weight})",
+            "哪边都没拉（{polarity}，权重 {weight}）",
+        ),
+        "sentiment.judged_by": ("judged by {model}", "由 {model} 判断"),
+        "sentiment.source.text": ("{model} on the text", "{model} 读文字"),
+        "sentiment.source.image": ("{model} on the image", "{model} 看图片"),
+        "sentiment.source.caption": (
+            "{model} on the caption “{caption}”",
+            "{model} 读图片描述“{caption}”",
+        ),
+        "sentiment.source.head": (
+            "the fusion head on the {modality} alone ({other} zeroed)",
+            "融合头只看{modality}（{other}置零）",
+        ),
+        "sentiment.disagree": (
+            "Text and image disagree; the {label} side wins.",
+            "文字和图片的情感相反；{label}的一方胜出。",
+        ),
+        "sentiment.disagree_balanced": (
+            "Text and image disagree; neither wins: the result is balanced.",
+            "文字和图片的情感相反；两边不分胜负：结果持平。",
+        ),
+        "sentiment.only": (
+            "Only the {modality} was given: the result is the {modality}'s own (no {other} "
+            "to fuse).",
+            "只给了{modality}：结果就是{modality}自己的判断（没有{other}可以融合）。",
+        ),
+        "sentiment.text_model_read": (
+            "The text model read: “{joined}”",
+            "文本模型读到的是：“{joined}”",
+        ),
+    }
+)
 TITLE = t("tab.sentiment")
 ID = "sentiment"
 ORDER = 50
 
-NO_RESULT = "⚠️ **No result** — the request could not be analysed (the message says why)."
+NO_RESULT = text("sentiment.no_result", "en")
 SENTIMENT_COLOURS = {"negative": "#dc2626", "neutral": "#9ca3af", "positive": "#16a34a"}
 SERIES_ORDER = ["text", "image", "fused"]
 
+# The service's notes that the result view says itself from the result's structure (the
+# pulls, the disagreement, a lone modality, the random weights): left out so nothing is
+# said twice, and said in the visitor's language. Any other note is shown, localised.
+_STRUCTURAL_NOTES = re.compile(
+    r"^(The (text|image) pulls .*|Text and image disagree; .*|Only the (text|image) was given: .*"
+    r"|Random test weights \(preset tiny\): these results are meaningless\.)$",
+    re.S,
+)
+_TEXT_MODEL_READ = re.compile(r"^The text model read: “(?P<joined>.*)”$", re.S)
+_CAPTION_SOURCE = re.compile(r" on the caption “(?P<caption>.*)”$", re.S)
 
-def example_rows(assets: Path, preset: str) -> list[list]:
-    """(text, image, fusion, text weight) rows for ``preset``, from ui/examples.py (where
-    each one's intended result is written down and tested)."""
+
+def example_rows(assets: Path, preset: str, language: str = "en") -> list[list]:
+    """(text, image, fusion, text weight) rows for ``preset`` in ``language``, from
+    ui/examples (where each one's intended result is written down and tested)."""
     rows = []
-    for example in examples.sentiment_examples(preset):
+    for example in examples.sentiment_examples(preset, language):
         image = examples.existing(assets, example.image)
         if example.image is None or image:
             rows.append([example.text, image, example.fusion, example.text_weight])
     return rows
 
 
-def intro(server: ModelServer) -> str:
+def intro(server: ModelServer, language: str = "en") -> str:
     """What the loaded models do, in plain words."""
-    text = server.spec_for("sentiment").label
-    image = server.spec_for("image_sentiment").label
-    caption = server.spec_for("caption").label
-    return (
-        "Sentiment of a text, a photo, or both together. The **text** is read by "
-        f"*{text}*; the **photo** by *{image}*. A **fusion** step combines the two: pick "
-        "one and see which way each pulled. For the caption bridge the photo is first "
-        f"described in words (*{caption}*) and the text model reads both."
+    return text(
+        "sentiment.intro",
+        language,
+        text=server.spec_for("sentiment").label,
+        image=server.spec_for("image_sentiment").label,
+        caption=server.spec_for("caption").label,
     )
 
 
-EARLY_NEEDS_HEAD = (
-    "*Feature level (early fusion)* needs a small head trained on examples of images and "
-    "texts with their sentiment; none has been trained on this server yet. Whoever runs "
-    "the server can train one with one command: `{command}`, then restart the app."
-)
+def class_name(label: str, language: str | None = None) -> str:
+    """positive / neutral / negative in the visitor's language (the API keeps English)."""
+    return text(f"sentiment.class.{label}", language) if label in CLASSES else label
 
 
-def chart_frame(result):
-    """The result as rows for a stacked bar chart: x = modality, colour = sentiment."""
+def fusion_choices(offered, language: str = "en") -> list[tuple[str, str]]:
+    """The fusion menu: (title in ``language``, English name for the API)."""
+    return [(text(f"sentiment.fusion.{name}", language), name) for name in offered]
+
+
+def chart_frame(result: FusionResult, language: str = "en"):
+    """The result as rows for a stacked bar chart: x = modality, colour = sentiment; the
+    columns, series and classes are named in ``language`` (they are what the chart shows:
+    axis titles, tick labels, legend). English keeps the API's column names."""
     import pandas as pd
 
-    return pd.DataFrame(result.chart_rows())
+    x, y, colour = (text(f"sentiment.chart_{k}", language) for k in ("x", "y", "colour"))
+    return pd.DataFrame(
+        [
+            {
+                x: text(f"sentiment.series.{row['series']}", language),
+                colour: class_name(row["sentiment"], language),
+                y: row["probability"],
+            }
+            for row in result.chart_rows()
+        ]
+    )
 
 
-def result_markdown(result) -> str:
-    """The fused verdict, each modality's reading and pull, then the fusion's own notes."""
-    how = result.fusion + " fusion"
-    if result.text_weight is not None and len(result.modalities) > 1:
-        how += f", text weight {result.text_weight:.2f}"
-    lines = [f"**Fused: {result.label}** ({how})", ""]
+def chart_value(result: FusionResult, language: str = "en") -> gr.BarPlot:
+    """The chart in ``language``, with the columns, colours and order it names: Gradio
+    keeps a returned plot's props for the session, so after a switch back to English the
+    English columns must be named again too."""
+    x, y, colour = (text(f"sentiment.chart_{k}", language) for k in ("x", "y", "colour"))
+    return gr.BarPlot(
+        value=chart_frame(result, language),
+        x=x,
+        y=y,
+        color=colour,
+        color_map={class_name(c, language): SENTIMENT_COLOURS[c] for c in CLASSES},
+        sort=[text(f"sentiment.series.{s}", language) for s in SERIES_ORDER],
+    )
+
+
+def _source(m: ModalityScore, fusion: str, language: str) -> str:
+    """How a modality was read: the model that judged it and on what."""
+    if language == "en":
+        return m.source
+    if fusion == "early":
+        other = "image" if m.modality == "text" else "text"
+        return text(
+            "sentiment.source.head",
+            language,
+            modality=text(f"sentiment.series.{m.modality}", language),
+            other=text(f"sentiment.series.{other}", language),
+        )
+    found = _CAPTION_SOURCE.search(m.source)
+    if found is not None:
+        model = m.source[: found.start()]
+        return text("sentiment.source.caption", language, model=model, caption=found["caption"])
+    model = m.source.rsplit(" on the ", 1)[0] if " on the " in m.source else m.model
+    return text(f"sentiment.source.{m.modality}", language, model=model)
+
+
+def _pulled(m: ModalityScore, weighted: bool, language: str) -> str:
+    """Which way a modality pulled, how hard (P(positive) - P(negative)) and its share."""
+    key = "sentiment.pulled" + ("_neither" if m.pull == "neither" else "")
+    values = {"polarity": f"{m.polarity:+.2f}"}
+    if m.pull != "neither":
+        values["direction"] = class_name(m.pull, language)
+    if weighted and m.weight is not None:
+        key += "_weight"
+        values["weight"] = f"{m.weight:.2f}"
+    return text(key, language, **values)
+
+
+def result_markdown(result: FusionResult, language: str | None = None) -> str:
+    """The fused verdict, each modality's reading (which model judged, which way it
+    pulled), whether they disagree, then the service's other notes - in ``language``."""
+    lang = language or request_language()
+    both = len(result.modalities) > 1
+    fusion = text(f"sentiment.fusion.{result.fusion}", lang) if lang != "en" else result.fusion
+    if result.text_weight is not None and both:
+        how = text("sentiment.how_weight", lang, fusion=fusion, weight=f"{result.text_weight:.2f}")
+    else:
+        how = text("sentiment.how", lang, fusion=fusion)
+    lines = [text("sentiment.fused", lang, label=class_name(result.label, lang), how=how), ""]
+    weighted = result.fusion == "late" and both
     for m in result.modalities:
         top = max(m.probabilities, key=lambda s: s.probability)
-        lines.append(
-            f"- **{m.modality.capitalize()}** — {m.source}: {top.label} {top.probability:.0%}; "
-            f"pulled {m.pull if m.pull != 'neither' else 'neither way'}"
+        line = text(
+            "sentiment.line",
+            lang,
+            modality=text(f"sentiment.modality.{m.modality}", lang),
+            source=_source(m, result.fusion, lang),
+            label=class_name(top.label, lang),
+            percent=f"{top.probability:.0%}",
+            pulled=_pulled(m, weighted, lang),
         )
-    if result.notes:
-        lines += ["", *[f"{note}" for note in result.notes]]
-    return "\n".join(lines)
+        judge = m.details.get("judged_by")
+        if judge:  # a router chose the model: say which one read this text
+            line += f" · {text('sentiment.judged_by', lang, model=m.model or judge)}"
+        lines.append(line)
+    notes = []
+    pulls = {m.pull for m in result.modalities} - {"neither"}
+    if len(pulls) == 2:
+        fused_pull = pull_of(result.polarity)
+        if fused_pull == "neither":
+            notes.append(text("sentiment.disagree_balanced", lang))
+        else:
+            notes.append(text("sentiment.disagree", lang, label=class_name(fused_pull, lang)))
+    if len(result.modalities) == 1:
+        only = result.modalities[0].modality
+        other = "image" if only == "text" else "text"
+        notes.append(
+            text(
+                "sentiment.only",
+                lang,
+                modality=text(f"sentiment.series.{only}", lang),
+                other=text(f"sentiment.series.{other}", lang),
+            )
+        )
+    for note in result.notes:
+        if _STRUCTURAL_NOTES.match(note):
+            continue
+        read = _TEXT_MODEL_READ.match(note)
+        if read is not None:
+            notes.append(text("sentiment.text_model_read", lang, joined=read["joined"]))
+        else:
+            notes.append(localised(note, lang))
+    if notes:
+        lines += ["", *notes]
+    return random_note(result.random_weights, lang) + "\n".join(lines)
 
 
-def fusion_help(server: ModelServer, name: str) -> str:
-    """The chosen fusion's explanation; for early fusion, also whether a head is trained."""
-    info = FUSIONS.get(name)
-    if info is None:
+def fusion_help(server: ModelServer, name: str, language: str | None = None):
+    """The chosen fusion's explanation; for early fusion, also whether a head is trained.
+    Late and caption are one fixed sentence each, so they are returned as a key the
+    browser translates (and re-translates on a switch)."""
+    if name not in FUSIONS:
         return ""
-    text = f"*{info.title}:* {info.explanation}"
-    if name == "early":
-        try:
-            text += "\n\n" + SentimentFusion(server).head_status()
-        except MMDemoError as err:
-            text += f"\n\n**{err}**"
-    return text
+    if name != "early":
+        return t(f"sentiment.fusion_help.{name}")
+    lang = language or request_language()
+    help_text = text("sentiment.fusion_help.early", lang)
+    try:
+        help_text += "\n\n" + localised(SentimentFusion(server).head_status(), lang)
+    except MMDemoError as err:
+        help_text += f"\n\n**{localised(str(err), lang)}**"
+    return help_text
+
+
+def fused_label(result: FusionResult, language: str | None = None) -> dict[str, float]:
+    """The gr.Label's value: English class names for the API, translated for a visitor."""
+    lang = language or request_language()
+    return {class_name(s.label, lang): s.probability for s in result.probabilities}
 
 
 def build(ctx: TabContext) -> None:
     server = ctx.server
-    gr.Markdown(intro(server), elem_id="sentiment-intro")
+    assets = Path(ctx.settings.assets_dir)
+    intro_box = gr.Markdown(intro(server), elem_id="sentiment-intro")
     early = SentimentFusion(server).head_trained()
-    offered = {name: info for name, info in FUSIONS.items() if early or name != "early"}
+    offered = [name for name in FUSIONS if early or name != "early"]
     with gr.Row():
         with gr.Column():
-            text = gr.Textbox(label="Text", elem_id="sentiment-text", lines=3)
-            image = image_input("Image (optional)", "sentiment-image", height=220)
+            text_box = gr.Textbox(
+                label=t("sentiment.text_label"), elem_id="sentiment-text", lines=3
+            )
+            image = image_input(t("sentiment.image_label"), "sentiment-image", height=220)
             fusion = gr.Radio(
-                [(info.title, name) for name, info in offered.items()],
+                fusion_choices(offered),
                 value=DEFAULT_FUSION,
-                label="Fusion",
+                label=t("sentiment.fusion_label"),
                 elem_id="sentiment-fusion",
             )
-            explanation = gr.Markdown(FUSIONS[DEFAULT_FUSION].explanation, elem_id="fusion-help")
+            explanation = gr.Markdown(
+                t(f"sentiment.fusion_help.{DEFAULT_FUSION}"), elem_id="fusion-help"
+            )
+            needs = None
             if not early:  # shown as what it needs, not offered as a choice that fails
-                gr.Markdown(
-                    EARLY_NEEDS_HEAD.format(command=TRAIN_COMMAND), elem_id="sentiment-early-needs"
+                needs = gr.Markdown(
+                    text("sentiment.early_needs_head", "en", command=TRAIN_COMMAND),
+                    elem_id="sentiment-early-needs",
                 )
             weight = gr.Slider(
                 0,
                 1,
                 value=DEFAULT_TEXT_WEIGHT,
                 step=0.05,
-                label="Text weight (late fusion): 1 = text only, 0 = image only",
+                label=t("sentiment.weight_label"),
                 elem_id="sentiment-weight",
             )
-            button = gr.Button("Analyse", variant="primary", elem_id="sentiment-button")
+            button = gr.Button(t("sentiment.button"), variant="primary", elem_id="sentiment-button")
         with gr.Column():
-            fused = gr.Label(label="Fused sentiment", elem_id="sentiment-output")
+            fused = gr.Label(label=t("sentiment.fused_label"), elem_id="sentiment-output")
             chart = gr.BarPlot(
                 x="series",
                 y="probability",
@@ -140,19 +417,37 @@ def build(ctx: TabContext) -> None:
                 color_map=SENTIMENT_COLOURS,
                 sort=SERIES_ORDER,
                 y_lim=[0, 1],
-                label="Each modality and the fused (green positive, grey neutral, red negative)",
+                label=t("sentiment.chart_label"),
                 elem_id="sentiment-chart",
                 height=260,
             )
             notes = gr.Markdown(elem_id="sentiment-notes")
-            with gr.Accordion("Raw result (JSON)", open=False):
+            with gr.Accordion(t("sentiment.raw_label"), open=False):
                 raw = gr.JSON(elem_id="sentiment-json")
-    gr.Examples(
-        example_rows(Path(ctx.settings.assets_dir), server.preset),
-        inputs=[text, image, fusion, weight],
-        label="Try (the first pairs text and image that disagree)",
+    example_set = gr.Examples(
+        example_rows(assets, server.preset),
+        inputs=[text_box, image, fusion, weight],
+        label=t("sentiment.examples_label"),
         elem_id="sentiment-examples",
     )
+
+    # Composed on the server: the intro (model names), the fusion menu's titles (Gradio
+    # does not translate choice labels), the early-fusion note and the examples (Chinese
+    # texts in Chinese), rendered on load and on every switch.
+    shown = [intro_box, fusion, example_set.dataset] + ([needs] if needs is not None else [])
+
+    def render(lang: str):
+        values = [
+            gr.Markdown(value=intro(server, lang)),
+            gr.Radio(choices=fusion_choices(offered, lang)),
+            gr.Dataset(samples=example_rows(assets, server.preset, lang)),
+        ]
+        if needs is not None:
+            early_note = text("sentiment.early_needs_head", lang, command=TRAIN_COMMAND)
+            values.append(gr.Markdown(value=early_note))
+        return tuple(values)
+
+    ctx.in_language(shown, render)
 
     @friendly
     def analyse(value, upload=None, fusion_name=DEFAULT_FUSION, text_weight=DEFAULT_TEXT_WEIGHT):
@@ -160,17 +455,18 @@ def build(ctx: TabContext) -> None:
         result = tasks.sentiment(
             server, value, picture, fusion=fusion_name, text_weight=text_weight
         )
+        lang = request_language()
         return (
-            {s.label: s.probability for s in result.probabilities},
-            chart_frame(result),
-            result_markdown(result),
+            fused_label(result, lang),
+            chart_value(result, lang),
+            result_markdown(result, lang),
             result.to_json(),
         )
 
     event = gr.on(
-        [button.click, text.submit],
+        [button.click, text_box.submit],
         analyse,
-        [text, image, fusion, weight],
+        [text_box, image, fusion, weight],
         [fused, chart, notes, raw],
         api_name="sentiment",
         preprocess=False,
@@ -178,7 +474,7 @@ def build(ctx: TabContext) -> None:
     )
     # a failed request must not leave the previous result standing as if it were this one's
     event.failure(
-        lambda: (None, None, NO_RESULT, None),
+        lambda: (None, None, t("sentiment.no_result"), None),
         None,
         [fused, chart, notes, raw],
         api_visibility="private",
