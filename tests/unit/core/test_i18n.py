@@ -12,7 +12,7 @@ import mmdemo
 from mmdemo.core import errors, i18n
 from mmdemo.core.errors import browser_message, for_browser
 from mmdemo.core.i18n import _PLACEHOLDER
-from mmdemo.core.locales import CONFLICTS, ZH
+from mmdemo.core.locales import CONFLICTS, PROSE, ZH
 from tests.support.catalogue import english_left
 
 
@@ -114,18 +114,45 @@ def test_a_value_shown_as_it_is_is_not_mangled_by_a_short_template(message, kept
     assert kept in i18n.translate(message, "zh")
 
 
-def test_no_template_is_mostly_placeholders():
-    """A template with a placeholder at an end and little text of its own matches text it
-    was not written for (see above); such a part belongs inside its whole message."""
-    loose = []
+# What a non-prose placeholder may carry, shown as it is: in the slots for a library's own
+# words ({error}, {detail}) a decoder's or pydantic's sentence, in the others one token (a
+# sentence there would be cut at the template's own words: a limit of whole-template
+# matching, met by no real value - file names, ids, model names).
+LIBRARY_WORDS = ("image file is truncated", "Input should be a valid string", "cannot identify")
+TOKEN = "odd_name-1.png"
+# A value with an entry, for each prose placeholder, so the rest of the message translates.
+PROSE_SAMPLES = {
+    "problem": "file not found",
+    "hint": "Upload a picture.",
+    "reason": "the vocabulary does not fit the model",
+    "kind": "fusion",
+    "what": "The text",
+    "action": "Resetting the shared gallery",
+    "form": "a list of files, each an uploaded file, as gradio_client.handle_file(path) sends "
+    'it ({"path": ..., "meta": {"_type": "gradio.FileData"}}, the path one that '
+    "/gradio_api/upload returned)",
+    "formats": "JPEG, PNG, WebP, GIF, BMP, TIFF, AVIF or HEIC",
+    "where": "the local Hugging Face cache",
+}
+
+
+def test_every_value_shown_as_it_is_survives_every_template():
+    """Each non-prose placeholder of every entry, filled with text that is not the
+    package's own, keeps it word for word in the Chinese: no other entry rewrites it."""
+    assert set(PROSE_SAMPLES) == set(PROSE)
+    rewritten = []
     for english in ZH:
-        if english == "{filename}: {problem}. {hint}":  # BadImageError's frame (zh_common)
-            continue
-        literal = len(_PLACEHOLDER.sub("", english))
-        ends_open = english.startswith("{") or english.endswith("}")
-        if _PLACEHOLDER.search(english) and ends_open and literal < 16:
-            loose.append(english)
-    assert not loose, loose
+        names = set(_PLACEHOLDER.findall(english))
+        for name in names - PROSE:
+            for value in LIBRARY_WORDS if name in ("error", "detail") else (TOKEN,):
+                message = english
+                for other in names:
+                    filler = value if other == name else PROSE_SAMPLES.get(other, "7")
+                    message = message.replace(f"{{{other}}}", filler)
+                chinese = i18n.translate(message, "zh")
+                if value not in chinese:
+                    rewritten.append(f"{english!r} ({name}={value!r}) -> {chinese!r}")
+    assert not rewritten, "\n".join(rewritten)
 
 
 # -- the sweep: every raise site a visitor can reach has its Chinese ------------------------
