@@ -19,6 +19,7 @@ from pathlib import Path
 from PIL import Image
 
 from mmdemo.core.errors import BadInputError, UnknownNameError, shown
+from mmdemo.core.i18n import DEFAULT_LANGUAGE, LANGUAGES
 from mmdemo.core.results import CaptionResult, ClassifyResult, VqaResult
 from mmdemo.core.sentiment_results import FusionResult
 from mmdemo.core.text import check_question
@@ -29,6 +30,8 @@ from mmdemo.serving import ModelServer
 DEFAULT_MODE = "beam"
 DEFAULT_MAX_TOKENS = 30
 DEFAULT_TOP_K = 5
+# Appended to the method of a caption asked for in a language its model cannot write.
+ENGLISH_ONLY_CAPTION = "{method}; the model writes English only, so the caption is in English"
 
 
 @dataclass(frozen=True)
@@ -124,6 +127,14 @@ def classify(
     return ClassifyResult(tuple(scores), backend.model_label, server.is_random("classify"))
 
 
+def caption_language(value: object) -> str:
+    """The language a caption is asked for in (None or "" -> English); others are refused."""
+    language = choice(value, "The caption language") or DEFAULT_LANGUAGE
+    if language not in LANGUAGES:
+        raise UnknownNameError("caption language", language, LANGUAGES)
+    return language
+
+
 def caption(
     server: ModelServer,
     image: Image.Image,
@@ -132,13 +143,21 @@ def caption(
     mode: str | None = DEFAULT_MODE,
     max_length: object = DEFAULT_MAX_TOKENS,
     prefix: str | None = "",
+    language: str | None = DEFAULT_LANGUAGE,
 ) -> CaptionResult:
     """A caption of ``image``. Decoding options apply to generative captioners only; a
-    prefix given to one that cannot honour it is refused rather than silently dropped."""
+    prefix given to one that cannot honour it is refused rather than silently dropped.
+
+    ``language`` asks for the caption in that language where the model writes it (the
+    label-based captioner writes Chinese); a model that writes English only (BLIP) gives its
+    English caption, and its ``method`` says so - a caption is still better than none."""
     model = choice(model, "The caption model")
     can = capabilities(server, "caption", model)
     prefix = optional_text(prefix, "The caption prefix")
+    language = caption_language(language)
     options: dict = {}
+    if language != DEFAULT_LANGUAGE and language in can.languages:
+        options["language"] = language
     if can.generative:
         mode = choice(mode, "The caption mode") or DEFAULT_MODE
         if mode not in can.decoding:
@@ -153,6 +172,10 @@ def caption(
             )
         options["prefix"] = prefix
     result = server.run("caption", "caption", image, backend=model, **options)
+    if language != DEFAULT_LANGUAGE and language not in can.languages:
+        result = dataclasses.replace(
+            result, method=ENGLISH_ONLY_CAPTION.format(method=result.method)
+        )
     return dataclasses.replace(result, random_weights=server.is_random("caption", model))
 
 

@@ -196,3 +196,17 @@ def test_captions_the_lite_model_is_not_sure_of_are_not_stored(tmp_path):
     assert report.to_json()["unsure"] == ["hubble_deep_field.jpg"]
     stored = {item.path.rsplit("/", 1)[-1]: item.caption for item in gallery.index.items()}
     assert "espresso" in stored["coffee_cup.png"] and stored["hubble_deep_field.jpg"] is None
+    chinese = caption_gallery(gallery, server, overwrite=True, language="zh")
+    assert chinese.captioned == 1 and chinese.unsure == ["hubble_deep_field.jpg"]
+    stored = {item.path.rsplit("/", 1)[-1]: item.caption for item in gallery.index.items()}
+    assert "意式浓缩咖啡" in stored["coffee_cup.png"]
+
+
+def test_a_model_that_writes_english_only_captions_in_english_and_says_so(tmp_path, photos):
+    server, gallery = captioning_gallery(tmp_path)
+    gallery.add_directory(photos)
+    report = caption_gallery(gallery, server, batch_size=4, language="zh")
+    assert report.captioned == len(COLOURS)
+    assert report.model == "FakeCaptioner; writes English only, so the captions are in English"
+    with pytest.raises(BadInputError, match="caption language"):
+        caption_gallery(gallery, server, language="fr")

@@ -335,3 +335,25 @@ def test_a_chinese_question_for_an_english_only_vqa_model_is_refused(server, pic
 
     with pytest.raises(EnglishOnlyError, match=r"blip-vqa-tiny reads English only.*in English"):
         tasks.answer(server, picture, "这是什么？", model="blip-vqa-tiny")
+
+
+def test_a_chinese_caption_where_the_model_writes_chinese(server, picture):
+    result = tasks.caption(server, picture, model="label-caption", language="zh")
+    assert result.caption.startswith("一张") and "English only" not in result.method
+    assert tasks.caption(server, picture, model="label-caption").caption.startswith("A ")
+
+
+def test_blip_captions_in_english_and_says_so_when_asked_for_chinese(server, picture):
+    from mmdemo.core.i18n import translate
+
+    result = tasks.caption(server, picture, language="zh", max_length=5)
+    assert result.method.startswith("BLIP, beam search")
+    assert result.method.endswith("the model writes English only, so the caption is in English")
+    assert "English only" not in tasks.caption(server, picture, max_length=5).method
+    assert translate(result.method, "zh").endswith("所以描述是英文")
+
+
+@pytest.mark.parametrize("language", ["fr", "zh-CN", 3])
+def test_an_unknown_caption_language_is_refused(server, picture, language):
+    with pytest.raises(BadInputError, match=r"caption language|must be a name"):
+        tasks.caption(server, picture, model="label-caption", language=language)
