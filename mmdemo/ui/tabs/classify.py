@@ -1,7 +1,11 @@
 """The Classify tab: zero-shot classification with labels the visitor types.
 
-Examples (image, labels) come from ui/examples.py per preset, each with the label it must
-put first; tests/integration/test_examples.py checks them.
+Examples (image, labels) come from ui/examples per preset and language, each with the label
+it must put first; tests/integration/test_examples.py checks them. A Chinese visitor gets
+Chinese default labels, template and examples only when the embedder reads Chinese (the
+multilingual open_clip of ``full``/``tiny``, lite's bridge once it declares Chinese): for an
+English-only model Chinese labels are refused, so the intro asks for English labels instead.
+The Textboxes' built values stay English, so the API's defaults stay English.
 """
 
 from __future__ import annotations
@@ -13,29 +17,68 @@ import gradio as gr
 from mmdemo.services import tasks
 from mmdemo.ui import examples
 from mmdemo.ui.common import MODEL_QUEUE, TabContext, friendly, image_input
-from mmdemo.ui.i18n import register, t
+from mmdemo.ui.i18n import register, t, text
 
-register({"tab.classify": ("Classify", "分类")})
+register(
+    {
+        "tab.classify": ("Classify", "分类"),
+        "classify.intro": (
+            "Type the labels you want, separated by commas: each becomes a short sentence "
+            "(*a photo of a …*), and the image model (*{model}*) scores how well each "
+            "sentence fits the image. The scores are shown as probabilities that add up to 100%.",
+            "输入你想要的标签，用英文逗号“,”分开：每个标签会变成一句短句（*一张……的照片*），"
+            "图像模型（*{model}*）给每句话与图片的吻合程度打分。分数以概率显示，加起来是 100%。",
+        ),
+        "classify.intro_english_only": (
+            "Type the labels you want, separated by commas: each becomes a short sentence "
+            "(*a photo of a …*), and the image model (*{model}*) scores how well each "
+            "sentence fits the image. The scores are shown as probabilities that add up to 100%.",
+            "输入你想要的标签，用逗号“,”分开：每个标签会变成一句短句（*a photo of a …*），"
+            "图像模型（*{model}*）给每句话与图片的吻合程度打分。分数以概率显示，加起来是 100%。"
+            "**这个模型只读英文：请用英文写标签**（例如 a cat, a dog）。",
+        ),
+        "classify.image": ("Image", "图片"),
+        "classify.labels": ("Labels, comma-separated", "标签（用逗号分隔）"),
+        "classify.template": ("Prompt template ({} is the label)", "提示模板（{} 代表标签）"),
+        "classify.button": ("Classify", "分类"),
+        "classify.output": ("Probabilities", "概率"),
+        "classify.examples": ("Try", "试试这些"),
+    }
+)
 TITLE = t("tab.classify")
 ID = "classify"
 ORDER = 20
 
 DEFAULT_LABELS = examples.CLASSIFY_LABELS
 DEFAULT_TEMPLATE = "a photo of {}."
+DEFAULT_TEMPLATES = {"en": DEFAULT_TEMPLATE, "zh": "一张{}的照片。"}
 
 
-def intro(model: str) -> str:
-    """What the tab does with the loaded model, in plain words."""
-    return (
-        "Type the labels you want, separated by commas: each becomes a short sentence "
-        "(*a photo of a …*), and the image model (*" + model + "*) scores how well each "
-        "sentence fits the image. The scores are shown as probabilities that add up to 100%."
-    )
+def reads_chinese(ctx: TabContext) -> bool:
+    """Whether the embedder (which reads the labels) can read Chinese labels."""
+    return ctx.server.spec_for("embed").capabilities.reads(examples.CLASSIFY_LABELS_ZH)
 
 
-def example_rows(assets: Path, preset: str) -> list[list[str]]:
+def labels_language(lang: str, chinese_ok: bool) -> str:
+    """The language of the labels a visitor in ``lang`` is offered (English if unreadable)."""
+    return "zh" if lang == "zh" and chinese_ok else "en"
+
+
+def intro(model: str, lang: str = "en", chinese_ok: bool = True) -> str:
+    """What the tab does with the loaded model, in plain words, in ``lang``."""
+    key = "classify.intro" if chinese_ok else "classify.intro_english_only"
+    return text(key, lang, model=model)
+
+
+def defaults(lang: str, chinese_ok: bool) -> tuple[str, str]:
+    """(labels, template) a visitor in ``lang`` starts with."""
+    chosen = labels_language(lang, chinese_ok)
+    return examples.DEFAULT_LABELS[chosen], DEFAULT_TEMPLATES[chosen]
+
+
+def example_rows(assets: Path, preset: str, language: str = "en") -> list[list[str]]:
     rows = []
-    for example in examples.classify_examples(preset):
+    for example in examples.classify_examples(preset, language):
         path = examples.existing(assets, example.image)
         if path:
             rows.append([path, example.labels])
@@ -43,19 +86,44 @@ def example_rows(assets: Path, preset: str) -> list[list[str]]:
 
 
 def build(ctx: TabContext) -> None:
-    gr.Markdown(intro(ctx.server.spec_for("embed").label), elem_id="classify-intro")
+    model_label = ctx.server.spec_for("embed").label
+    chinese_ok = reads_chinese(ctx)
+    shown = gr.Markdown(intro(model_label, "en", chinese_ok), elem_id="classify-intro")
     with gr.Row():
         with gr.Column():
-            image = image_input("Image", "classify-image")
+            image = image_input(t("classify.image"), "classify-image")
             labels = gr.Textbox(
-                label="Labels, comma-separated", value=DEFAULT_LABELS, elem_id="classify-labels"
+                label=t("classify.labels"), value=DEFAULT_LABELS, elem_id="classify-labels"
             )
-            template = gr.Textbox(label="Prompt template ({} is the label)", value=DEFAULT_TEMPLATE)
-            button = gr.Button("Classify", variant="primary", elem_id="classify-button")
-        probabilities = gr.Label(label="Probabilities", elem_id="classify-output")
-    rows = example_rows(Path(ctx.settings.assets_dir), ctx.server.preset)
-    if rows:
-        gr.Examples(rows, inputs=[image, labels], label="Try", elem_id="classify-examples")
+            template = gr.Textbox(
+                label=t("classify.template"), value=DEFAULT_TEMPLATE, elem_id="classify-template"
+            )
+            button = gr.Button(t("classify.button"), variant="primary", elem_id="classify-button")
+        probabilities = gr.Label(label=t("classify.output"), elem_id="classify-output")
+    assets = Path(ctx.settings.assets_dir)
+    sets = {}  # language -> the Examples' dataset (one per language, the other hidden)
+    for language in ("en", "zh") if chinese_ok else ("en",):
+        rows = example_rows(assets, ctx.server.preset, language)
+        if rows:
+            sets[language] = gr.Examples(
+                rows,
+                inputs=[image, labels],
+                label=t("classify.examples"),
+                elem_id="classify-examples" + ("" if language == "en" else f"-{language}"),
+                visible=language == "en",
+            ).dataset
+
+    def render(lang: str) -> tuple:
+        chosen = labels_language(lang, chinese_ok)
+        chosen = chosen if chosen in sets else "en"
+        shown_sets = tuple(gr.update(visible=language == chosen) for language in sets)
+        return (
+            gr.update(value=intro(model_label, lang, chinese_ok)),
+            *defaults(lang, chinese_ok),
+            *shown_sets,
+        )
+
+    ctx.in_language([shown, labels, template, *sets.values()], render)
 
     @friendly
     def classify(upload, labels=DEFAULT_LABELS, template=DEFAULT_TEMPLATE):
