@@ -1,4 +1,9 @@
-"""The Search tab's examples, per preset, each with what it must show."""
+"""The Search tab's examples, per preset and language, each with what it must show.
+
+Why each example carries its ``language``: the tab offers the chips of the page's language
+(English when a preset has none in it), while tests/integration/test_examples.py drives
+every example of every language, so a Chinese chip is a promise tested like an English one.
+"""
 
 from __future__ import annotations
 
@@ -11,15 +16,23 @@ from mmdemo.ui.examples.base import _for
 class SearchExample:
     query: str
     finds: str  # the gallery file that must be the top hit
+    language: str = "en"  # "en" or "zh": the page language that offers it
 
 
 SEARCH_EXAMPLES: dict[str, tuple[SearchExample, ...]] = {
+    # full and tiny embed with the multilingual open_clip (XLM-R text tower): it reads
+    # Chinese, so their Chinese chips ask for the same photos as the English ones.
     "full": (
         SearchExample("a cup of coffee", "coffee_cup.png"),
         SearchExample("a cat", "chelsea_the_cat.png"),
         SearchExample("a rocket launching", "falcon9_rocket_launch.jpg"),
         SearchExample("old coins", "greek_coins_pompeii.png"),
         SearchExample("outer space", "hubble_deep_field.jpg"),
+        SearchExample("一杯咖啡", "coffee_cup.png", "zh"),
+        SearchExample("一只猫", "chelsea_the_cat.png", "zh"),
+        SearchExample("火箭发射", "falcon9_rocket_launch.jpg", "zh"),
+        SearchExample("古代钱币", "greek_coins_pompeii.png", "zh"),
+        SearchExample("外太空", "hubble_deep_field.jpg", "zh"),
     ),
     # lite's text side is a sentence encoder matched against ImageNet class names: it
     # finds things ImageNet has a class for (coins and galaxies it has not).
@@ -33,10 +46,14 @@ SEARCH_EXAMPLES: dict[str, tuple[SearchExample, ...]] = {
 }
 
 
-def search_examples(preset: str) -> tuple[SearchExample, ...]:
-    return _for(preset, SEARCH_EXAMPLES)
+def search_examples(preset: str, language: str | None = None) -> tuple[SearchExample, ...]:
+    """``preset``'s examples in ``language`` (``None``: every language, as the tests drive)."""
+    found = _for(preset, SEARCH_EXAMPLES)
+    return found if language is None else tuple(e for e in found if e.language == language)
 
 
-def search_queries(preset: str) -> list[str]:
-    """The Search tab's "Try" chips for ``preset``."""
-    return [example.query for example in search_examples(preset)]
+def search_queries(preset: str, language: str = "en") -> list[str]:
+    """The Search tab's "Try" chips for ``preset`` in ``language``; English where the preset
+    offers none in it (its model does not read that language)."""
+    chosen = search_examples(preset, language) or search_examples(preset, "en")
+    return [example.query for example in chosen]

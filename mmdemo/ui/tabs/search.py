@@ -10,35 +10,156 @@ the current *view* (what the grid shows, its ids, the pinned image, the query te
 views "Back" returns to. After each request one of two small steps runs (``settled``): on
 success it shows the new view's pinned image; on failure it clears the outputs the request
 would have replaced, instead of leaving stale results beside an error.
+
+Every string is in English and Chinese (``ui.i18n``): static labels are keys the browser
+translates; what a search returns (the results message, match words, the pinned title) is
+composed here in the request's language, and stays the service's English for API callers.
 """
 
 from __future__ import annotations
 
+import logging
+import re
 from pathlib import Path
 
 import gradio as gr
 
 from mmdemo.core.errors import BadInputError
+from mmdemo.core.i18n import normalise_language
 from mmdemo.core.results import CaptionHit, SearchHit, SearchResult
-from mmdemo.services.search import DEFAULT_TEXT_WEIGHT, MIN_SCORE_LABEL
+from mmdemo.services.hybrid import HYBRID_WORD_WEIGHT
+from mmdemo.services.search import DEFAULT_TEXT_WEIGHT, MIN_SCORE_LABEL, STRENGTHS
 from mmdemo.ui.common import MODEL_QUEUE, TabContext, friendly, image_input
 from mmdemo.ui.examples import search_queries
-from mmdemo.ui.i18n import register, t
+from mmdemo.ui.i18n import localised, register, request_language, t, text
 
-register({"tab.search": ("Search", "搜索")})
+log = logging.getLogger(__name__)
+
+register(
+    {
+        "tab.search": ("Search", "搜索"),
+        # -- the text query
+        "search.query_label": ("Describe the image you want", "描述你想找的图片"),
+        "search.query_placeholder": ("e.g. a cup of coffee", "例如：一杯咖啡"),
+        "search.hybrid_label": ("Also match caption words", "同时匹配图片描述里的词"),
+        "search.hybrid_info": (
+            "Adds a small bonus for query words found in an image's caption.",
+            "图片描述里出现搜索词时，给这张图片加一点分。",
+        ),
+        "search.min_score": (MIN_SCORE_LABEL, "最低匹配分数"),
+        "search.min_score_image": (f"{MIN_SCORE_LABEL} (image search)", "最低匹配分数（以图搜图）"),
+        "search.min_score_info": (
+            "Results below this score are not shown. It starts where this model's possible "
+            "matches begin.",
+            "低于这个分数的结果不显示。它的起点是这个模型“可能匹配”开始的地方。",
+        ),
+        "search.min_score_info_random": (
+            "Results below this score are not shown (this model has no match levels).",
+            "低于这个分数的结果不显示（这个模型没有匹配等级）。",
+        ),
+        "search.text_button": ("Search by text", "用文字搜索"),
+        "search.try": ("Try", "试试"),
+        # -- the image query
+        "search.image_label": ("…or search with an image", "……或者用一张图片搜索"),
+        "search.mix_label": (
+            "Optional text to mix in (image + text search)",
+            "可选：混入一段文字（图片 + 文字搜索）",
+        ),
+        "search.mix_placeholder": ("e.g. at night", "例如：在夜里"),
+        "search.weight_label": ("Text weight in the mix", "文字在混合中的比重"),
+        "search.image_button": ("Search by image", "用图片搜索"),
+        "search.to_text_button": (
+            "Image → text: which gallery captions fit it?",
+            "图片 → 文字：图库里哪些描述符合它？",
+        ),
+        "search.k_label": ("Number of results", "结果数量"),
+        # -- results
+        "search.captions_label": (
+            "Gallery captions closest to the image (image → text)",
+            "与这张图片最接近的图库描述（图片 → 文字）",
+        ),
+        "search.caption_images_label": (
+            "Their images (click one for more like it)",
+            "它们的图片（点一张，找更多相似的）",
+        ),
+        "search.results_label": (
+            "Results (click one for more like it)",
+            "结果（点一张，找更多相似的）",
+        ),
+        "search.raw_label": ("Raw results (JSON)", "原始结果（JSON）"),
+        "search.back": ("← Back to the previous results", "← 回到上一次的结果"),
+        "search.no_back": (
+            "There are no earlier results to go back to.",
+            "没有更早的结果可以回去了。",
+        ),
+        "search.failed": (
+            "**The search did not run** (the message in the corner says why), so there are no "
+            "results for it: the previous ones were cleared.",
+            "**这次搜索没有运行**（角落里的提示说明了原因），所以没有结果：之前的结果已清除。",
+        ),
+        "search.images_like": ("**Images like** {name}", "**与它相似的图片：** {name}"),
+        # image -> text table headers (the API keeps the English ones)
+        "search.header_caption": ("caption", "描述"),
+        "search.header_score": ("score", "分数"),
+        "search.header_id": ("id", "编号"),
+        "search.header_image": ("image", "图片"),
+        # -- the results message, composed from the result (core: services.search.judge)
+        "search.word_strong": ("strong", "强"),
+        "search.word_possible": ("possible", "可能"),
+        "search.word_weak": ("weak", "弱"),
+        "search.hit_label": ("{word} match · {name}", "{word}匹配 · {name}"),
+        "search.count_one": ("{n} {word} match", "{n} 个{word}匹配"),
+        "search.count_many": ("{n} {word} matches", "{n} 个{word}匹配"),
+        "search.count_join": (", ", "，"),
+        "search.results": ("{n} result(s): {counted}.", "共 {n} 个结果：{counted}。"),
+        "search.results_scores": (
+            "{n} result(s); best score {score}.",
+            "共 {n} 个结果；最高分 {score}。",
+        ),
+        "search.no_results": ("0 results.", "没有结果。"),
+        "search.only_weak": (
+            "No good match: even the closest images are only weak matches (shown anyway).",
+            "没有好的匹配：连最接近的图片也只是弱匹配（仍然列出）。",
+        ),
+        "search.hidden": (
+            "{hidden} weaker result(s) below the minimum match score not shown.",
+            "另有 {hidden} 个较弱的结果低于最低匹配分数，没有显示。",
+        ),
+        "search.closest_word": ("a {word} match", "{word}匹配"),
+        "search.none_reach": (
+            "No image reaches the minimum match you set (the closest is {closest}). Lower the "
+            "minimum match score to see the closest images anyway.",
+            "没有图片达到你设定的最低匹配分数（最接近的是{closest}）。降低最低匹配分数，"
+            "就能看到最接近的图片。",
+        ),
+        "search.none_reach_bad": (
+            "No good match: no image reaches the minimum match you set (the closest is "
+            "{closest}). Lower the minimum match score to see the closest images anyway.",
+            "没有好的匹配：没有图片达到你设定的最低匹配分数（最接近的是{closest}）。"
+            "降低最低匹配分数，就能看到最接近的图片。",
+        ),
+        "search.empty_index": (
+            "The index is empty: add some images first.",
+            "索引是空的：请先添加一些图片。",
+        ),
+        "search.hybrid_note": (
+            "Hybrid: +{weight} × the share of query words in the caption.",
+            "混合搜索：加上 {weight} × 搜索词在图片描述中所占的比例。",
+        ),
+        "search.hybrid_no_captions": (
+            "No image has a caption yet, so caption words did not count.",
+            "还没有图片有描述，所以描述里的词没有计入。",
+        ),
+        "search.more_like": ("More like {name}: {message}", "与 {name} 相似：{message}"),
+    }
+)
 TITLE = t("tab.search")
 ID = "search"
 ORDER = 10
 
 DEFAULT_K = 12
-CAPTION_HEADERS = ["caption", "score", "id", "image"]
+CAPTION_HEADERS = ["caption", "score", "id", "image"]  # the API's (English) headers
 HISTORY_DEPTH = 10  # "Back" steps kept per session (each a list of a dozen paths)
-BACK_LABEL = "← Back to the previous results"
-FAILED = (
-    "**The search did not run** (the message in the corner says why), so there are no "
-    "results for it: the previous ones were cleared."
-)
-CAPTIONS_FAILED = "The image → text search did not run (the message in the corner says why)."
 
 
 def hit_name(hit: SearchHit | CaptionHit) -> str:
@@ -47,11 +168,17 @@ def hit_name(hit: SearchHit | CaptionHit) -> str:
     return caption or Path(hit.path).name
 
 
-def hit_label(hit: SearchHit) -> str:
+def _word(strength: str, language: str | None) -> str:
+    return text(f"search.word_{strength}", language)
+
+
+def hit_label(hit: SearchHit, language: str | None = None) -> str:
     """The caption under a result's thumbnail: its match strength in words (the score is in
     the JSON); a model without calibrated levels (random weights) shows the bare score."""
     if hit.strength:
-        return f"{hit.strength} match · {hit_name(hit)}"
+        return text(
+            "search.hit_label", language, word=_word(hit.strength, language), name=hit_name(hit)
+        )
     return f"{hit.score:.3f} · {hit_name(hit)}"
 
 
@@ -60,19 +187,14 @@ def min_score_slider(level: float | None, kind: str) -> gr.Slider:
     starts where the model's possible matches begin; without calibrated levels (random
     weights) at the bottom, so nothing is hidden."""
     low = -1.0 if level is None else 0.0
-    info = (
-        "Results below this score are not shown. It starts where this model's possible "
-        "matches begin."
-        if level is not None
-        else "Results below this score are not shown (this model has no match levels)."
-    )
+    info = "search.min_score_info" if level is not None else "search.min_score_info_random"
     return gr.Slider(
         low,
         1.0,
         value=low if level is None else level,
         step=0.01,
-        label=MIN_SCORE_LABEL if kind == "text" else f"{MIN_SCORE_LABEL} (image search)",
-        info=info,
+        label=t("search.min_score" if kind == "text" else "search.min_score_image"),
+        info=t(info),
         elem_id=f"search-min-score-{kind}",
     )
 
@@ -82,10 +204,95 @@ def shown_file(hit: SearchHit | CaptionHit) -> str:
     return hit.thumbnail or hit.path
 
 
-def result_outputs(result: SearchResult):
+# -- the results message in the visitor's language ------------------------------------------
+# The service words a result in English (the CLI, the API and the log read it); the page
+# composes the same sentences from the result itself in the visitor's language. What the
+# English result does not carry (the closest score once all hits are hidden, a hybrid note)
+# is read from its message. If the English composed here ever differs from the service's,
+# the service's message is shown through the catalogue instead of a wrong sentence.
+_CLOSEST = re.compile(r"\(the closest is (?:a (\w+) match|(-?\d+\.\d+))\)")
+_NOTES = ("search.hybrid_note", "search.hybrid_no_captions")
+
+
+def _sentences(language: str, *parts: str) -> str:
+    return (" " if language == "en" else "").join(part for part in parts if part)
+
+
+def _counted(hits, language: str) -> str:
+    """ "2 strong matches, 1 possible match" (the words in STRENGTHS order)."""
+    parts = []
+    for word in STRENGTHS:
+        n = sum(h.strength == word for h in hits)
+        if n:
+            key = "search.count_one" if n == 1 else "search.count_many"
+            parts.append(text(key, language, n=n, word=_word(word, language)))
+    return text("search.count_join", language).join(parts)
+
+
+def _core(result: SearchResult, language: str, english: str) -> str:
+    """``services.search.judge``'s verdict on ``result``, in ``language``."""
+    if english == text("search.empty_index", "en"):
+        return text("search.empty_index", language)
+    kept, best = result.hits, (result.hits[0] if result.hits else None)
+    if not kept and result.hidden:
+        found = _CLOSEST.search(english)
+        if found is None:
+            return ""
+        word, score = found.groups()
+        closest = (
+            text("search.closest_word", language, word=_word(word, language)) if word else score
+        )
+        key = "search.none_reach" if result.good_match else "search.none_reach_bad"
+        return text(key, language, closest=closest)
+    if result.threshold is None:
+        if best is None:
+            verdict = text("search.no_results", language)
+        else:
+            verdict = text(
+                "search.results_scores", language, n=len(kept), score=f"{best.score:.3f}"
+            )
+    elif result.good_match:
+        verdict = text("search.results", language, n=len(kept), counted=_counted(kept, language))
+    else:
+        verdict = text("search.only_weak", language)
+    hidden = text("search.hidden", language, hidden=result.hidden) if kept and result.hidden else ""
+    return _sentences(language, verdict, hidden)
+
+
+def result_message(
+    result: SearchResult, language: str | None = None, *, similar_to: str | None = None
+) -> str:
+    """The result's message in ``language`` (default: the request's; English for the API:
+    then exactly the service's). ``similar_to``: the "more like this" image's name."""
+    lang = normalise_language(language or request_language())
+    english = result.message
+    prefix = f"More like {similar_to}: " if similar_to is not None else None
+    if prefix and english.startswith(prefix):
+        english = english[len(prefix) :]
+    else:
+        prefix = None
+    note = None
+    for key in _NOTES:
+        ending = " " + text(key, "en", weight=HYBRID_WORD_WEIGHT)
+        if english.endswith(ending):
+            english, note = english[: -len(ending)], key
+    if _core(result, "en", english) != english:
+        log.info("search message not composed, shown through the catalogue: %s", result.message)
+        return localised(result.message, lang)
+    if lang == "en":
+        return result.message
+    note_text = text(note, lang, weight=HYBRID_WORD_WEIGHT) if note else ""
+    body = _sentences(lang, _core(result, lang, english), note_text)
+    return text("search.more_like", lang, name=similar_to, message=body) if prefix else body
+
+
+def result_outputs(
+    result: SearchResult, language: str | None = None, *, similar_to: str | None = None
+):
     """(results grid items, message markdown, JSON hits, hit ids) for a search result."""
-    items = [(shown_file(hit), hit_label(hit)) for hit in result.hits]
-    message = result.message if result.good_match else f"**{result.message}**"
+    items = [(shown_file(hit), hit_label(hit, language)) for hit in result.hits]
+    message = result_message(result, language, similar_to=similar_to)
+    message = message if result.good_match else f"**{message}**"
     # "image": the stored file's name, never its server path (a public server's folders are
     # its own business). Not "path": gradio_client takes any dict with a "path" key for a
     # file to download.
@@ -100,6 +307,11 @@ def result_outputs(result: SearchResult):
         for h in result.hits
     ]
     return items, message, hits, [h.id for h in result.hits]
+
+
+def caption_headers(language: str | None = None) -> list[str]:
+    """The image -> text table's headers (English for the API: CAPTION_HEADERS)."""
+    return [text(f"search.header_{name}", language) for name in CAPTION_HEADERS]
 
 
 def caption_rows(hits: list[CaptionHit]) -> list[list]:
@@ -125,8 +337,15 @@ def make_view(items, message, raw, hits, *, query: str = "", pin: dict | None = 
     }
 
 
-def view_of(result: SearchResult, *, query: str = "", pin: dict | None = None) -> dict:
-    items, message, raw, _ = result_outputs(result)
+def view_of(
+    result: SearchResult,
+    *,
+    query: str = "",
+    pin: dict | None = None,
+    similar_to: str | None = None,
+) -> dict:
+    """The view of ``result``, worded in the current request's language."""
+    items, message, raw, _ = result_outputs(result, similar_to=similar_to)
     return make_view(items, message, raw, result.hits, query=query, pin=pin)
 
 
@@ -168,36 +387,42 @@ def build(ctx: TabContext) -> None:
     with gr.Row():
         with gr.Column(scale=2):
             query = gr.Textbox(
-                label="Describe the image you want",
+                label=t("search.query_label"),
                 elem_id="search-text-query",
-                placeholder="e.g. a cup of coffee",
+                placeholder=t("search.query_placeholder"),
                 lines=1,
             )
             hybrid = gr.Checkbox(
                 value=False,
-                label="Also match caption words",
-                info="Adds a small bonus for query words found in an image's caption.",
+                label=t("search.hybrid_label"),
+                info=t("search.hybrid_info"),
                 elem_id="search-hybrid",
             )
             text_min = min_score_slider(search.possible_level("text"), "text")
             text_button = gr.Button(
-                "Search by text", variant="primary", elem_id="search-text-button"
+                t("search.text_button"), variant="primary", elem_id="search-text-button"
             )
-            gr.Examples(search_queries(ctx.server.preset), inputs=query, label="Try")
+            preset = ctx.server.preset
+            chips = gr.Examples(search_queries(preset), inputs=query, label=t("search.try"))
+            # the chips of the page's language (English where the preset has none in it)
+            ctx.in_language(
+                chips.dataset,
+                lambda lang: gr.Dataset(samples=[[q] for q in search_queries(preset, lang)]),
+            )
         with gr.Column(scale=2):
-            image = image_input("…or search with an image", "search-image-query", height=220)
+            image = image_input(t("search.image_label"), "search-image-query", height=220)
             mix_text = gr.Textbox(
                 value="",
-                label="Optional text to mix in (image + text search)",
-                placeholder="e.g. at night",
+                label=t("search.mix_label"),
+                placeholder=t("search.mix_placeholder"),
             )
             weight = gr.Slider(
-                0, 1, value=DEFAULT_TEXT_WEIGHT, step=0.05, label="Text weight in the mix"
+                0, 1, value=DEFAULT_TEXT_WEIGHT, step=0.05, label=t("search.weight_label")
             )
             image_min = min_score_slider(search.possible_level("image"), "image")
-            image_button = gr.Button("Search by image", elem_id="search-image-button")
+            image_button = gr.Button(t("search.image_button"), elem_id="search-image-button")
             to_text_button = gr.Button(
-                "Image → text: which gallery captions fit it?",
+                t("search.to_text_button"),
                 elem_id="search-image-to-text-button",
             )
     k = gr.Slider(
@@ -205,14 +430,14 @@ def build(ctx: TabContext) -> None:
         ctx.settings.max_k,
         value=DEFAULT_K,
         step=1,
-        label="Number of results",
+        label=t("search.k_label"),
         elem_id="search-k",
     )
     # Image -> text results: shown once there are some (an empty table only puzzled people).
     with gr.Row(equal_height=False, visible=False, elem_id="search-captions-box") as caption_box:
         captions = gr.Dataframe(
             headers=CAPTION_HEADERS,
-            label="Gallery captions closest to the image (image → text)",
+            label=t("search.captions_label"),
             interactive=False,
             wrap=True,
             elem_id="search-captions",
@@ -220,7 +445,7 @@ def build(ctx: TabContext) -> None:
             scale=3,
         )
         caption_images = gr.Gallery(
-            label="Their images (click one for more like it)",
+            label=t("search.caption_images_label"),
             columns=3,
             height="auto",
             allow_preview=False,
@@ -241,12 +466,12 @@ def build(ctx: TabContext) -> None:
             buttons=["fullscreen", "download"],
             elem_id="search-pinned-image",
         )
-    back_button = gr.Button(BACK_LABEL, size="sm", elem_id="search-back", visible=False)
+    back_button = gr.Button(t("search.back"), size="sm", elem_id="search-back", visible=False)
     message = gr.Markdown(elem_id="search-message")
     # allow_preview=False: a click asks for more like it at once (a large preview of the
     # clicked image over results that were about to change only disoriented people).
     results = gr.Gallery(
-        label="Results (click one for more like it)",
+        label=t("search.results_label"),
         columns=6,
         height="auto",
         allow_preview=False,
@@ -256,7 +481,7 @@ def build(ctx: TabContext) -> None:
         # one page-wide, blurry thumbnail. Results keep their grid size however few they are.
         fit_columns=False,
     )
-    with gr.Accordion("Raw results (JSON)", open=False):
+    with gr.Accordion(t("search.raw_label"), open=False):
         raw = gr.JSON()
     # A new query starts a new trail: the history is cleared. The API returns the first
     # three (the states are the page's own).
@@ -294,14 +519,19 @@ def build(ctx: TabContext) -> None:
         picture, _ = ctx.upload_image(upload)
         hits = search.image_to_text(picture, k, overlay=ctx.overlay(request))
         rows = caption_rows(hits)
-        return rows, make_view(caption_items(hits), "", rows, hits)
+        table = {"headers": caption_headers(), "data": rows}  # English for the API
+        return table, make_view(caption_items(hits), "", rows, hits)
 
     def more_like_this(source, current, trail, k, index, request, min_score=None):
         """Results like the clicked hit of ``source``; the current view goes on the trail."""
         hit = clicked(source, index)
         result = search.similar(hit["id"], k, overlay=ctx.overlay(request), min_score=min_score)
-        pin = {"id": hit["id"], "path": hit["path"], "title": f"**Images like** {hit['name']}"}
-        now = view_of(result, pin=pin)
+        pin = {
+            "id": hit["id"],
+            "path": hit["path"],
+            "title": text("search.images_like", name=hit["name"]),
+        }
+        now = view_of(result, pin=pin, similar_to=Path(hit["path"]).name)
         return (*view_outputs(now), now, pushed(trail, current), "")
 
     @friendly
@@ -326,7 +556,7 @@ def build(ctx: TabContext) -> None:
         """The previous view, as it was (its query text too)."""
         stack = list(trail or [])
         if not stack:
-            raise gr.Error("There are no earlier results to go back to.")
+            raise gr.Error(text("search.no_back"))
         before = stack.pop()
         return (*view_outputs(before), before, stack, before.get("query", ""))
 
@@ -337,7 +567,7 @@ def build(ctx: TabContext) -> None:
     def failed(trail):
         """After a request failed: clear what it would have replaced (a failed "more like
         this" can still go back)."""
-        return (*pin_outputs(None, trail), [], FAILED, [], None)
+        return (*pin_outputs(None, trail), [], text("search.failed"), [], None)
 
     def settle_captions(current):
         return gr.update(value=current["items"] if current else []), gr.update(visible=True)

@@ -18,6 +18,7 @@ from PIL import Image, ImageOps
 
 from mmdemo.core.config import Settings
 from mmdemo.models.backends.label_bridge import LITE_THRESHOLDS
+from tests.support.localised_calls import call_in
 
 pytestmark = pytest.mark.integration
 
@@ -113,3 +114,22 @@ def test_lite_absent_things_are_weak_and_not_padded_in(offline_client):
     _, message, coffee = offline_client.predict("a cup of coffee", 5, api_name="/search_text")
     assert coffee[0]["image"] == "coffee_cup.png" and coffee[0]["strength"] == "strong"
     assert "strong match" in message
+
+
+def test_lite_strength_words_and_the_none_reach_message_in_chinese(offline_app_server):
+    """A Chinese page reads the same verdicts in Chinese; the JSON keeps English values."""
+    url, floor = offline_app_server.url, LITE_THRESHOLDS["text"]
+    gallery, message, hits = call_in(
+        url, "search_text", ["a red sports car", 5, False, floor], language="zh-CN"
+    )[:3]
+    assert gallery == [] and hits == []
+    assert message.startswith("**没有好的匹配") and "降低最低匹配分数" in message, message
+    assert not re.search(r"[A-Za-z]{3,}", message), message  # no English left
+    gallery, message, shown = call_in(
+        url, "search_text", ["a red sports car", 5, False, 0.0], cookie="zh"
+    )[:3]
+    assert {h["strength"] for h in shown} == {"weak"}  # the API's values stay English
+    assert all(item["caption"].startswith("弱匹配 · ") for item in gallery), gallery
+    coffee = ["a cup of coffee", 5, False, floor]
+    _, message, _ = call_in(url, "search_text", coffee, cookie="zh")[:3]
+    assert message.startswith("共 ") and "个强匹配" in message, message

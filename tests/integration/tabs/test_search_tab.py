@@ -16,7 +16,14 @@ from gradio_client.exceptions import AppError
 from PIL import Image
 
 from tests.support.app_process import REPO_ROOT
-from tests.support.uploads import BAD_FILES, raw_call, server_file_payload, write_bad_file
+from tests.support.localised_calls import call_in
+from tests.support.uploads import (
+    BAD_FILES,
+    raw_call,
+    raw_upload,
+    server_file_payload,
+    write_bad_file,
+)
 
 pytestmark = pytest.mark.integration
 
@@ -177,3 +184,54 @@ def test_similar_names_thumbnails_too(gradio_client, app_server):
             assert file.endswith("-384.jpg"), file
             with Image.open(io.BytesIO(http.get(f"/gradio_api/file={file}").content)) as thumb:
                 assert max(thumb.size) <= 384 and thumb.format == "JPEG"
+
+
+# -- the visitor's language: Chinese for a Chinese browser, English for the API ------------
+def chips_of(load_outputs: list) -> list[str]:
+    """The search chips among /page_load's outputs (the one Dataset update with samples)."""
+    for value in load_outputs:
+        if isinstance(value, dict) and "samples" in value:
+            samples = [row[0] for row in value["samples"]]
+            if any("coffee" in q or "咖啡" in q for q in samples):
+                return samples
+    raise AssertionError(f"no search chips among the page's texts: {load_outputs!r}")
+
+
+def test_the_chips_follow_the_page_language(app_server):
+    from mmdemo.ui import examples
+
+    chinese = chips_of(call_in(app_server.url, "page_load", [None], language="zh-CN,zh;q=0.9"))
+    assert chinese == examples.search_queries("tiny", "zh") and "一杯咖啡" in chinese
+    english = chips_of(call_in(app_server.url, "page_load", [None], language="en-US"))
+    assert english == examples.search_queries("tiny", "en")
+    # the switch's cookie wins over the browser's language
+    chosen = chips_of(call_in(app_server.url, "page_load", [None], language="en", cookie="zh"))
+    assert chosen == chinese
+
+
+def test_a_chinese_visitor_reads_the_results_message_in_chinese(app_server, gradio_client):
+    _, message, hits = call_in(
+        app_server.url, "search_text", ["一只猫", 3, False, -1.0], language="zh-CN"
+    )[:3]
+    assert len(hits) == 3 and message.startswith("共 3 个结果；最高分 "), message  # tiny: scores
+    _, english, same = gradio_client.predict("一只猫", 3, api_name="/search_text")
+    assert english.startswith("3 result(s); best score") and same == hits  # the API: English
+    _, chosen, _ = call_in(
+        app_server.url, "search_text", ["一只猫", 3, False, -1.0], language="en", cookie="zh"
+    )[:3]
+    assert chosen == message
+
+
+def test_the_chinese_hybrid_note_and_image_to_text_headers(app_server, gradio_client):
+    gradio_client.predict(api_name="/caption_gallery")  # no-op when already captioned
+    _, message, _ = call_in(
+        app_server.url, "search_text", ["一只猫", 3, True, -1.0], language="zh-CN"
+    )[:3]
+    assert "混合搜索" in message and "Hybrid" not in message, message
+    upload = raw_upload(app_server.url, "cup.png", (GALLERY / "coffee_cup.png").read_bytes())
+    table = call_in(app_server.url, "search_image_to_text", [upload, 3], language="zh-CN")[0]
+    assert table["headers"] == ["描述", "分数", "编号", "图片"] and len(table["data"]) == 3
+    english = gradio_client.predict(
+        handle_file(str(GALLERY / "coffee_cup.png")), 3, api_name="/search_image_to_text"
+    )
+    assert english["headers"] == ["caption", "score", "id", "image"]
