@@ -32,7 +32,7 @@ CONFLICTS: list[str] = []
 # Placeholders whose text is English from the package (translated through its own entry);
 # every other placeholder is a value kept verbatim.
 PROSE = frozenset(
-    {"problem", "hint", "reason", "kind", "what", "action", "form", "formats", "where"}
+    {"problem", "hint", "reason", "kind", "what", "action", "form", "formats", "where", "note"}
 )
 
 

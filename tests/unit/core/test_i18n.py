@@ -133,6 +133,7 @@ PROSE_SAMPLES = {
     "/gradio_api/upload returned)",
     "formats": "JPEG, PNG, WebP, GIF, BMP, TIFF, AVIF or HEIC",
     "where": "the local Hugging Face cache",
+    "note": "Upload a picture.",  # any sentence with an entry: a backend's note in zh_sentiment
 }
 
 
