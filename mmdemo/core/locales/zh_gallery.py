@@ -53,6 +53,10 @@ ZH = {
     "The index was rebuilt while the gallery was being captioned; caption the gallery again.": (
         "为图库生成描述的过程中索引被重建了；请重新为图库生成描述。"
     ),
+    # why a file was left out (the add and caption reports; BadImageError's problems are in
+    # zh_images)
+    "file no longer exists": "文件已经不存在了",
+    "captioning failed ({error_type}: {error})": "生成描述失败（{error_type}: {error}）",
     "The batch size must be a whole number, not {value}.": "批大小必须是整数，而不是 {value}。",
     "The batch size must be at least 1, not {value}.": "批大小至少要是 1，而不是 {value}。",
     # -- a visitor's own uploads (services.visitors) --

@@ -1,6 +1,7 @@
 """Chinese for a saved gallery index that does not fit or cannot be read, in the browser's
 wording (``IndexMismatchError.ui`` / ``IndexCorruptError.ui``, ``core/errors.py``) and the
-problems ``index/storage.py`` names. ``{file}`` is a file of the index, shown as it is.
+problems ``index/storage.py`` names, and their CLI wording (``str(err)``) that the banner's
+index line shows. ``{file}`` is a file of the index, shown as it is.
 """
 
 _REEMBED = "请用当前模型重新嵌入图库（在“图库”标签页中），或切换回建立它的模型。"
@@ -50,6 +51,14 @@ ZH = {
     ),
     "Re-embed the gallery with the active model (in the Gallery tab), or switch back to the "
     "model that built it.": _REEMBED,
+    "The index in {directory} was built with {found} (dim {found_dim}), but the active model "
+    "is {model} (dim {dim}). Vectors from different models cannot be compared. Re-embed the "
+    "images with the active model (python -m mmdemo index DIR --index-dir {directory} "
+    "--rebuild), or switch back to the model that built it.": (
+        "{directory} 中的索引是用 {found}（{found_dim} 维）建立的，而当前使用的模型是 {model}"
+        "（{dim} 维）。不同模型的向量无法相互比较。请用当前模型重新嵌入这些图片（python -m "
+        "mmdemo index DIR --index-dir {directory} --rebuild），或切换回建立它的模型。"
+    ),
     # the files the manifest names ({what} above)
     "ids": "ids（编号）",
     "metadata": "metadata（元数据）",
@@ -65,3 +74,12 @@ for _english, _chinese in _PROBLEMS.items():
         f"The gallery's index cannot be read: {_english}. Re-embed the gallery with the active "
         "model (in the Gallery tab), or switch back to the model that built it."
     ] = f"无法读取图库的索引：{_chinese}。" + _REEMBED
+    # the CLI wording (str(err)), which the banner's index line shows (paths cut to their
+    # last part by for_browser)
+    ZH[
+        f"The index in {{directory}} cannot be read: {_english}. Rebuild it with python -m "
+        "mmdemo index DIR --index-dir {directory} --rebuild."
+    ] = (
+        f"无法读取 {{directory}} 中的索引：{_chinese}。请用 python -m mmdemo index DIR "
+        "--index-dir {directory} --rebuild 重建它。"
+    )

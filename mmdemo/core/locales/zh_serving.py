@@ -1,6 +1,7 @@
-"""Chinese for what the page's server says about a call itself: inputs Gradio could not
-read (``ui/blocks.py``: a crafted API call, a file that was never uploaded) (the toast of
-an error we did not expect is the UI's own string, in ``ui/common.py``).
+"""Chinese for what the page's server says about itself in the banner (why this preset:
+``serving/preset_choice.py``; models still loading: ``services/status.py``) and about a
+call: inputs Gradio could not read (``ui/blocks.py``: a crafted API call, a file that was
+never uploaded). The toast of an error we did not expect is the UI's own, in ui/common.py.
 
 ``{input}`` is "Input 1 (upload) of /classify"; ``{form}`` the form a
 file input takes; ``{detail}`` pydantic's own words, shown as they are. The JSON braces of
@@ -18,6 +19,18 @@ ZH = {
     'a list of files, each an uploaded file, as gradio_client.handle_file(path) sends it ({"path"'
     ': ..., "meta": {"_type": "gradio.FileData"}}, the path one that /gradio_api/upload '
     "returned)": "一个文件列表，其中每一项都是" + _FILE_FORM_ZH,
+    # why this preset (serving.preset_choice), in the banner
+    "MMDEMO_PRESET={preset}": "服务器设置了 MMDEMO_PRESET={preset}",
+    "the full models' weights are in the local cache": "完整模型的权重已经在本地缓存中",
+    "the Hugging Face hub answered, so the full models ({models}) download on first use": (
+        "可以连接 Hugging Face hub，所以完整模型（{models}）会在第一次使用时下载"
+    ),
+    "the full models' weights ({models}) are not in the local cache and the Hugging Face hub "
+    "cannot be reached": "完整模型（{models}）的权重不在本地缓存中，而且无法连接 Hugging Face hub",
+    # the banner's index line while the warm-up runs (services.status)
+    "the models are still loading (start-up); ready in a moment": (
+        "模型还在加载（正在启动）；马上就好"
+    ),
     "The inputs of this call could not be read; /gradio_api/info lists each endpoint's inputs "
     "and their types.": (
         "无法读取这次调用的输入；/gradio_api/info 列出了每个接口的输入和它们的类型。"

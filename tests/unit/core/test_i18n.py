@@ -4,6 +4,7 @@ sweep of the package's raise sites: each one a browser visitor can reach has its
 import ast
 import functools
 import itertools
+import re
 from pathlib import Path
 
 import pytest
@@ -347,3 +348,21 @@ def test_every_raise_site_a_visitor_reaches_has_its_chinese():
                 missing.append(f"{where} {kind}: {left} in {message!r}")
     assert not missing, "no Chinese for:\n" + "\n".join(missing)
     assert not set(NOT_VISITOR) - used, "NOT_VISITOR names no raise site any more"
+
+
+# -- what the banner says about the server, through the real code ---------------------------
+
+
+@pytest.mark.parametrize(
+    ("preset", "hub_answers"), [("tiny", None), ("auto", True), ("auto", False)]
+)
+def test_the_banner_says_in_chinese_why_this_preset(preset, hub_answers, tmp_path):
+    from mmdemo.core.config import Settings
+    from mmdemo.serving.preset_choice import choose_preset
+
+    settings = Settings(preset=preset, cache_dir=tmp_path / "empty")
+    reason = choose_preset(settings, probe=lambda timeout: hub_answers).reason
+    assert english_left(reason) == [], reason
+    chinese = i18n.translate(reason, "zh")
+    assert i18n.has_cjk(chinese)
+    assert not [name for name in re.findall(r"\(([^)]*)\)", reason) if name not in chinese]
