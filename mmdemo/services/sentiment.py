@@ -160,11 +160,12 @@ class SentimentFusion:
                 notes.append("The captioner wrote nothing for this image; the text is alone.")
         inputs = [t for t in (text, caption) if t]
         results = reader.analyze_many(inputs) if inputs else []
+        # each result names the model that judged it (a router picks one per language)
         if text is not None:
-            modalities.append(_modality("text", f"{reader.model_label} on the text", results[0]))
+            modalities.append(_modality("text", f"{results[0].model} on the text", results[0]))
         if caption is not None:
             modalities.append(
-                _modality("image", f"{reader.model_label} on the caption “{caption}”", results[-1])
+                _modality("image", f"{results[-1].model} on the caption “{caption}”", results[-1])
             )
         if text is not None and caption is not None:
             joined = join_text_and_caption(text, caption)

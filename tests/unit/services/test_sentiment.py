@@ -250,6 +250,22 @@ def test_lite_caption_bridge_reads_the_caption(lite):
     assert result.label == "positive"
 
 
+def test_lite_reads_chinese_text_and_names_the_model_that_judged(lite):
+    analyzer = SentimentFusion(lite)
+    chinese = analyzer.analyze("这家民宿的老板特别热情，房间也很温馨。")
+    assert chinese.label == "positive"
+    text = chinese.modality("text")
+    assert "e5" in text.source and text.details["judged_by"] == "e5-sentiment-head"
+    assert not any("only knows English" in n for n in chinese.notes)
+    english = analyzer.analyze("This is terrible, I hate it.").modality("text")
+    assert "VADER" in english.source and english.details["judged_by"] == "vader"
+    bridged = analyzer.analyze(
+        "外卖洒了一半，汤也是冷的。", gallery_image("coffee_cup.png"), "caption"
+    )
+    assert "e5" in bridged.modality("text").source  # the judge of the text, not the router
+    assert bridged.label == "negative"
+
+
 # -- the image-sentiment backends the fusions read (tests of models/backends/image_sentiment) --
 def test_tiny_image_sentiment_is_centred_on_the_reference_photos(tiny):
     backend = tiny.get("image_sentiment")
