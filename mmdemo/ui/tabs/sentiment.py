@@ -15,6 +15,7 @@ messages and go through ``localised``.
 
 from __future__ import annotations
 
+import copy
 import re
 from pathlib import Path
 
@@ -219,6 +220,12 @@ def class_name(label: str, language: str | None = None) -> str:
     return text(f"sentiment.class.{label}", language) if label in CLASSES else label
 
 
+def example_headers(language: str) -> list[str]:
+    """The examples table's column names: the inputs' labels in ``language``."""
+    keys = ("text_label", "image_label", "fusion_label", "weight_label")
+    return [text(f"sentiment.{key}", language) for key in keys]
+
+
 def fusion_choices(offered, language: str = "en") -> list[tuple[str, str]]:
     """The fusion menu: (title in ``language``, English name for the API)."""
     return [(text(f"sentiment.fusion.{name}", language), name) for name in offered]
@@ -313,9 +320,10 @@ def result_markdown(result: FusionResult, language: str | None = None) -> str:
             percent=f"{top.probability:.0%}",
             pulled=_pulled(m, weighted, lang),
         )
-        judge = m.details.get("judged_by")
-        if judge:  # a router chose the model: say which one read this text
-            line += f" · {text('sentiment.judged_by', lang, model=m.model or judge)}"
+        judge = m.model or m.details.get("judged_by")
+        if m.details.get("judged_by") and not m.source.startswith(f"{judge} on the "):
+            # a router chose the model (English or Chinese) and the source names the router
+            line += f" · {text('sentiment.judged_by', lang, model=judge)}"
         lines.append(line)
     notes = []
     pulls = {m.pull for m in result.modalities} - {"neither"}
@@ -434,13 +442,29 @@ def build(ctx: TabContext) -> None:
     # Composed on the server: the intro (model names), the fusion menu's titles (Gradio
     # does not translate choice labels), the early-fusion note and the examples (Chinese
     # texts in Chinese), rendered on load and on every switch.
+    # The examples table's headers are the inputs' labels as plain text (Gradio shows a
+    # label key there as its raw marker), so they are set per language too.
+    example_set.dataset.headers = example_headers("en")
+    built_props = example_set.dataset.component_props
+
+    def example_props(lang: str) -> list[dict]:
+        """The inputs' props the table draws its cells with: the fusion column shows the
+        menu's title for each row's fusion, so the menu's choices are given in ``lang``."""
+        props = copy.deepcopy(built_props)
+        props[2]["choices"] = fusion_choices(offered, lang)
+        return props
+
     shown = [intro_box, fusion, example_set.dataset] + ([needs] if needs is not None else [])
 
     def render(lang: str):
         values = [
             gr.Markdown(value=intro(server, lang)),
             gr.Radio(choices=fusion_choices(offered, lang)),
-            gr.Dataset(samples=example_rows(assets, server.preset, lang)),
+            gr.Dataset(
+                samples=example_rows(assets, server.preset, lang),
+                headers=example_headers(lang),
+                component_props=example_props(lang),
+            ),
         ]
         if needs is not None:
             early_note = text("sentiment.early_needs_head", lang, command=TRAIN_COMMAND)
@@ -448,6 +472,17 @@ def build(ctx: TabContext) -> None:
         return tuple(values)
 
     ctx.in_language(shown, render)
+
+    # Clicking an example restores each input's props as built - the fusion menu's English
+    # titles - so the titles are put back in the visitor's language right after.
+    example_set.load_input_event.then(
+        lambda: gr.Radio(choices=fusion_choices(offered, request_language())),
+        None,
+        fusion,
+        api_visibility="private",
+        show_progress="hidden",
+        queue=False,
+    )
 
     @friendly
     def analyse(value, upload=None, fusion_name=DEFAULT_FUSION, text_weight=DEFAULT_TEXT_WEIGHT):

@@ -217,3 +217,33 @@ def test_remove_names_what_it_removed_and_the_browser_follows(client, tmp_path):
     assert "gone soon.png" not in [item["caption"] for item in page_of(client)[0]]
     with pytest.raises(AppError, match="No images selected"):
         client.predict("", "", api_name="/index_remove")
+
+
+# -- in Chinese: what a browser set to zh-CN (or the page's 中文 switch) is told ----------------
+def test_a_chinese_visitor_reads_the_reports_pager_and_status_in_chinese(manage_server, tmp_path):
+    """Raw HTTP as a zh-CN browser: the add report (counts, the twin, the unreadable file),
+    the pager note, the removal and the status are Chinese, numbers and names kept; the same
+    endpoints through gradio_client (no language) stay English."""
+    from tests.support.localised_calls import call_in
+    from tests.support.uploads import raw_upload
+
+    url = manage_server.url.rstrip("/") + "/"
+    picture = write_test_image(tmp_path / "红色.png", color=(222, 31, 44))
+    files = [
+        raw_upload(url, "红色.png", picture.read_bytes()),
+        raw_upload(url, "红色副本.png", picture.read_bytes()),
+        raw_upload(url, "坏的.jpg", b"\xff\xd8\xff not a jpeg"),
+    ]
+    report, status = call_in(url, "index_add", [files], language="zh-CN,zh;q=0.9")
+    assert report.startswith("已添加 1 张，跳过 1 张重复的、1 张无法读取的；索引里现在有"), report
+    assert "红色副本.png 和 红色.png 是同一张图片（都在这次上传里）" in report
+    assert "坏的.jpg 无法读取：" in report and "unreadable" not in report
+    assert "**预设：** `tiny`" in status and "**索引**" in status
+    _, note, *_ = call_in(url, "gallery_page", [1, 5, []], cookie="zh")
+    assert re.fullmatch(r"\*\*第 1 / \d+ 页\*\* · 共 \d+ 张图片", note), note
+    newest = page_of(manage_server.client(), 1, 1)[3]["items"][0]
+    assert newest["name"] == "红色.png"
+    removed, _ = call_in(url, "index_remove", [str(newest["id"]), ""], cookie="zh")
+    assert removed == "已删除 1 张图片（共选中 1 张）：红色.png。"
+    english = manage_server.client().predict(api_name="/info")  # gradio_client: English
+    assert "**Preset:**" in english and "预设" not in english

@@ -7,6 +7,7 @@ meaning; an app of its own proves that an early-fusion head trained while it run
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 
@@ -166,3 +167,24 @@ def test_a_head_trained_while_the_app_runs_is_used_on_the_next_request(early_ser
     assert raw["fusion"] == "early" and set(raw["modalities"]) == {"text", "image"}
     assert sum(raw["probabilities"].values()) == pytest.approx(1.0, abs=1e-4)
     assert "head" in notes.lower()
+
+
+# -- in Chinese: what a browser set to zh-CN (or the page's 中文 switch) is shown --------------
+def test_a_chinese_visitor_reads_the_result_in_chinese_and_the_api_stays_english(app_server):
+    """Raw HTTP as a zh-CN browser: the fused label's classes, the chart's columns and the
+    result notes are Chinese; the JSON keeps the API's English keys. gradio_client (no
+    language) gets the English wording for the same call."""
+    from tests.support.localised_calls import call_in
+
+    url = app_server.url.rstrip("/") + "/"
+    label, chart, notes, raw = call_in(
+        url, "sentiment", ["这部电影真好看！", None, "late", 0.5], language="zh-CN"
+    )
+    assert {c["label"] for c in label["confidences"]} == {"积极", "中性", "消极"}
+    assert raw["label"] in CLASSES and set(raw["probabilities"]) == CLASSES  # the API's keys
+    assert notes.startswith("⚠️ *随机测试权重") and "**融合结果：" in notes
+    assert "只给了文字" in notes and "Fused" not in notes and "pulled" not in notes
+    assert "来源" in json.dumps(chart, ensure_ascii=False)  # the chart's x column
+    output, _, english, same = ask(app_server.client(), "这部电影真好看！")
+    assert set(fused_of(output)) == CLASSES and "**Fused:" in english
+    assert same["probabilities"] == raw["probabilities"]  # one model, one answer

@@ -21,8 +21,8 @@ NEGATIVE = (0.7, 0.2, 0.1)
 def late_disagreement(random_weights=False) -> FusionResult:
     """The shape services.sentiment gives a text and an image that pull opposite ways."""
     text = ModalityScore.of(
-        "text", "VADER on the text", POSITIVE, model="VADER", weight=0.6,
-        details={"judged_by": "vader"},
+        "text", "VADER (English) + e5 head (Chinese) on the text", POSITIVE, model="VADER",
+        weight=0.6, details={"judged_by": "vader"},
     )  # fmt: skip
     image = ModalityScore.of("image", "colour prompts on the image", NEGATIVE, weight=0.4)
     notes = [
@@ -53,7 +53,10 @@ def caption_bridge() -> FusionResult:
 def test_english_result_keeps_the_wording_the_api_and_tests_read():
     shown = tab.result_markdown(late_disagreement(), "en")
     assert shown.startswith("**Fused: positive** (late fusion, text weight 0.60)")
-    line = "- **Text** — VADER on the text: positive 80%; pulled positive (+0.70, weight 0.60)"
+    line = (
+        "- **Text** — VADER (English) + e5 head (Chinese) on the text: positive 80%; pulled "
+        "positive (+0.70, weight 0.60) · judged by VADER"
+    )
     assert line in shown
     assert "pulled negative (-0.60, weight 0.40)" in shown
     assert "judged by VADER" in shown  # the router's choice is named
@@ -65,12 +68,26 @@ def test_english_result_keeps_the_wording_the_api_and_tests_read():
 def test_chinese_result_is_chinese_and_keeps_numbers_and_model_names():
     shown = tab.result_markdown(late_disagreement(), "zh")
     assert "**融合结果：积极**（融合方式：决策级（晚期融合），文本权重 0.60）" in shown
-    assert "- **文字** — VADER 读文字：积极 80%；往积极拉（+0.70，权重 0.60）" in shown
+    line = (
+        "- **文字** — VADER (English) + e5 head (Chinese) 读文字：积极 80%；"
+        "往积极拉（+0.70，权重 0.60） · 由 VADER 判断"
+    )
+    assert line in shown
     assert "往消极拉（-0.60，权重 0.40）" in shown
     assert "由 VADER 判断" in shown
     assert "文字和图片的情感相反；积极的一方胜出。" in shown
     for english in ("Fused", "pulled", "positive", "negative", "disagree", "weight", "judged"):
         assert english not in shown, english
+
+
+def test_the_judge_is_named_only_when_the_source_does_not_name_it():
+    """late fusion's source already names the model that judged; the bridge's names the
+    router, so the line adds which of its two models read this text."""
+    alone = ModalityScore.of(
+        "text", "e5 head on the text", NEGATIVE, model="e5 head", details={"judged_by": "e5"}
+    )
+    result = FusionResult.of("late", NEGATIVE, [alone], [])
+    assert "judged by" not in tab.result_markdown(result, "en")
 
 
 def test_random_weights_are_said_once_in_the_visitors_language():
@@ -145,13 +162,25 @@ def test_every_fusion_has_a_chinese_title_and_explanation():
         assert has_cjk(tab.text(f"sentiment.fusion_help.{name}", "zh"))
 
 
-def test_chinese_examples_only_where_the_text_model_reads_chinese(tmp_path):
-    """A preset without Chinese examples offers its English ones to a Chinese visitor;
-    those that have them start with a disagreement, as the examples' label promises."""
+def test_chinese_examples_are_chinese_promises_like_the_english_ones():
+    """Every preset's text model reads Chinese now: a Chinese visitor is offered Chinese
+    examples, in the English ones' order of promises (a disagreement first), each marked
+    ``zh``; an English visitor still gets the English ones."""
     for preset in ("lite", "full", "tiny"):
         chinese = examples.sentiment_examples(preset, "zh")
-        if chinese is examples.sentiment_examples(preset, "en"):
-            continue
-        assert all(has_cjk(e.text) for e in chinese), preset
+        assert chinese and all(e.language == "zh" and has_cjk(e.text) for e in chinese), preset
         assert chinese[0].disagree and chinese[0].image, preset
+        assert {e.fusion for e in chinese} == {"late", "caption"}
+        english = examples.sentiment_examples(preset, "en")
+        assert english and not any(has_cjk(e.text) for e in english)
     assert sentiment_examples.sentiment_examples("lite") == examples.sentiment_examples("lite")
+
+
+def test_the_tab_rows_follow_the_visitors_language(tmp_path):
+    from mmdemo.core.config import PROJECT_ROOT
+
+    assets = PROJECT_ROOT / "assets"
+    rows = tab.example_rows(assets, "lite", "zh")
+    assert [r[0] for r in rows] == [e.text for e in examples.sentiment_examples("lite", "zh")]
+    assert all(r[1] is None or r[1].endswith((".jpg", ".png")) for r in rows)
+    assert tab.example_rows(assets, "lite")[0][0] == "Great, another rainy day."
