@@ -32,3 +32,17 @@ def offline_page(browser, offline_app_server):
     """A page on the offline app (no preset, no network: auto -> lite)."""
     with open_page(browser, offline_app_server) as page:
         yield page
+
+
+@pytest.fixture
+def zh_page(browser, app_server):
+    """A page on the tiny app in a browser set to Simplified Chinese (zh-CN)."""
+    with open_page(browser, app_server, locale="zh-CN") as page:
+        yield page
+
+
+@pytest.fixture
+def offline_zh_page(browser, offline_app_server):
+    """A page on the offline (lite) app in a browser set to Simplified Chinese (zh-CN)."""
+    with open_page(browser, offline_app_server, locale="zh-CN") as page:
+        yield page

@@ -11,7 +11,16 @@ import re
 
 import pytest
 
-from tests.support.browser import ARTIFACTS, ERROR_TOAST, TIMEOUT_MS, TOAST_MESSAGE, search
+from tests.support.browser import (
+    ARTIFACTS,
+    ERROR_TOAST,
+    QUERY,
+    TIMEOUT_MS,
+    TOAST_MESSAGE,
+    search,
+    switch_language,
+    wait_for_results,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -91,3 +100,67 @@ def test_an_error_toast_on_a_phone_is_plain_text(page):
     assert not DEVELOPER.search(text), text
     page.wait_for_timeout(800)  # the toast fades in
     page.screenshot(path=str(ARTIFACTS / "first_screen_toast_phone.png"))
+
+
+# -- a visitor whose browser reads Simplified Chinese ---------------------------------------
+CJK = re.compile(r"[\u4e00-\u9fff]")
+
+
+def shown_words(page, selector: str) -> str:
+    return page.locator(selector).first.inner_text()
+
+
+@pytest.mark.parametrize("viewport", [DESKTOP, PHONE], ids=["desktop", "phone"])
+def test_the_lite_first_screen_in_chinese(offline_zh_page, viewport):
+    page = offline_zh_page
+    width = "phone" if viewport is PHONE else "desktop"
+    shown = first_screen(page, viewport, f"first_screen_lite_zh_{width}.png")
+    assert "离线模型（预设 lite）" in shown and "图片和文字" in shown, shown
+    assert "Offline models" not in shown and "pictures and words" not in shown
+    assert not DEVELOPER.search(shown), DEVELOPER.search(shown)
+    tab = page.get_by_role("tab", name="搜索").first
+    box = tab.bounding_box()
+    assert box is not None and box["y"] + box["height"] <= viewport["height"], box
+    assert not page.page_errors, page.page_errors
+
+
+def test_a_chinese_visitor_searches_in_chinese_and_the_switch_flips_the_page(zh_page, app_server):
+    """zh-CN browser: the Search tab speaks Chinese, a Chinese chip searches, the switch
+    turns the tab (and its chips) to English and back, and the choice survives a reload."""
+    page = zh_page
+    page.locator("#mmdemo-banner summary").first.wait_for(state="visible", timeout=TIMEOUT_MS)
+    page.get_by_text("描述你想找的图片").first.wait_for(state="visible")
+    assert "测试模型（预设 tiny）" in shown_words(page, "#mmdemo-banner")
+    assert page.get_by_role("tab", name="搜索").first.is_visible()
+    assert page.locator(QUERY).first.get_attribute("placeholder") == "例如：一杯咖啡"
+    assert "用文字搜索" in shown_words(page, "#search-text-button")
+    page.get_by_text("一只猫", exact=True).first.click()  # a Chinese chip fills the query
+    page.wait_for_function(f"() => document.querySelector({QUERY!r}).value === '一只猫'")
+    page.locator("#search-text-button").click()
+    wait_for_results(page, app_server)
+    page.locator("#search-message").get_by_text("个结果").wait_for(timeout=TIMEOUT_MS)
+    message = shown_words(page, "#search-message")
+    assert CJK.search(message) and "result" not in message, message
+    page.wait_for_timeout(300)
+    page.screenshot(path=str(ARTIFACTS / "search_zh.png"), full_page=True)
+
+    switch_language(page, "English")  # the tab, its chips and the banner turn English
+    page.get_by_text("Describe the image you want").first.wait_for(state="visible")
+    page.get_by_role("tab", name="Search").first.wait_for(state="visible")
+    page.get_by_text("a cup of coffee", exact=True).first.wait_for(state="visible")
+    page.locator("#mmdemo-banner").get_by_text("Test models").first.wait_for(state="visible")
+    assert "用文字搜索" not in shown_words(page, "#search-text-button")
+    page.screenshot(path=str(ARTIFACTS / "search_zh_switched_en.png"), full_page=True)
+
+    page.reload(wait_until="domcontentloaded")  # the cookie wins over the browser's zh-CN
+    page.get_by_text("Describe the image you want").first.wait_for(state="visible")
+    page.get_by_text("a cup of coffee", exact=True).first.wait_for(state="visible")
+    assert "Test models" in shown_words(page, "#mmdemo-banner")
+
+    switch_language(page, "中文")
+    page.get_by_text("描述你想找的图片").first.wait_for(state="visible")
+    page.get_by_text("一杯咖啡", exact=True).first.wait_for(state="visible")
+    page.reload(wait_until="domcontentloaded")
+    page.get_by_text("描述你想找的图片").first.wait_for(state="visible")
+    page.get_by_role("tab", name="搜索").first.wait_for(state="visible")
+    assert not page.page_errors, page.page_errors

@@ -61,3 +61,22 @@ def test_the_minimum_hides_weak_results_and_lowering_it_shows_them(
         f"() => ({GRID_CAPTIONS_JS})()[0]?.startsWith('strong match')", timeout=TIMEOUT_MS
     )
     screenshot(page, f"search_min_score_coffee_{width}.png")
+
+
+def test_the_minimum_and_match_words_in_chinese(offline_zh_page, offline_app_server):
+    """zh-CN on lite: the slider's label, the "nothing reaches it" message and the match
+    words under the thumbnails are Chinese (the query here is English: lite reads English)."""
+    page = offline_zh_page
+    page.get_by_text("最低匹配分数").first.wait_for(state="visible", timeout=TIMEOUT_MS)
+    search(page, "a red sports car")
+    text = message_says(page, "降低最低匹配分数")
+    assert "没有好的匹配" in text and not re.search(r"[A-Za-z]{3,}", text), text
+    slider = page.locator(SLIDER).first
+    slider.fill("0")
+    slider.press("Enter")
+    search(page, "a red sports car")
+    wait_for_results(page, offline_app_server)
+    message_says(page, "弱匹配")
+    captions = page.evaluate(GRID_CAPTIONS_JS)
+    assert captions and all(c.startswith("弱匹配 ·") for c in captions), captions
+    screenshot(page, "search_min_score_zh.png")

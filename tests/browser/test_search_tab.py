@@ -5,6 +5,8 @@ desktop and phone widths; screenshots in artifacts/browser/)."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from PIL import Image
 
@@ -194,3 +196,36 @@ def test_a_single_hit_keeps_thumbnail_size(page, app_server):
     screenshot(page, "search_one_hit.png")
     assert len(widths["tiles"]) == 1, widths
     assert widths["tiles"][0] < widths["gallery"] / 4, widths
+
+
+def test_the_search_flow_in_chinese(zh_page, app_server):
+    """zh-CN: a Chinese query finds images, a click pins its original under a Chinese title
+    and the Back button (Chinese) restores the results; a failed search says so in Chinese."""
+    page = zh_page
+    search(page, "一只猫")
+    wait_for_results(page, app_server)
+    page.locator("#search-message").get_by_text("个结果").wait_for(timeout=TIMEOUT_MS)
+    captions_before = page.evaluate(GRID_CAPTIONS_JS)
+    page.locator("#search-results .thumbnail-item").nth(1).click()
+    page.locator("#search-pinned-title").get_by_text("与它相似的图片").wait_for(timeout=TIMEOUT_MS)
+    page.wait_for_function(PINNED_JS, timeout=TIMEOUT_MS)
+    page.locator("#search-message").get_by_text("相似：").wait_for(timeout=TIMEOUT_MS)
+    back = page.locator("#search-back")
+    assert "回到上一次的结果" in back.inner_text()
+    screenshot(page, "more_like_this_zh.png")
+    back.click()
+    page.wait_for_function(
+        f"want => JSON.stringify(({GRID_CAPTIONS_JS})()) === JSON.stringify(want)",
+        arg=captions_before,
+    )
+    assert page.locator(QUERY).first.input_value() == "一只猫"
+
+    search(page, "   ")
+    toast = page.locator(ERROR_TOAST).first
+    toast.wait_for(state="visible", timeout=15_000)
+    page.locator("#search-message").get_by_text("这次搜索没有运行").wait_for(timeout=TIMEOUT_MS)
+    said = toast.locator(TOAST_MESSAGE).first.inner_text()
+    assert re.search(r"[\u4e00-\u9fff]", said) and "empty" not in said, said
+    page.wait_for_timeout(500)
+    screenshot(page, "search_failed_zh.png")
+    assert not page.page_errors, f"uncaught errors in the page: {page.page_errors}"

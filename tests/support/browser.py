@@ -72,12 +72,14 @@ def launch_browser() -> Iterator:
 
 
 @contextlib.contextmanager
-def open_page(browser, server) -> Iterator:
+def open_page(browser, server, locale: str | None = None) -> Iterator:
     """A fresh page on ``server``; requests to any other host are blocked (we are offline).
 
+    ``locale`` ("zh-CN"): the browser's language - ``navigator.language`` and the
+    ``Accept-Language`` it sends, as a visitor's browser set to it would (default en-US).
     The page's uncaught errors collect in ``page.page_errors`` (and artifacts/browser/).
     """
-    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale=locale or "en-US")
     context.set_default_timeout(TIMEOUT_MS)
     app_host = urlparse(server.url).netloc
 
@@ -122,6 +124,11 @@ def wait_for_results(page, app_server) -> None:
             f"{ARTIFACTS / 'no_results.png'}\napp log tail:\n{app_server.log_tail()}",
             pytrace=False,
         )
+
+
+def switch_language(page, label: str) -> None:
+    """Click the page's English/中文 switch (``label`` is the choice's text)."""
+    page.locator("#mmdemo-language label").filter(has_text=label).first.click()
 
 
 def screenshot(page, name: str) -> None:

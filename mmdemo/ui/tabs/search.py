@@ -51,7 +51,7 @@ register(
         "search.min_score_info": (
             "Results below this score are not shown. It starts where this model's possible "
             "matches begin.",
-            "低于这个分数的结果不显示。它的起点是这个模型“可能匹配”开始的地方。",
+            "低于这个分数的结果不显示。默认值就是这个模型“可能匹配”的起点。",
         ),
         "search.min_score_info_random": (
             "Results below this score are not shown (this model has no match levels).",
