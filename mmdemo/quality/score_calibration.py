@@ -7,8 +7,10 @@ chosen here on measured pairs, never by taste:
 
 * image -> image: augmented copies of gallery photos (rotated, cropped, grey, JPEG
   re-encoded, ...) against their own original (true pairs) and against the other photos;
-* text -> image: hand-written queries true of a photo (``assets/quality/search_queries.json``)
-  against that photo, and queries for things no photo shows against every photo.
+* text -> image: hand-written queries true of a photo (``assets/quality/search_queries.json``,
+  and their Chinese versions in ``search_queries_zh.json`` when the embedder reads Chinese)
+  against that photo, and queries for things no photo shows against every photo. Both
+  languages share one set of levels (the search service has one), so both are pooled.
 
 The false pairs are what a visitor would wrongly be shown: for image -> image, every other
 gallery photo a copy's search returns (its own original comes first, the rest is padding);
@@ -18,7 +20,8 @@ that at most ``POSSIBLE_FALSE_RATE`` of the false pairs reach, *strong* the lowe
 most ``STRONG_FALSE_RATE`` reach.
 
 The photos and the absent-thing queries are split in two halves: the levels are chosen on
-the ``tune`` half and reported on the ``held-out`` half, which they never saw.
+the ``tune`` half and reported on the ``held-out`` half, which they never saw (a Chinese
+absent-thing query goes to the half of its English twin, so no translation leaks across).
 
     python -m mmdemo.quality.score_calibration [--preset lite]
 """
@@ -38,12 +41,14 @@ import numpy as np
 from PIL import Image, ImageOps
 
 from mmdemo.core.config import Settings
+from mmdemo.core.i18n import has_cjk
 from mmdemo.core.imaging import load_image
 from mmdemo.services.search import match_strength
 
 log = logging.getLogger(__name__)
 
 QUERIES = Settings().assets_dir / "quality" / "search_queries.json"
+QUERIES_ZH = Settings().assets_dir / "quality" / "search_queries_zh.json"
 GALLERY = Settings().assets_dir / "gallery"
 POSSIBLE_FALSE_RATE = 0.10  # "possible": worth a look; 1 false pair in 10 may get here
 STRONG_FALSE_RATE = 0.01  # "strong": hardly ever a wrong photo (1 in 100 at most)
@@ -196,6 +201,22 @@ def load_queries(path: Path = QUERIES) -> tuple[dict[str, list[str]], list[str]]
     return {k: list(v) for k, v in data["photos"].items()}, list(data["absent"])
 
 
+def reads_chinese(embedder) -> bool:
+    spec = getattr(embedder, "spec", None)
+    return spec is not None and spec.capabilities.reads("一只猫")
+
+
+def split_absent(absent: Sequence[str], twins: Sequence[str]) -> tuple[list[str], list[str]]:
+    """Halves of the absent-thing queries (``split_halves``), each English query joined by
+    its translation (``twins[i]`` translates ``absent[i]``; empty: English only)."""
+    tune, held = split_halves(absent)
+    twin_of = dict(zip(absent, twins, strict=True)) if twins else {}
+    return (
+        tune + [twin_of[q] for q in tune if q in twin_of],
+        held + [twin_of[q] for q in held if q in twin_of],
+    )
+
+
 @dataclass(frozen=True)
 class Calibration:
     """Levels chosen on the tune half and their separation on both halves, per direction."""
@@ -215,9 +236,17 @@ class Calibration:
         return out
 
 
-def calibrate(embedder, gallery: Path = GALLERY, queries: Path = QUERIES) -> Calibration:
-    """Measure both directions on both halves with one loaded embedder."""
+def calibrate(
+    embedder, gallery: Path = GALLERY, queries: Path = QUERIES, queries_zh: Path | None = QUERIES_ZH
+) -> Calibration:
+    """Measure both directions on both halves with one loaded embedder; Chinese queries join
+    the English ones when the embedder reads Chinese and ``queries_zh`` exists."""
     true_queries, absent = load_queries(queries)
+    twins: list[str] = []
+    if queries_zh is not None and queries_zh.is_file() and reads_chinese(embedder):
+        zh_queries, twins = load_queries(queries_zh)
+        for name, texts in zh_queries.items():
+            true_queries[name] = true_queries[name] + texts
     names = sorted(true_queries)
     photos = {n: load_image(gallery / n, name=n) for n in names}
     vectors = embedder.embed_images([photos[n] for n in names])
@@ -230,7 +259,8 @@ def calibrate(embedder, gallery: Path = GALLERY, queries: Path = QUERIES) -> Cal
             "image": image_pairs(embedder.embed_images, photos, split_names, vectors, names),
         }
 
-    (tune_names, held_names), (tune_absent, held_absent) = split_halves(names), split_halves(absent)
+    (tune_names, held_names) = split_halves(names)
+    (tune_absent, held_absent) = split_absent(absent, twins)
     tune, held = both(tune_names, tune_absent), both(held_names, held_absent)
     levels = {d: choose_levels(tune[d]) for d in ("text", "image")}
     return Calibration(
@@ -282,6 +312,35 @@ def report(cal: Calibration) -> str:
             f"{_pct((scores >= lv.strong).mean())} | {scores.min():.3f} |"
         )
     tl = cal.levels["text"]
+    if any(has_cjk(lab) for lab in txt.true_labels):
+        out += ["\nHeld-out text → image by language:\n"]
+        out += [
+            "| language | true pairs strong | true pairs at least possible | false pairs weak | "
+            "false pairs strong |",
+            "|---|---|---|---|---|",
+        ]
+        for lang, want in (("English", False), ("Chinese", True)):
+            sub = Pairs(
+                np.array(
+                    [
+                        s
+                        for s, lab in zip(txt.true, txt.true_labels, strict=True)
+                        if has_cjk(lab) == want
+                    ]
+                ),
+                np.array(
+                    [
+                        s
+                        for s, q in zip(txt.false, txt.false_labels, strict=True)
+                        if has_cjk(q) == want
+                    ]
+                ),
+            )
+            sep = separation(sub, tl)
+            out.append(
+                f"| {lang} | {_pct(sep.true_strong)} | {_pct(sep.true_possible)} | "
+                f"{_pct(sep.false_weak)} | {_pct(sep.false_strong)} |"
+            )
     out += ["\nHeld-out text queries and their photo:\n", "| query → photo | score | strength |"]
     out.append("|---|---|---|")
     out += [

