@@ -3,7 +3,8 @@
 Three apps: the tiny one (its default is the tiny random BLIP; the label-based captioner
 is a choice), one pinned to the tiny BLIP with ``MMDEMO_BACKENDS`` (decoding options reach
 the model), and a plain offline ``python app.py`` (auto -> lite: captions that mean
-something).
+something). A browser reading Chinese (``Accept-Language: zh-CN``) gets label captions and
+notes in Chinese, and BLIP's English caption with a Chinese note saying why.
 """
 
 from __future__ import annotations
@@ -13,6 +14,8 @@ from gradio_client import handle_file
 from gradio_client.exceptions import AppError
 
 from mmdemo.core.config import PROJECT_ROOT
+from mmdemo.core.i18n import has_cjk
+from tests.support.page_views import call_as, outputs_of, page_view, value_of
 
 pytestmark = pytest.mark.integration
 
@@ -83,3 +86,39 @@ def test_offline_lite_caption_means_something(offline_client):
     coffee = handle_file(str(GALLERY / "coffee_cup.png"))
     text, _, notes = offline_client.predict(coffee, api_name="/caption")
     assert "espresso" in text and "Random" not in notes
+
+
+# -- the visitor's language ------------------------------------------------------------------
+def test_a_chinese_visitor_gets_a_chinese_label_caption_and_notes(offline_app_server):
+    """lite's label-based captioner writes Chinese for a zh-CN browser: the sentence, the
+    classes it saw and the notes; gradio_client (the API) keeps getting English."""
+    cat = GALLERY / "chelsea_the_cat.png"
+    text, labels, notes = outputs_of(call_as(offline_app_server.url, "caption", [cat], "zh"))
+    assert text.startswith("一张照片") and "猫" in text, text
+    assert labels and all(has_cjk(c["label"]) for c in labels["confidences"]), labels
+    assert notes.startswith("*方法：*") and "Method" not in notes, notes
+    english, _, english_notes = outputs_of(call_as(offline_app_server.url, "caption", [cat], "en"))
+    assert not has_cjk(english) and english_notes.startswith("*Method:*")
+
+
+def test_blip_captions_stay_english_and_the_note_says_so_in_chinese(app_server, make_test_image):
+    image = make_test_image("zh.png")
+    data = [image, "beam", 30, "", "blip-caption-tiny"]
+    text, _, notes = outputs_of(call_as(app_server.url, "caption", data, "zh"))
+    assert isinstance(text, str) and not has_cjk(text)  # BLIP writes English only
+    assert "只会写英文" in notes and "随机测试权重" in notes, notes
+
+
+def test_the_page_in_chinese_names_the_models_with_english_values(app_server):
+    zh, en = page_view(app_server.url, "zh"), page_view(app_server.url, "en")
+    intro = value_of(zh["caption-intro"])
+    assert has_cjk(intro) and "只会写英文" in intro, intro  # tiny's default is BLIP
+    menu = zh["caption-model"]["choices"]
+    assert [value for _, value in menu] == ["blip-caption-tiny", "label-caption"]
+    assert all(has_cjk(label) for label, _ in menu)
+    assert "value" not in zh["caption-model"]  # the visitor's pick is left as it is
+    assert zh["caption-mode"]["choices"] == [["束搜索", "beam"], ["核采样", "sample"]]
+    assert en["caption-mode"]["choices"] == [
+        ["Beam search", "beam"],
+        ["Nucleus sampling", "sample"],
+    ]

@@ -1,7 +1,8 @@
 """The Classify tab's endpoint, /classify, through gradio_client (tiny app: behaviour).
 
 Zero-shot labels typed by the caller become probabilities; bad uploads are named and
-crafted payloads pointing at server files are refused.
+crafted payloads pointing at server files are refused. A Chinese visitor (the page's
+``/page_load`` in zh) gets Chinese labels where the embedder reads them; the API stays English.
 """
 
 from __future__ import annotations
@@ -10,6 +11,9 @@ import pytest
 from gradio_client import handle_file
 from gradio_client.exceptions import AppError
 
+from mmdemo.core.i18n import has_cjk
+from mmdemo.ui import examples
+from tests.support.page_views import page_view, value_of
 from tests.support.uploads import BAD_FILES, raw_call, server_file_payload, write_bad_file
 
 pytestmark = pytest.mark.integration
@@ -53,3 +57,43 @@ def test_classify_needs_only_the_image(gradio_client, make_test_image):
     )
     labels = {c["label"] for c in result["confidences"]}
     assert {"a cat", "a dog", "a flower"} <= labels
+
+
+# -- the visitor's language ------------------------------------------------------------------
+def test_a_chinese_visitor_starts_with_chinese_labels_and_the_api_keeps_english(app_server):
+    """tiny's multilingual embedder reads Chinese: the page fills in Chinese labels, template
+    and examples for a zh-CN browser; the API's defaults (the built values) stay English."""
+    zh, en = page_view(app_server.url, "zh"), page_view(app_server.url, "en")
+    assert value_of(zh["classify-labels"]) == examples.CLASSIFY_LABELS_ZH
+    assert value_of(zh["classify-template"]) == "一张{}的照片。"
+    intro = value_of(zh["classify-intro"])
+    assert has_cjk(intro) and "open_clip" in intro and "只读英文" not in intro
+    assert zh["classify-examples-zh"]["visible"] and not zh["classify-examples"]["visible"]
+    assert value_of(en["classify-labels"]) == examples.CLASSIFY_LABELS
+    assert not has_cjk(value_of(en["classify-intro"]))
+    assert en["classify-examples"]["visible"] and not en["classify-examples-zh"]["visible"]
+
+
+def test_chinese_labels_come_back_as_typed(gradio_client, make_test_image):
+    image = handle_file(str(make_test_image("zh.png")))
+    result = gradio_client.predict(
+        image, examples.CLASSIFY_LABELS_ZH, "一张{}的照片。", api_name="/classify"
+    )
+    probabilities = {c["label"]: c["confidence"] for c in result["confidences"]}
+    assert set(probabilities) == {"猫", "狗", "一杯咖啡", "火箭发射", "宇航员", "花"}
+    assert sum(probabilities.values()) == pytest.approx(1.0, abs=1e-4)
+
+
+def test_a_chinese_visitor_of_lite_is_offered_what_its_bridge_reads(offline_app_server):
+    """lite's bridge: Chinese labels where it declares Chinese, else English ones and an
+    intro that asks for English labels (Chinese ones would be refused)."""
+    from mmdemo.models.registry import get_backend
+
+    reads = get_backend("embed", "lite-label-bridge").capabilities.reads("猫, 狗")
+    zh = page_view(offline_app_server.url, "zh")
+    labels, intro = value_of(zh["classify-labels"]), value_of(zh["classify-intro"])
+    assert has_cjk(intro)
+    if reads:
+        assert labels == examples.CLASSIFY_LABELS_ZH and "只读英文" not in intro
+    else:
+        assert labels == examples.CLASSIFY_LABELS and "只读英文" in intro

@@ -3,15 +3,21 @@
 Three apps: the tiny one (BLIP by default, ViLT and our routed shapes model as choices),
 one pinned to the tiny ViLT with ``MMDEMO_BACKENDS`` (ranked probabilities; no model with
 fusions), and a plain offline ``python app.py`` (auto -> lite: answers that mean something).
+A browser reading Chinese gets Chinese answers to Chinese questions from lite, Chinese notes,
+and a Chinese refusal from a model that reads English only.
 """
 
 from __future__ import annotations
+
+import json
+import re
 
 import pytest
 from gradio_client import handle_file
 from gradio_client.exceptions import AppError
 
 from mmdemo.core.config import PROJECT_ROOT
+from tests.support.page_views import call_as, outputs_of, page_view, value_of
 
 pytestmark = pytest.mark.integration
 
@@ -125,3 +131,50 @@ def test_offline_lite_vqa_means_something(offline_client):
     assert max(confidences(answers), key=confidences(answers).get) == "espresso"
     answers, notes = offline_client.predict(coffee, "How many cups are there?", api_name="/vqa")
     assert not confidences(answers) and "lite models" in notes
+
+
+# -- the visitor's language ------------------------------------------------------------------
+def test_lite_answers_a_chinese_question_in_chinese_with_chinese_notes(offline_app_server):
+    coffee = GALLERY / "coffee_cup.png"
+    answers, notes = outputs_of(
+        call_as(offline_app_server.url, "vqa", [coffee, "有没有猫？"], "zh")
+    )
+    assert max(confidences(answers), key=confidences(answers).get) == "没有"
+    assert "*回答的模型：*" in notes and "Answered by" not in notes, notes
+    # an English question from a Chinese page: English answers, the notes in Chinese
+    answers, notes = outputs_of(
+        call_as(offline_app_server.url, "vqa", [coffee, "What is this?"], "zh")
+    )
+    assert max(confidences(answers), key=confidences(answers).get) == "espresso"
+    assert notes.startswith("答案是 ImageNet 的类别") and "*回答的模型：*" in notes, notes
+
+
+def test_an_english_only_model_refuses_a_chinese_question_in_chinese(app_server, make_test_image):
+    image = make_test_image("q.png")
+    stream = call_as(app_server.url, "vqa", [image, "这是什么？", "product", "blip-vqa-tiny"], "zh")
+    error = re.search(r"^event: error\ndata: (.*)$", stream, re.M)
+    assert error and "event: complete" not in stream, stream
+    message = json.loads(error.group(1))
+    message = message.get("message", message) if isinstance(message, dict) else message
+    assert "blip-vqa-tiny" in str(message) and "英文" in str(message), message
+
+
+def test_the_page_in_chinese_offers_what_each_model_reads(app_server, offline_app_server):
+    """tiny's BLIP reads English only: the intro says so and the placeholder asks in
+    English; lite's photo VQA reads Chinese: a Chinese placeholder and Chinese examples."""
+    tiny = page_view(app_server.url, "zh")
+    assert "只读英文问题" in value_of(tiny["vqa-intro"])
+    assert "英文" in tiny["vqa-question"]["placeholder"]
+    assert [v for _, v in tiny["vqa-model"]["choices"]] == [
+        "blip-vqa-tiny",
+        "vilt-vqa-tiny",
+        "routed-vqa",
+    ]
+    assert "vqa-examples-zh" not in tiny  # no Chinese rows for an English-only default
+    lite = page_view(offline_app_server.url, "zh")
+    assert lite["vqa-question"]["placeholder"] == "例如：这是什么？"
+    assert "只读英文问题" not in value_of(lite["vqa-intro"])
+    assert lite["vqa-examples-zh"]["visible"] and not lite["vqa-examples"]["visible"]
+    english = page_view(offline_app_server.url, "en")
+    assert english["vqa-question"]["placeholder"] == "e.g. What is this?"
+    assert english["vqa-examples"]["visible"] and not english["vqa-examples-zh"]["visible"]
