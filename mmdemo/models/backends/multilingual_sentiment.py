@@ -54,7 +54,7 @@ class RoutedSentiment(Backend):
         self.multilingual = multilingual
 
     def modules(self):
-        return [*self.english.modules(), *self.multilingual.modules()]
+        return []  # the two models are the server's own entries, counted there (not twice)
 
     def analyze(self, text: str) -> SentimentResult:
         """Scores one text; raises BadInputError for empty or whitespace-only text."""
