@@ -87,7 +87,8 @@ class Visitor:
         defaults = [p["parameter_default"] for p in api[api_name]["parameters"]]
         data = [self._sent(value) for value in [*args, *defaults[len(args) :]]]
         outputs = call_in(self.client.src, api_name.lstrip("/"), data, cookie=self.language)
-        return outputs[: len(api[api_name]["returns"])]  # the page's own states left out
+        outputs = outputs[: len(api[api_name]["returns"])]  # the page's own states left out
+        return outputs[0] if len(outputs) == 1 else outputs  # as gradio_client gives them
 
     def _sent(self, value):
         """A handle_file(...) is uploaded the way the page does; other values go as they are."""
