@@ -20,6 +20,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 
+from mmdemo.core.errors import ModelLoadError
 from mmdemo.core.i18n import has_cjk
 from mmdemo.core.sentiment_results import SentimentResult
 from mmdemo.core.text import mostly_non_latin
@@ -44,11 +45,18 @@ class RoutedSentiment(Backend):
     task = "sentiment"
 
     def __init__(self, spec: BackendSpec, english, multilingual):
+        """``multilingual`` may be the ModelLoadError that stopped it loading: English still
+        works, and Chinese text gets that error (which says how to fix it)."""
+        other = (
+            "its Chinese model did not load"
+            if isinstance(multilingual, ModelLoadError)
+            else f"{multilingual.model_label} (Chinese)"
+        )
         super().__init__(
             spec,
-            multilingual.device,
-            multilingual.dtype,
-            model_label=f"{english.model_label} (English) + {multilingual.model_label} (Chinese)",
+            english.device,
+            english.dtype,
+            model_label=f"{english.model_label} (English) + {other}",
         )
         self.english = english
         self.multilingual = multilingual
@@ -69,6 +77,8 @@ class RoutedSentiment(Backend):
             chosen = [i for i, route in enumerate(routes) if route is wanted]
             if not chosen:
                 continue
+            if isinstance(backend, ModelLoadError):
+                raise backend
             judged = backend.analyze_many([cleaned[i] for i in chosen])
             for i, result in zip(chosen, judged, strict=True):
                 results[i] = _named(result, backend.spec.name)
@@ -96,8 +106,16 @@ def hub_files(spec: BackendSpec, settings) -> list:
 
 
 def load(spec: BackendSpec, ctx: LoadContext) -> RoutedSentiment:
-    """Both models through the server (each loaded once, shared with its own menu entry)."""
-    english, multilingual = (ctx.get(spec.task, name) for name in _children(spec))
+    """Both models through the server (each loaded once, shared with its own menu entry).
+    A multilingual model that cannot load (weights missing, package absent) does not take
+    English down with it: the error is kept and raised for Chinese text only."""
+    english_name, multilingual_name = _children(spec)
+    english = ctx.get(spec.task, english_name)
+    try:
+        multilingual = ctx.get(spec.task, multilingual_name)
+    except ModelLoadError as err:
+        log.warning("%s: English only until this is fixed: %s", spec.name, err)
+        multilingual = err
     backend = RoutedSentiment(spec, english, multilingual)
     log.info("Loaded %s for %s/%s", backend.model_label, spec.task, spec.name)
     return backend

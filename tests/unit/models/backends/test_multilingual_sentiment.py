@@ -166,3 +166,35 @@ def test_training_is_deterministic_and_learns_separable_data():
     assert (predict(*first, x) == y).mean() > 0.95
     folds = stratified_folds(y.tolist())
     assert all({int(c) for c in y[np.array(folds) == k]} == {0, 1, 2} for k in range(5))
+
+
+def test_english_still_works_when_the_chinese_model_cannot_load(tmp_path):
+    from mmdemo.models.backends import multilingual_sentiment as ms
+    from mmdemo.models.registry import BackendSpec, add_backend, remove_backend
+
+    broken = BackendSpec(
+        task="sentiment",
+        name="test-missing-head",
+        load=e5.load,
+        description="the e5 head pointed at a file that is not there",
+        options={"path": str(tmp_path / "nowhere" / "head.npz")},
+    )
+    router = BackendSpec(
+        task="sentiment",
+        name="test-router",
+        load=ms.load,
+        description="lite's router over the broken head",
+        options={"english": "vader", "multilingual": "test-missing-head"},
+    )
+    add_backend(broken)
+    add_backend(router)
+    try:
+        settings = Settings(preset="lite", backends="sentiment=test-router")
+        backend = ModelServer(settings).get("sentiment")
+        assert backend.analyze("I love it").label == "positive"  # English is unaffected
+        assert "did not load" in backend.model_label
+        with pytest.raises(ModelLoadError, match=r"training\.multilingual_sentiment"):
+            backend.analyze("我很喜欢")  # Chinese gets the reason and the fix
+    finally:
+        remove_backend("sentiment", "test-router")
+        remove_backend("sentiment", "test-missing-head")
