@@ -22,6 +22,7 @@ not in front of a visitor.
 
 from __future__ import annotations
 
+import json
 import logging
 import re
 from collections.abc import Mapping
@@ -70,6 +71,46 @@ def text(key: str, language: str | None = None, /, **values) -> str:
     _require(key)
     template = _TABLES[normalise_language(language or request_language())][key]
     return template.format(**values) if values else template
+
+
+def i18n_key(value) -> str | None:
+    """The key inside a ``t(key)`` value (an I18nData or its ``__i18n__{...}`` string form,
+    which is what a component's label becomes when Gradio copies it), else None."""
+    if isinstance(value, I18nData):
+        return value.key
+    if isinstance(value, str) and value.startswith("__i18n__"):
+        try:
+            key = json.loads(value[len("__i18n__") :]).get("key")
+        except ValueError:
+            return None
+        return key if key in _TABLES["en"] else None
+    return None
+
+
+def resolved(value, language: str):
+    """``value`` with every ``t(key)`` inside it rendered as text in ``language``.
+
+    Why: a component returned as an update (``gr.Dataset(samples=..., components=...)``)
+    carries its components' labels as I18nData in ``component_props``; Gradio's HTTP API
+    serialises an update with plain ``json.dumps``, which fails on them (the whole event
+    then dies). Server-rendered text is also what a switch needs anyway."""
+    if isinstance(value, I18nData):
+        return text(value.key, language) if value.key in _TABLES["en"] else value.key
+    if isinstance(value, list | tuple):
+        return type(value)(resolved(item, language) for item in value)
+    if isinstance(value, dict):
+        return {key: resolved(item, language) for key, item in value.items()}
+    if isinstance(value, gr.components.Component):
+        # an update is read from the constructor's arguments (Blocks.postprocess_data), a
+        # component's config from its attributes: both get the rendered text
+        args = getattr(value, "constructor_args", None)
+        if isinstance(args, dict):
+            args.update(resolved(dict(args), language))
+        for name in ("component_props", "headers", "label", "info", "placeholder"):
+            found = getattr(value, name, None)
+            if found is not None:
+                setattr(value, name, resolved(found, language))
+    return value
 
 
 def registered_keys() -> list[str]:

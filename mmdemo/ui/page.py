@@ -26,9 +26,11 @@ from mmdemo.ui.common import TabContext, friendly
 from mmdemo.ui.i18n import (
     RESOLVE_JS,
     SWITCH_JS,
+    i18n_key,
     language_switch,
     register,
     request_language,
+    resolved,
     t,
     text,
 )
@@ -95,6 +97,24 @@ def overview_text(lang: str) -> str:
     )
 
 
+def localise_example_headers(demo: gr.Blocks, ctx: TabContext) -> None:
+    """``gr.Examples`` heads its table with its inputs' labels, but Gradio's frontend does
+    not translate a Dataset's headers (they showed as raw ``__i18n__{...}`` markers in
+    Chromium), so every such header is rendered here, with the page's language."""
+    for block in list(demo.blocks.values()):
+        headers = getattr(block, "headers", None)
+        if not isinstance(block, gr.Dataset) or not headers:
+            continue
+        pairs = tuple((i18n_key(header), header) for header in headers)
+        if not any(key for key, _ in pairs):
+            continue
+
+        def render(lang, pairs=pairs):
+            return gr.Dataset(headers=[text(key, lang) if key else h for key, h in pairs])
+
+        ctx.in_language(block, render)
+
+
 def discover_tabs() -> list[ModuleType]:
     """Every module in ``ui/tabs``, in ``ORDER``; one without TITLE/ID/ORDER/build fails."""
     found = []
@@ -148,6 +168,7 @@ def build_ui(server: ModelServer, gallery: Gallery, access: Access | None = None
         # seconds and switches itself off once they are ready, so a visitor who stays on
         # the page sees "loading" go away without reloading.
         refresh = gr.Timer(BANNER_REFRESH_S, active=False)
+        localise_example_headers(demo, ctx)
         views = [view for view in ctx.views]
         view_outputs = [output for view in views for output in view.outputs]
 
@@ -157,7 +178,7 @@ def build_ui(server: ModelServer, gallery: Gallery, access: Access | None = None
             for view in views:
                 shown = view.render(lang)
                 values.extend(shown if len(view.outputs) > 1 else [shown])
-            return values
+            return [resolved(value, lang) for value in values]
 
         def on_load(lang):  # the status lives in the Gallery tab, shown when it is opened
             lang = normalise_language(lang or request_language())

@@ -302,3 +302,18 @@ def test_offline_app_chooses_lite_and_says_why(offline_client, offline_app_serve
     status = offline_client.predict(api_name="/info")
     assert "`lite`" in status and "cannot be reached" in status
     assert str(offline_app_server.work) not in status
+
+
+@pytest.mark.parametrize("language", ["en", "zh"])
+def test_the_page_renders_every_composed_text_in_the_chosen_language(app_server, language):
+    """What the server composes on load (banner, overview, tab titles, intros, example
+    tables' headers...) comes back in the language asked for, with no raw I18n marker left
+    (Gradio does not translate a Dataset's headers; the page renders them)."""
+    from mmdemo.core.i18n import has_cjk
+
+    outputs = page_load(app_server, language)
+    assert outputs[0] == language
+    shown = json.dumps(outputs[2:], ensure_ascii=False)
+    assert "__i18n__" not in shown
+    assert has_cjk(outputs[2]) == (language == "zh")  # the banner
+    assert has_cjk(outputs[3]) == (language == "zh")  # the overview

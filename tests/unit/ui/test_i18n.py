@@ -80,3 +80,28 @@ def test_the_frontend_tables_keep_text_as_written_and_cover_both_chinese_locales
     assert tables["en"]["test.template"] == "Prompt template ({} is the label)"
     assert tables["zh-CN"]["tab.search"] == "搜索" and tables["en"]["tab.search"] == "Search"
     assert tables["zh-TW"] == tables["zh-CN"]
+
+
+def test_a_key_is_read_back_from_its_marker_string():
+    from mmdemo.ui.i18n import i18n_key
+
+    assert i18n_key(t("tab.search")) == "tab.search"
+    assert i18n_key(str(t("tab.search"))) == "tab.search"  # what gr.Examples copies
+    assert i18n_key("Search") is None and i18n_key(None) is None
+    assert i18n_key('__i18n__{"key": "no.such.key"}') is None
+
+
+def test_an_update_carrying_keys_is_rendered_so_the_http_api_can_serialise_it():
+    """gr.Dataset(components=...) as an update holds its components' I18nData labels; the
+    HTTP API json.dumps an update as it is, so the page renders them first."""
+    import json
+
+    import gradio as gr
+
+    from mmdemo.ui.i18n import resolved
+
+    update = gr.Dataset(components=[gr.Textbox(label=t("tab.search"))], samples=[["一只猫"]])
+    shown = resolved([t("tab.classify"), {"x": t("tab.search")}, update], "zh")
+    assert shown[0] == "分类" and shown[1] == {"x": "搜索"}
+    assert "__i18n__" not in json.dumps(shown[2].constructor_args, default=str)
+    assert shown[2].component_props[0]["label"] == "搜索"
