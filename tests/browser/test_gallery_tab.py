@@ -8,47 +8,12 @@ this adds it removes again, through the page or, if the test fails first, throug
 
 from __future__ import annotations
 
-import contextlib
-
 import pytest
 
 from tests.support.browser import screenshot
 from tests.support.images import write_test_image
 
 pytestmark = pytest.mark.browser
-
-
-@contextlib.contextmanager
-def zh_page(browser, server):
-    """A fresh zh-CN page on ``server``: tests.support.browser.open_page with a locale once
-    it takes one, else the same steps here (other hosts blocked: we are offline)."""
-    import inspect
-    from urllib.parse import urlparse
-
-    from tests.support.browser import QUERY, TIMEOUT_MS, open_page
-
-    if "locale" in inspect.signature(open_page).parameters:
-        with open_page(browser, server, locale="zh-CN") as page:
-            yield page
-        return
-    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="zh-CN")
-    context.set_default_timeout(TIMEOUT_MS)
-    host = urlparse(server.url).netloc
-    context.route(
-        "**/*",
-        lambda route: (
-            route.continue_() if urlparse(route.request.url).netloc == host else route.abort()
-        ),
-    )
-    page = context.new_page()
-    page.page_errors = []
-    page.on("pageerror", lambda err: page.page_errors.append(str(err)))
-    page.goto(server.url, wait_until="domcontentloaded")
-    page.wait_for_selector(QUERY)
-    try:
-        yield page
-    finally:
-        context.close()
 
 
 CAPTIONS_JS = """() => [...document.querySelectorAll('#gallery-grid .caption-label')]
@@ -160,52 +125,50 @@ def test_the_gallery_tab_on_a_phone(page):
     assert not page.page_errors
 
 
-def test_the_gallery_tab_in_chinese(browser, app_server, tmp_path):
+def test_the_gallery_tab_in_chinese(zh_page, app_server, tmp_path):
     """zh-CN: the pager, the add report (added, the twin, the unreadable file), the
     selection, the removal and the status panel are Chinese; file names stay as given."""
-    with zh_page(browser, app_server) as page:
-        page.get_by_role("tab", name="图库").click()
-        page.wait_for_function(f"() => ({PAINTED_JS})() >= 8")
-        assert "第 1 / 1 页" in text_of(page, "#gallery-page-note")
-        assert "最新的在前" in text_of(page, "#gallery-intro")
-        page.get_by_role("button", name="添加到图库").wait_for(state="visible")
-        picture = write_test_image(tmp_path / "我的假期.png", size=(120, 90), color=(20, 200, 90))
-        twin = tmp_path / "假期副本.png"
-        twin.write_bytes(picture.read_bytes())
-        broken = tmp_path / "broken.jpg"
-        broken.write_bytes(b"\xff\xd8\xff this is no jpeg")
-        page.locator("#index-add-files input[type=file]").set_input_files([picture, twin, broken])
-        page.locator("#index-add-button").click()
-        try:
-            page.wait_for_function(
-                "() => document.querySelector('#index-add-report').innerText"
-                ".includes('已添加 1 张')"
-            )
-            report = text_of(page, "#index-add-report")
-            assert "假期副本.png 和 我的假期.png 是同一张图片（都在这次上传里）" in report
-            assert "broken.jpg 无法读取：" in report and "added" not in report
-            first_caption_is(page, "我的假期.png")
-            page.locator("#gallery-grid .thumbnail-item").first.click()
-            page.wait_for_function(
-                "() => document.querySelector('#gallery-selected').innerText"
-                ".includes('已选中（1）')"
-            )
-            screenshot(page, "zh_gallery_selected.png")
-            page.locator("#index-remove-button").click()
-            page.wait_for_function(
-                "() => document.querySelector('#index-add-report').innerText"
-                ".includes('已删除 1 张图片')"
-            )
-            page.wait_for_function(  # the selection is cleared, in Chinese
-                "() => document.querySelector('#gallery-selected').innerText.includes('点击网格')"
-            )
-            page.get_by_text("状态", exact=True).click()
-            page.locator("#status").get_by_text("预设").first.wait_for(state="visible")
-            screenshot(page, "zh_gallery_removed_status.png")
-        finally:
-            client = app_server.client()
-            data = client.predict(1, 60, api_name="/gallery_page")[3]
-            left = [i["id"] for i in data["items"] if i["name"] == "我的假期.png"]
-            if left:
-                client.predict(", ".join(map(str, left)), "", api_name="/index_remove")
-        assert not page.page_errors
+    page = zh_page
+    page.get_by_role("tab", name="图库").click()
+    page.wait_for_function(f"() => ({PAINTED_JS})() >= 8")
+    assert "第 1 / 1 页" in text_of(page, "#gallery-page-note")
+    assert "最新的在前" in text_of(page, "#gallery-intro")
+    page.get_by_role("button", name="添加到图库").wait_for(state="visible")
+    picture = write_test_image(tmp_path / "我的假期.png", size=(120, 90), color=(20, 200, 90))
+    twin = tmp_path / "假期副本.png"
+    twin.write_bytes(picture.read_bytes())
+    broken = tmp_path / "broken.jpg"
+    broken.write_bytes(b"\xff\xd8\xff this is no jpeg")
+    page.locator("#index-add-files input[type=file]").set_input_files([picture, twin, broken])
+    page.locator("#index-add-button").click()
+    try:
+        page.wait_for_function(
+            "() => document.querySelector('#index-add-report').innerText.includes('已添加 1 张')"
+        )
+        report = text_of(page, "#index-add-report")
+        assert "假期副本.png 和 我的假期.png 是同一张图片（都在这次上传里）" in report
+        assert "broken.jpg 无法读取：" in report and "added" not in report
+        first_caption_is(page, "我的假期.png")
+        page.locator("#gallery-grid .thumbnail-item").first.click()
+        page.wait_for_function(
+            "() => document.querySelector('#gallery-selected').innerText.includes('已选中（1）')"
+        )
+        screenshot(page, "zh_gallery_selected.png")
+        page.locator("#index-remove-button").click()
+        page.wait_for_function(
+            "() => document.querySelector('#index-add-report').innerText"
+            ".includes('已删除 1 张图片')"
+        )
+        page.wait_for_function(  # the selection is cleared, in Chinese
+            "() => document.querySelector('#gallery-selected').innerText.includes('点击网格')"
+        )
+        page.get_by_text("状态", exact=True).click()
+        page.locator("#status").get_by_text("预设").first.wait_for(state="visible")
+        screenshot(page, "zh_gallery_removed_status.png")
+    finally:
+        client = app_server.client()
+        data = client.predict(1, 60, api_name="/gallery_page")[3]
+        left = [i["id"] for i in data["items"] if i["name"] == "我的假期.png"]
+        if left:
+            client.predict(", ".join(map(str, left)), "", api_name="/index_remove")
+    assert not page.page_errors

@@ -3,47 +3,12 @@ early fusion without a trained head is not offered: the page says how to train o
 
 from __future__ import annotations
 
-import contextlib
-
 import pytest
 
 from mmdemo.ui import examples
-from tests.support.browser import screenshot
+from tests.support.browser import screenshot, switch_language
 
 pytestmark = pytest.mark.browser
-
-
-@contextlib.contextmanager
-def zh_page(browser, server):
-    """A fresh zh-CN page on ``server``: tests.support.browser.open_page with a locale once
-    it takes one, else the same steps here (other hosts blocked: we are offline)."""
-    import inspect
-    from urllib.parse import urlparse
-
-    from tests.support.browser import QUERY, TIMEOUT_MS, open_page
-
-    if "locale" in inspect.signature(open_page).parameters:
-        with open_page(browser, server, locale="zh-CN") as page:
-            yield page
-        return
-    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="zh-CN")
-    context.set_default_timeout(TIMEOUT_MS)
-    host = urlparse(server.url).netloc
-    context.route(
-        "**/*",
-        lambda route: (
-            route.continue_() if urlparse(route.request.url).netloc == host else route.abort()
-        ),
-    )
-    page = context.new_page()
-    page.page_errors = []
-    page.on("pageerror", lambda err: page.page_errors.append(str(err)))
-    page.goto(server.url, wait_until="domcontentloaded")
-    page.wait_for_selector(QUERY)
-    try:
-        yield page
-    finally:
-        context.close()
 
 
 def test_sentiment_tab_shows_each_modality_and_the_fusion(page, app_server):
@@ -72,46 +37,44 @@ def test_sentiment_tab_shows_each_modality_and_the_fusion(page, app_server):
 
 
 # -- in Chinese (a browser whose language is zh-CN) -------------------------------------
-def test_sentiment_tab_in_chinese_then_english(browser, app_server):
+def test_sentiment_tab_in_chinese_then_english(zh_page):
     """zh-CN: the labels, fusion menu, explanation, result, chart and fused label are
     Chinese (the API keeps English); the switch turns the tab English and back."""
-    with zh_page(browser, app_server) as page:
-        page.get_by_role("tab", name="情感").click()
-        fusion = page.locator("#sentiment-fusion")
-        fusion.get_by_text("决策级（晚期融合）").wait_for(state="visible")
-        assert "图片描述桥接" in fusion.inner_text() and "Decision" not in fusion.inner_text()
-        assert "文本和图片分别打分" in page.locator("#fusion-help").inner_text()
-        assert "特征级（早期融合）" in page.locator("#sentiment-early-needs").inner_text()
-        assert "分析一段文字" in page.locator("#sentiment-intro").inner_text()
-        first = examples.sentiment_examples("tiny", "zh")[0]  # the Chinese rows are offered
-        table = page.locator("#sentiment-examples").inner_text()
-        assert "决策级（晚期融合）" in table and "Decision" not in table, table  # the fusion column
-        page.locator("#sentiment-examples").get_by_text(first.text).first.click()
-        page.locator("#sentiment-image img").first.wait_for(state="visible")
-        page.get_by_role("button", name="分析").click()
-        notes = page.locator("#sentiment-notes")
-        notes.get_by_text("融合结果：").first.wait_for(state="visible")
-        shown = notes.inner_text()
-        assert "文字" in shown and "图片" in shown and "拉" in shown and "随机测试权重" in shown
-        assert not [w for w in ("Fused", "pulled", "positive", "negative") if w in shown], shown
-        output = page.locator("#sentiment-output").inner_text()
-        assert any(word in output for word in ("积极", "中性", "消极")), output
-        page.locator("#sentiment-chart canvas, #sentiment-chart svg").first.wait_for(
-            state="visible"
-        )
-        screenshot(page, "zh_sentiment_late.png")
+    page = zh_page
+    page.get_by_role("tab", name="情感").click()
+    fusion = page.locator("#sentiment-fusion")
+    fusion.get_by_text("决策级（晚期融合）").wait_for(state="visible")
+    assert "图片描述桥接" in fusion.inner_text() and "Decision" not in fusion.inner_text()
+    assert "文本和图片分别打分" in page.locator("#fusion-help").inner_text()
+    assert "特征级（早期融合）" in page.locator("#sentiment-early-needs").inner_text()
+    assert "分析一段文字" in page.locator("#sentiment-intro").inner_text()
+    first = examples.sentiment_examples("tiny", "zh")[0]  # the Chinese rows are offered
+    table = page.locator("#sentiment-examples").inner_text()
+    assert "决策级（晚期融合）" in table and "Decision" not in table, table  # the fusion column
+    page.locator("#sentiment-examples").get_by_text(first.text).first.click()
+    page.locator("#sentiment-image img").first.wait_for(state="visible")
+    page.get_by_role("button", name="分析").click()
+    notes = page.locator("#sentiment-notes")
+    notes.get_by_text("融合结果：").first.wait_for(state="visible")
+    shown = notes.inner_text()
+    assert "文字" in shown and "图片" in shown and "拉" in shown and "随机测试权重" in shown
+    assert not [w for w in ("Fused", "pulled", "positive", "negative") if w in shown], shown
+    output = page.locator("#sentiment-output").inner_text()
+    assert any(word in output for word in ("积极", "中性", "消极")), output
+    page.locator("#sentiment-chart canvas, #sentiment-chart svg").first.wait_for(state="visible")
+    screenshot(page, "zh_sentiment_late.png")
 
-        fusion.get_by_text("图片描述桥接").click()
-        page.locator("#fusion-help").get_by_text("先为图片生成一句描述").wait_for(state="visible")
-        page.locator("#mmdemo-language").get_by_text("English").click()
-        fusion.get_by_text("Decision level (late fusion)").wait_for(state="visible")
-        page.locator("#sentiment-early-needs").get_by_text("needs a small head").wait_for(
-            state="visible"
-        )
-        page.get_by_role("button", name="Analyse").wait_for(state="visible")
-        checked = page.locator("#sentiment-fusion input:checked").get_attribute("value")
-        assert checked == "caption"  # the switch keeps the visitor's choice
-        screenshot(page, "zh_sentiment_switched_to_english.png")
-        page.locator("#mmdemo-language").get_by_text("中文").click()
-        fusion.get_by_text("决策级（晚期融合）").wait_for(state="visible")
-        assert not page.page_errors, f"uncaught errors in the page: {page.page_errors}"
+    fusion.get_by_text("图片描述桥接").click()
+    page.locator("#fusion-help").get_by_text("先为图片生成一句描述").wait_for(state="visible")
+    switch_language(page, "English")
+    fusion.get_by_text("Decision level (late fusion)").wait_for(state="visible")
+    page.locator("#sentiment-early-needs").get_by_text("needs a small head").wait_for(
+        state="visible"
+    )
+    page.get_by_role("button", name="Analyse").wait_for(state="visible")
+    checked = page.locator("#sentiment-fusion input:checked").get_attribute("value")
+    assert checked == "caption"  # the switch keeps the visitor's choice
+    screenshot(page, "zh_sentiment_switched_to_english.png")
+    switch_language(page, "中文")
+    fusion.get_by_text("决策级（晚期融合）").wait_for(state="visible")
+    assert not page.page_errors, f"uncaught errors in the page: {page.page_errors}"

@@ -42,7 +42,7 @@ _SENTIMENT_BOTH = (
     ),
     SentimentExample(
         "What a terrible, awful day.",
-        f"{GALLERY}/flower.jpg",
+        f"{GALLERY}/china_temple.jpg",  # the same temple as the grey one, under a blue sky
         "late",
         "negative",
         disagree=True,
@@ -97,7 +97,13 @@ _SENTIMENT_ZH = (
         disagree=True,
     ),
     _zh("我太喜欢这个地方了，咖啡好喝极了！", f"{GALLERY}/coffee_cup.png", "late", "positive"),
-    _zh("今天真是糟透了，什么都不顺。", f"{GALLERY}/flower.jpg", "late", "negative", disagree=True),
+    _zh(
+        "今天真是糟透了，什么都不顺。",
+        f"{GALLERY}/china_temple.jpg",
+        "late",
+        "negative",
+        disagree=True,
+    ),
     _zh("我太喜欢这个地方了，咖啡好喝极了！", f"{GALLERY}/coffee_cup.png", "caption", "positive"),
     _zh("服务太慢了，菜也是凉的。", None, "late", "negative"),  # VADER called this neutral
     _zh("这家店的 coffee 太难喝了，再也不来了。", None, "late", "negative"),  # mixed scripts
