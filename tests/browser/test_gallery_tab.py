@@ -162,6 +162,13 @@ def test_the_gallery_tab_in_chinese(zh_page, app_server, tmp_path):
         page.wait_for_function(  # the selection is cleared, in Chinese
             "() => document.querySelector('#gallery-selected').innerText.includes('点击网格')"
         )
+        page.get_by_text("管理图库", exact=True).click()
+        for button in (
+            "恢复为默认图库（上传的图片会被丢弃）",
+            "用当前模型重新嵌入",
+            "为图库生成描述",
+        ):
+            page.get_by_role("button", name=button).wait_for(state="visible")
         page.get_by_text("状态", exact=True).click()
         page.locator("#status").get_by_text("预设").first.wait_for(state="visible")
         screenshot(page, "zh_gallery_removed_status.png")

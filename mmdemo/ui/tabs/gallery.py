@@ -216,7 +216,10 @@ def caption_markdown(report: CaptionReport, language: str | None = None) -> str:
     if report.unsure:
         line += text("gallery.unsure", language, unsure=len(report.unsure))
     if report.model:
-        line += text("gallery.captioned_with", language, model=report.model)
+        # the model's name, with "writes English only ..." when it could not write the
+        # visitor's language (core.i18n has that sentence; a bare name stays as it is)
+        model = report.model if language == "en" else localised(report.model, language)
+        line += text("gallery.captioned_with", language, model=model)
     line += text("gallery.captioned_total", language, total=report.total)
     failed = [
         "  "
@@ -480,8 +483,13 @@ def build(ctx: TabContext) -> gr.Markdown:
             if total:
                 progress((done, total), desc=desc)
 
-        result = caption_gallery(target, server, overwrite=bool(overwrite), progress=step)
-        return caption_markdown(result), status_text(request)
+        # in the language of whoever asked (the API: English); a model that writes English
+        # only captions in English and the report says so
+        lang = request_language(request)
+        result = caption_gallery(
+            target, server, overwrite=bool(overwrite), progress=step, language=lang
+        )
+        return caption_markdown(result, lang), status_text(request)
 
     view_inputs, view_outputs = (
         [page, page_size, selection],

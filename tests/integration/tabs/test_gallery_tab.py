@@ -245,5 +245,10 @@ def test_a_chinese_visitor_reads_the_reports_pager_and_status_in_chinese(manage_
     assert newest["name"] == "红色.png"
     removed, _ = call_in(url, "index_remove", [str(newest["id"]), ""], cookie="zh")
     assert removed == "已删除 1 张图片（共选中 1 张）：红色.png。"
+    captioned, _ = call_in(url, "caption_gallery", [False, ""], cookie="zh")
+    assert re.match(
+        r"已生成描述 \d+ 张，跳过 \d+ 张已有描述的，0 张失败，用时 [\d.]+ 秒", captioned
+    )
+    assert "只会写英文，所以描述是英文" in captioned, captioned  # tiny's BLIP writes English
     english = manage_server.client().predict(api_name="/info")  # gradio_client: English
     assert "**Preset:**" in english and "预设" not in english

@@ -109,3 +109,14 @@ def test_the_intro_says_who_sees_what_in_both_languages():
     visitor = tab.who_note(ctx(True), "zh")
     assert has_cjk(visitor) and "2 小时" in visitor and "管理员密码" in visitor
     assert "deleted after 2 h" in tab.who_note(ctx(True), "en")
+
+
+def test_a_captioner_that_writes_english_only_is_said_so_in_chinese():
+    english_only = CaptionReport(
+        captioned=1,
+        skipped=0,
+        model="BLIP base; writes English only, so the captions are in English",
+        total=16,
+    )
+    assert "BLIP base；只会写英文，所以描述是英文" in tab.caption_markdown(english_only, "zh")
+    assert "with BLIP base; writes English only" in tab.caption_markdown(english_only, "en")
