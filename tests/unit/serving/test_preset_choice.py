@@ -13,7 +13,7 @@ from mmdemo.serving import ModelServer
 from mmdemo.serving.preset_choice import HUB_PROBE_SECONDS, choose_preset
 from tests.support.fake_hub import FakeHub, go_offline, use_hub
 
-CLIP_ONLY = "caption=label-caption,vqa=routed-vqa,sentiment=vader"
+CLIP_ONLY = "embed=openclip-vit-b-32,caption=label-caption,vqa=routed-vqa,sentiment=vader"
 CLIP_REPO = "laion/CLIP-ViT-B-32-laion2B-s34B-b79K"
 
 
@@ -39,7 +39,7 @@ def test_auto_without_the_weights_asks_the_hub_once_briefly(answers, preset, tmp
     choice = choose_preset(Settings(preset="auto", cache_dir=tmp_path / "empty"), probe=probe)
     assert (choice.name, choice.requested) == (preset, "auto")
     assert probes == [HUB_PROBE_SECONDS]
-    assert "open_clip ViT-B-32/laion2b_s34b_b79k" in choice.reason
+    assert "open_clip xlm-roberta-base-ViT-B-32/laion5b_s13b_b90k" in choice.reason
     if answers:
         assert "the Hugging Face hub answered" in choice.reason
     else:

@@ -22,7 +22,8 @@ from mmdemo.models.hub.tiny import build_blip_vqa, build_tiny
 from mmdemo.models.registry import get_backend
 from tests.support.fake_hub import FakeHub, go_offline, unreachable_hub, use_hub
 
-FULL_REPO = "laion/CLIP-ViT-B-32-laion2B-s34B-b79K"  # what open_clip names for laion2b_s34b_b79k
+# what open_clip names for xlm-roberta-base-ViT-B-32/laion5b_s13b_b90k (full's default embedder)
+FULL_REPO = "laion/CLIP-ViT-B-32-xlm-roberta-base-laion5B-s13B-b90k"
 
 
 def test_download_command_fills_the_cache_that_load_reads(tmp_path, monkeypatch, load_context):
@@ -59,13 +60,15 @@ def test_unreachable_hub_fails_fast_with_advice(offline, tmp_path, monkeypatch):
     assert ("HF_HUB_OFFLINE is set" in message) == offline
 
 
-def test_full_needs_clip_blip_caption_blip_vqa_and_distilbert():
+def test_full_needs_clip_blip_caption_blip_vqa_and_both_sentiment_models():
     repos = [w.repo_id for w in required_weights("full", Settings())]
     assert repos == [
         FULL_REPO,
+        "FacebookAI/xlm-roberta-base",  # the multilingual text tower's config and tokenizer
         "Salesforce/blip-image-captioning-base",
         "Salesforce/blip-vqa-base",
         "distilbert/distilbert-base-uncased-finetuned-sst-2-english",
+        "lxyuan/distilbert-base-multilingual-cased-sentiments-student",  # Chinese text
     ]
     overridden = Settings(backends="vqa=vilt-vqa")
     assert "dandelin/vilt-b32-finetuned-vqa" in [
