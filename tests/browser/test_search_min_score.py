@@ -1,5 +1,5 @@
 """The Search tab's "Minimum match score" slider in a real browser, on the offline lite app:
-at its default a search for something no photo shows ("a red sports car") shows no padded
+at its default a search for something no photo shows ("a violin") shows no padded
 results and a plain message saying so; lowered to 0 the closest images come back, each
 captioned "weak match"; a search that works ("a cup of coffee") is a strong match. At
 desktop and phone widths; screenshots in artifacts/browser/."""
@@ -39,7 +39,7 @@ def test_the_minimum_hides_weak_results_and_lowering_it_shows_them(
     slider = page.locator(SLIDER).first
     assert float(slider.input_value()) == pytest.approx(LITE_THRESHOLDS["text"])
 
-    search(page, "a red sports car")
+    search(page, "a violin")
     text = message_says(page, "Lower the minimum match score")
     assert "No good match" in text and not re.search(r"\d\.\d", text)  # words, no cosines
     assert page.evaluate(GRID_CAPTIONS_JS) == []  # no padding with unrelated photos
@@ -47,7 +47,7 @@ def test_the_minimum_hides_weak_results_and_lowering_it_shows_them(
 
     slider.fill("0")
     slider.press("Enter")
-    search(page, "a red sports car")
+    search(page, "a violin")
     wait_for_results(page, offline_app_server)
     message_says(page, "only weak matches")
     captions = page.evaluate(GRID_CAPTIONS_JS)
@@ -65,16 +65,16 @@ def test_the_minimum_hides_weak_results_and_lowering_it_shows_them(
 
 def test_the_minimum_and_match_words_in_chinese(offline_zh_page, offline_app_server):
     """zh-CN on lite: the slider's label, the "nothing reaches it" message and the match
-    words under the thumbnails are Chinese (the query here is English: lite reads English)."""
+    words under the thumbnails are Chinese (the query too: lite's bridge reads Chinese)."""
     page = offline_zh_page
     page.get_by_text("最低匹配分数").first.wait_for(state="visible", timeout=TIMEOUT_MS)
-    search(page, "a red sports car")
+    search(page, "一把小提琴")
     text = message_says(page, "降低最低匹配分数")
     assert "没有好的匹配" in text and not re.search(r"[A-Za-z]{3,}", text), text
     slider = page.locator(SLIDER).first
     slider.fill("0")
     slider.press("Enter")
-    search(page, "a red sports car")
+    search(page, "一把小提琴")
     wait_for_results(page, offline_app_server)
     message_says(page, "弱匹配")
     captions = page.evaluate(GRID_CAPTIONS_JS)

@@ -35,13 +35,20 @@ SEARCH_EXAMPLES: dict[str, tuple[SearchExample, ...]] = {
         SearchExample("外太空", "hubble_deep_field.jpg", "zh"),
     ),
     # lite's text side is a sentence encoder matched against ImageNet class names: it
-    # finds things ImageNet has a class for (coins and galaxies it has not).
+    # finds things ImageNet has a class for (coins and galaxies it has not). Its bridge
+    # reads Chinese through the USE-multilingual half: "三脚架" (a tripod) rather than
+    # "三脚架上的相机", which also calls two unrelated photos strong matches.
     "lite": (
         SearchExample("a cup of coffee", "coffee_cup.png"),
         SearchExample("a cat", "chelsea_the_cat.png"),
         SearchExample("a rocket launching", "falcon9_rocket_launch.jpg"),
         SearchExample("a flower", "flower.jpg"),
         SearchExample("a camera on a tripod", "cameraman_with_tripod.png"),
+        SearchExample("一杯咖啡", "coffee_cup.png", "zh"),
+        SearchExample("一只猫", "chelsea_the_cat.png", "zh"),
+        SearchExample("火箭发射", "falcon9_rocket_launch.jpg", "zh"),
+        SearchExample("一朵花", "flower.jpg", "zh"),
+        SearchExample("三脚架", "cameraman_with_tripod.png", "zh"),
     ),
 }
 

@@ -2,7 +2,7 @@
 
 Behaviour on the tiny app (random weights: no words, nothing hidden by default), meaning on
 the offline ``lite`` app: a rotated or grey copy of a gallery photo is at least a possible
-match, "a red sports car" is only weak and, at the default minimum, not padded in. Calls
+match, "a violin" is only weak and, at the default minimum, not padded in. Calls
 made before the sliders existed (three inputs to /search_text, four to /search_image) still
 work and get the slider's default.
 """
@@ -105,11 +105,11 @@ def test_lite_copies_are_at_least_possible(offline_client, tmp_path, photo, chan
 
 
 def test_lite_absent_things_are_weak_and_not_padded_in(offline_client):
-    gallery, message, hits = offline_client.predict("a red sports car", 5, api_name="/search_text")
+    gallery, message, hits = offline_client.predict("a violin", 5, api_name="/search_text")
     assert gallery == [] and hits == []  # the default minimum hides every weak hit
     assert "No good match" in message and "Lower the minimum match score" in message
     assert not re.search(r"\d\.\d", message)
-    _, _, shown = offline_client.predict("a red sports car", 5, False, 0.0, api_name="/search_text")
+    _, _, shown = offline_client.predict("a violin", 5, False, 0.0, api_name="/search_text")
     assert len(shown) == 5 and {h["strength"] for h in shown} == {"weak"}
     _, message, coffee = offline_client.predict("a cup of coffee", 5, api_name="/search_text")
     assert coffee[0]["image"] == "coffee_cup.png" and coffee[0]["strength"] == "strong"
@@ -117,19 +117,20 @@ def test_lite_absent_things_are_weak_and_not_padded_in(offline_client):
 
 
 def test_lite_strength_words_and_the_none_reach_message_in_chinese(offline_app_server):
-    """A Chinese page reads the same verdicts in Chinese; the JSON keeps English values."""
+    """A Chinese query on a Chinese page (lite's bridge reads Chinese) gets the same verdicts
+    in Chinese words; the JSON keeps English values."""
     url, floor = offline_app_server.url, LITE_THRESHOLDS["text"]
     gallery, message, hits = call_in(
-        url, "search_text", ["a red sports car", 5, False, floor], language="zh-CN"
+        url, "search_text", ["一把小提琴", 5, False, floor], language="zh-CN"
     )[:3]
     assert gallery == [] and hits == []
     assert message.startswith("**没有好的匹配") and "降低最低匹配分数" in message, message
     assert not re.search(r"[A-Za-z]{3,}", message), message  # no English left
     gallery, message, shown = call_in(
-        url, "search_text", ["a red sports car", 5, False, 0.0], cookie="zh"
+        url, "search_text", ["一把小提琴", 5, False, 0.0], cookie="zh"
     )[:3]
     assert {h["strength"] for h in shown} == {"weak"}  # the API's values stay English
     assert all(item["caption"].startswith("弱匹配 · ") for item in gallery), gallery
-    coffee = ["a cup of coffee", 5, False, floor]
+    coffee = ["一杯咖啡", 5, False, floor]
     _, message, _ = call_in(url, "search_text", coffee, cookie="zh")[:3]
     assert message.startswith("共 ") and "个强匹配" in message, message

@@ -127,8 +127,9 @@ def test_each_language_gets_its_own_chips(preset):
     assert set(every) == set(examples.search_examples(preset, "en")) | set(offered)
 
 
-def test_the_multilingual_presets_offer_chinese_chips_for_the_same_photos():
-    for preset in ("full", "tiny"):
+def test_every_preset_offers_chinese_chips_for_the_same_photos():
+    """Each preset's embedder reads Chinese (full/tiny: XLM-R; lite: its bilingual bridge)."""
+    for preset in ("full", "tiny", "lite"):
         found = {e.finds for e in examples.search_examples(preset, "zh")}
         assert {"coffee_cup.png", "chelsea_the_cat.png"} <= found
         assert found <= {e.finds for e in examples.search_examples(preset, "en")}
