@@ -48,9 +48,9 @@ CLASSIFY_EXAMPLES: dict[str, tuple[ClassifyExample, ...]] = {
         *_CLASSIFY_BOTH_ZH,
         _zh(f"{GALLERY}/astronaut_eileen_collins.png", "宇航员"),
     ),
-    # ImageNet has no astronaut: lite reads her as a rocket launch. Chinese labels once
-    # lite's label bridge reads Chinese (until then they are refused, not offered).
-    "lite": _CLASSIFY_BOTH,
+    # ImageNet has no astronaut: lite reads her as a rocket launch (in either language).
+    # lite's label bridge reads Chinese (USE-multilingual half): the same four in Chinese.
+    "lite": (*_CLASSIFY_BOTH, *_CLASSIFY_BOTH_ZH),
 }
 
 

@@ -103,8 +103,9 @@ VQA_IMAGES: tuple[VqaImage, ...] = (
             _q("How many rockets?", "count", "1", "one"),
             _q("Is there a rocket?", "is_there", "yes"),
             _q("Is it daytime?", "open", "no"),
-            # no Chinese question: 火箭 is no ImageNet class's Chinese name, and lite's text
-            # encoder reads English only, so lite cannot read it (it says so)
+            # 火箭 is no ImageNet class's Chinese name: it is embedded, so this needs an
+            # embedder that reads Chinese (lite's bridge does)
+            _zh("有火箭吗？", "is_there", "有"),
         ),
     ),
     VqaImage(
