@@ -167,6 +167,23 @@ register(
             "to fuse).",
             "只给了{modality}：结果就是{modality}自己的判断（没有{other}可以融合）。",
         ),
+        # lite's image reading: which cue (prompts, colours) pulled which way
+        "sentiment.image_says": ("Image: {note}", "图片：{note}"),
+        "sentiment.cue": (
+            "The happy/sad prompts {prompts} ({prompt}); the colours ({looks}: brightness "
+            "{brightness}, saturation {saturation}) {colours} ({colour}); mixed "
+            "{prompt_weight} / {colour_weight} in log-odds.",
+            "开心/悲伤提示词{prompts}（{prompt}）；颜色（{looks}：亮度 {brightness}，饱和度 "
+            "{saturation}）{colours}（{colour}）；两者在对数几率上按 {prompt_weight} / "
+            "{colour_weight} 混合。",
+        ),
+        "sentiment.cue_pull": ("pull {direction}", "往{direction}拉"),
+        "sentiment.cue_neither": ("pull neither way", "哪边都没拉"),
+        "sentiment.look.bright": ("bright", "明亮"),
+        "sentiment.look.dark": ("dark", "昏暗"),
+        "sentiment.look.colourful": ("colourful", "色彩鲜艳"),
+        "sentiment.look.washed_out": ("washed-out", "色彩黯淡"),
+        "sentiment.look.average": ("average", "普通"),
         "sentiment.text_model_read": (
             "The text model read: “{joined}”",
             "文本模型读到的是：“{joined}”",
@@ -189,6 +206,8 @@ _STRUCTURAL_NOTES = re.compile(
     r"|Random test weights \(preset tiny\): these results are meaningless\.)$",
     re.S,
 )
+_CUE_NOTE = re.compile(r"The happy/sad prompts .*? in log-odds\.", re.S)
+_CUE_KEYS = ("prompt_polarity", "colour_polarity", "colour_weight", "colour_brightness")
 _TEXT_MODEL_READ = re.compile(r"^The text model read: “(?P<joined>.*)”$", re.S)
 _CAPTION_SOURCE = re.compile(r" on the caption “(?P<caption>.*)”$", re.S)
 
@@ -297,6 +316,53 @@ def _pulled(m: ModalityScore, weighted: bool, language: str) -> str:
     return text(key, language, **values)
 
 
+def cue_sentence(details: dict, language: str) -> str:
+    """Which of lite's image cues pulled which way (the backend's ``_cue_note``, composed
+    from its ``details`` in ``language``; a unit test holds the English to the backend's)."""
+
+    def pull(value: float) -> str:
+        side = pull_of(value)
+        if side == "neither":
+            return text("sentiment.cue_neither", language)
+        return text("sentiment.cue_pull", language, direction=class_name(side, language))
+
+    bright_z, vivid_z = (
+        details.get("colour_brightness_z", 0.0),
+        details.get("colour_saturation_z", 0.0),
+    )
+    light = "bright" if bright_z > 0.5 else "dark" if bright_z < -0.5 else ""
+    vivid = "colourful" if vivid_z > 0.5 else "washed_out" if vivid_z < -0.5 else ""
+    looks = [text(f"sentiment.look.{x}", language) for x in (light, vivid) if x]
+    comma = ", " if language == "en" else "、"
+    weight = details["colour_weight"]
+    return text(
+        "sentiment.cue",
+        language,
+        prompts=pull(details["prompt_polarity"]),
+        prompt=f"{details['prompt_polarity']:+.2f}",
+        looks=comma.join(looks) or text("sentiment.look.average", language),
+        brightness=f"{details['colour_brightness']:.2f}",
+        saturation=f"{details.get('colour_saturation', 0.0):.2f}",
+        colours=pull(details["colour_polarity"]),
+        colour=f"{details['colour_polarity']:+.2f}",
+        prompt_weight=f"{1 - weight:.2f}",
+        colour_weight=f"{weight:.2f}",
+    )
+
+
+def _image_note(note: str, result: FusionResult, language: str) -> str | None:
+    """The image's note with its cue sentence composed here (other parts localised), or
+    None when it is not that note (then it is localised whole)."""
+    image = result.modality("image")
+    if language == "en" or image is None or not _CUE_NOTE.search(note):
+        return None
+    if not all(key in image.details for key in _CUE_KEYS):
+        return None
+    rest = _CUE_NOTE.sub("", note).strip().removeprefix("Image:").strip()
+    parts = [cue_sentence(image.details, language)] + ([localised(rest, language)] if rest else [])
+    return text("sentiment.image_says", language, note=" ".join(parts))
+
+
 def result_markdown(result: FusionResult, language: str | None = None) -> str:
     """The fused verdict, each modality's reading (which model judged, which way it
     pulled), whether they disagree, then the service's other notes - in ``language``."""
@@ -348,7 +414,10 @@ def result_markdown(result: FusionResult, language: str | None = None) -> str:
         if _STRUCTURAL_NOTES.match(note):
             continue
         read = _TEXT_MODEL_READ.match(note)
-        if read is not None:
+        image_note = _image_note(note, result, lang)
+        if image_note is not None:
+            notes.append(image_note)
+        elif read is not None:
             notes.append(text("sentiment.text_model_read", lang, joined=read["joined"]))
         else:
             notes.append(localised(note, lang))

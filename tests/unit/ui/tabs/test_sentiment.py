@@ -184,3 +184,32 @@ def test_the_tab_rows_follow_the_visitors_language(tmp_path):
     assert [r[0] for r in rows] == [e.text for e in examples.sentiment_examples("lite", "zh")]
     assert all(r[1] is None or r[1].endswith((".jpg", ".png")) for r in rows)
     assert tab.example_rows(assets, "lite")[0][0] == "Great, another rainy day."
+
+
+def test_the_image_cue_note_is_composed_in_chinese_and_matches_the_backends_english():
+    from types import SimpleNamespace
+
+    from mmdemo.models.backends.image_sentiment import _cue_note
+
+    details = {
+        "prompt_polarity": -0.04,
+        "colour_polarity": -0.29,
+        "colour_weight": 0.5,
+        "colour_brightness": 0.37,
+        "colour_saturation": 0.0,
+        "colour_brightness_z": -0.8,
+        "colour_saturation_z": -1.2,
+    }
+    mood = SimpleNamespace(brightness=0.37, saturation=0.0, brightness_z=-0.8, saturation_z=-1.2)
+    backend = _cue_note(-0.04, mood, -0.29, 0.5)
+    assert tab.cue_sentence(details, "en") == backend
+    image = ModalityScore.of("image", "prompts on the image", NEGATIVE, details=details)
+    text = ModalityScore.of("text", "VADER on the text", POSITIVE)
+    result = FusionResult.of("late", POSITIVE, [text, image], [f"Image: {backend}"])
+    chinese = tab.result_markdown(result, "zh")
+    assert (
+        "图片：开心/悲伤提示词哪边都没拉（-0.04）；颜色（昏暗、色彩黯淡：亮度 0.37，饱和度 0.00）"
+        "往消极拉（-0.29）；两者在对数几率上按 0.50 / 0.50 混合。" in chinese
+    )
+    assert "happy/sad" not in chinese
+    assert f"Image: {backend}" in tab.result_markdown(result, "en")
