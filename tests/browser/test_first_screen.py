@@ -164,3 +164,23 @@ def test_a_chinese_visitor_searches_in_chinese_and_the_switch_flips_the_page(zh_
     page.get_by_text("描述你想找的图片").first.wait_for(state="visible")
     page.get_by_role("tab", name="搜索").first.wait_for(state="visible")
     assert not page.page_errors, page.page_errors
+
+
+GRID_CAPTIONS_JS = """() => [...document.querySelectorAll('#search-results .thumbnail-item')]
+    .map(item => item.innerText.trim())"""
+
+
+def test_a_lite_chinese_chip_finds_its_photo_first(offline_zh_page, offline_app_server):
+    """lite's bridge reads Chinese: the zh-CN page offers Chinese chips, and 一只猫 puts the
+    cat first, worded as a strong match in Chinese."""
+    page = offline_zh_page
+    page.get_by_text("一只猫", exact=True).first.click()
+    page.wait_for_function(f"() => document.querySelector({QUERY!r}).value === '一只猫'")
+    page.locator("#search-text-button").click()
+    wait_for_results(page, offline_app_server)
+    page.wait_for_function(f"() => ({GRID_CAPTIONS_JS})().length > 0", timeout=TIMEOUT_MS)
+    first = page.evaluate(GRID_CAPTIONS_JS)[0]
+    assert first.startswith("强匹配 ·") and "chelsea_the_cat" in first, first
+    page.wait_for_timeout(300)
+    page.screenshot(path=str(ARTIFACTS / "search_lite_zh_chip.png"), full_page=True)
+    assert not page.page_errors, page.page_errors
