@@ -274,7 +274,8 @@ def test_model_choices_list_the_presets_choices_with_labels_and_capabilities(ser
     assert blip.capabilities == Capabilities(decoding=("beam", "sample"), prefix=True)
     assert blip.capabilities.generative and blip.is_random
     assert labels.label == "Label-based (classes of the shared image-text space)"
-    assert labels.capabilities == Capabilities() and not labels.capabilities.generative
+    assert labels.capabilities == Capabilities(languages=("en", "zh"))  # writes Chinese too
+    assert not labels.capabilities.generative
     assert labels.is_random  # built on tiny's random embedder
 
     answers = {c.name: c for c in tasks.model_choices(server, "vqa")}
