@@ -78,3 +78,23 @@ def test_sentiment_tab_in_chinese_then_english(zh_page):
     switch_language(page, "中文")
     fusion.get_by_text("决策级（晚期融合）").wait_for(state="visible")
     assert not page.page_errors, f"uncaught errors in the page: {page.page_errors}"
+
+
+def test_lite_reads_the_chinese_disagreement_example_in_chinese(offline_zh_page):
+    """lite in zh-CN: the first Chinese example (a literal 太好了 on a grey day) reads as the
+    examples promise - the text pulls positive, the photo negative, the text wins - and
+    every note, the photo's cue note included, is Chinese."""
+    page = offline_zh_page
+    page.get_by_role("tab", name="情感").click()
+    first = examples.sentiment_examples("lite", "zh")[0]
+    page.locator("#sentiment-examples").get_by_text(first.text).first.click()
+    page.locator("#sentiment-image img").first.wait_for(state="visible")
+    page.get_by_role("button", name="分析").click()
+    notes = page.locator("#sentiment-notes")
+    notes.get_by_text("融合结果：积极").first.wait_for(state="visible")
+    shown = notes.inner_text()
+    assert "文字和图片的情感相反；积极的一方胜出。" in shown, shown
+    assert "往积极拉" in shown and "往消极拉" in shown and "开心/悲伤提示词" in shown
+    assert not [w for w in ("pull", "Image:", "disagree", "happy/sad prompts pull") if w in shown]
+    screenshot(page, "zh_lite_sentiment_disagreement.png")
+    assert not page.page_errors, f"uncaught errors in the page: {page.page_errors}"

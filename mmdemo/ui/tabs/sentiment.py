@@ -421,8 +421,8 @@ def result_markdown(result: FusionResult, language: str | None = None) -> str:
             notes.append(text("sentiment.text_model_read", lang, joined=read["joined"]))
         else:
             notes.append(localised(note, lang))
-    if notes:
-        lines += ["", *notes]
+    if notes:  # one paragraph each: a disagreement and a caveat are two things to read
+        lines += ["", "\n\n".join(notes)]
     return random_note(result.random_weights, lang) + "\n".join(lines)
 
 
