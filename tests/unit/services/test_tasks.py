@@ -322,13 +322,29 @@ def test_fraction():
         tasks.fraction(1.0001, "W", 0.4)
 
 
-def test_chinese_labels_for_an_english_only_embedder_are_refused(server, picture):
+def test_chinese_labels_for_an_english_only_embedder_are_refused(tmp_path, picture):
+    """tiny's default embedder reads any language (as full's); the English-only one refuses."""
     from mmdemo.models.registry import EnglishOnlyError
 
+    english_only = ModelServer(
+        Settings(
+            preset="tiny",
+            device="cpu",
+            index_dir=tmp_path,
+            index_default_gallery=False,
+            backends="embed=openclip-tiny",
+        )
+    )
     with pytest.raises(EnglishOnlyError, match=r"reads English only.*labels in English"):
-        tasks.classify(server, picture, "猫, 狗", "{}")
+        tasks.classify(english_only, picture, "猫, 狗", "{}")
     with pytest.raises(EnglishOnlyError):
-        tasks.classify(server, picture, ["猫", "狗"], "{}")
+        tasks.classify(english_only, picture, ["猫", "狗"], "{}")
+
+
+def test_chinese_labels_are_read_by_the_multilingual_default(server, picture):
+    result = tasks.classify(server, picture, "猫, 狗", "一张{}的照片。")
+    assert {score.label for score in result.scores} == {"猫", "狗"}
+    assert sum(score.probability for score in result.scores) == pytest.approx(1.0)
 
 
 def test_a_chinese_question_for_an_english_only_vqa_model_is_refused(server, picture):
