@@ -4,46 +4,11 @@ in zh-CN on lite, a Chinese label caption with Chinese classes and notes."""
 
 from __future__ import annotations
 
-import contextlib
-
 import pytest
 
 from tests.support.browser import ERROR_TOAST, GALLERY, TIMEOUT_MS, screenshot
 
 pytestmark = pytest.mark.browser
-
-
-@contextlib.contextmanager
-def zh_page(browser, server):
-    """A fresh zh-CN page on ``server``: tests.support.browser.open_page with a locale once
-    it takes one, else the same steps here (other hosts blocked: we are offline)."""
-    import inspect
-    from urllib.parse import urlparse
-
-    from tests.support.browser import QUERY, TIMEOUT_MS, open_page
-
-    if "locale" in inspect.signature(open_page).parameters:
-        with open_page(browser, server, locale="zh-CN") as page:
-            yield page
-        return
-    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="zh-CN")
-    context.set_default_timeout(TIMEOUT_MS)
-    host = urlparse(server.url).netloc
-    context.route(
-        "**/*",
-        lambda route: (
-            route.continue_() if urlparse(route.request.url).netloc == host else route.abort()
-        ),
-    )
-    page = context.new_page()
-    page.page_errors = []
-    page.on("pageerror", lambda err: page.page_errors.append(str(err)))
-    page.goto(server.url, wait_until="domcontentloaded")
-    page.wait_for_selector(QUERY)
-    try:
-        yield page
-    finally:
-        context.close()
 
 
 DECODING = "Decoding"
@@ -94,27 +59,27 @@ def test_decoding_controls_follow_the_chosen_model(page, app_server, width):
     assert not page.page_errors, f"uncaught errors in the page: {page.page_errors}"
 
 
-def test_caption_tab_in_chinese_writes_a_chinese_label_caption(browser, offline_app_server):
+def test_caption_tab_in_chinese_writes_a_chinese_label_caption(offline_zh_page):
     """zh-CN on lite: the label-based captioner writes Chinese, the classes it saw are
     Chinese, the notes and the labels are Chinese; no decoding controls (it has none)."""
-    with zh_page(browser, offline_app_server) as page:
-        page.get_by_role("tab", name="图片描述").click()
-        # the page's load event renders the intro; a freshly started lite app may still be
-        # warming its models up on this machine's two cores, so it gets twice the usual wait
-        intro = page.locator("#caption-intro").get_by_text("用一句话描述一张图片")
-        intro.wait_for(state="visible", timeout=2 * TIMEOUT_MS)
-        page.locator("#caption-image input[type=file]").set_input_files(
-            str(GALLERY / "chelsea_the_cat.png")
-        )
-        page.get_by_role("button", name="生成描述", exact=True).click()
-        notes = page.locator("#caption-notes")
-        notes.get_by_text("方法：").first.wait_for(state="visible")
-        caption = page.locator("#caption-output textarea").input_value()
-        assert caption.startswith("一张照片") and "猫" in caption, caption
-        seen = page.locator("#caption-labels").inner_text()
-        assert "猫" in seen and "cat" not in seen, seen
-        assert "图像模型看到了什么" in page.locator("#caption-labels").inner_text()
-        assert "Method" not in notes.inner_text()
-        assert not page.get_by_text(DECODING, exact=True).is_visible()
-        screenshot(page, "zh_lite_caption.png")
-        assert not page.page_errors, f"uncaught errors in the page: {page.page_errors}"
+    page = offline_zh_page
+    page.get_by_role("tab", name="图片描述").click()
+    # the page's load event renders the intro; a freshly started lite app may still be
+    # warming its models up on this machine's two cores, so it gets twice the usual wait
+    intro = page.locator("#caption-intro").get_by_text("用一句话描述一张图片")
+    intro.wait_for(state="visible", timeout=2 * TIMEOUT_MS)
+    page.locator("#caption-image input[type=file]").set_input_files(
+        str(GALLERY / "chelsea_the_cat.png")
+    )
+    page.get_by_role("button", name="生成描述", exact=True).click()
+    notes = page.locator("#caption-notes")
+    notes.get_by_text("方法：").first.wait_for(state="visible")
+    caption = page.locator("#caption-output textarea").input_value()
+    assert caption.startswith("一张照片") and "猫" in caption, caption
+    seen = page.locator("#caption-labels").inner_text()
+    assert "猫" in seen and "cat" not in seen, seen
+    assert "图像模型看到了什么" in page.locator("#caption-labels").inner_text()
+    assert "Method" not in notes.inner_text()
+    assert not page.get_by_text(DECODING, exact=True).is_visible()
+    screenshot(page, "zh_lite_caption.png")
+    assert not page.page_errors, f"uncaught errors in the page: {page.page_errors}"

@@ -4,8 +4,6 @@ in zh-CN on lite, Chinese questions offered and answered in Chinese."""
 
 from __future__ import annotations
 
-import contextlib
-
 import pytest
 
 from tests.support.browser import GALLERY, screenshot
@@ -13,39 +11,6 @@ from tests.support.browser import GALLERY, screenshot
 SHAPES = GALLERY.parent / "examples" / "shapes"
 
 pytestmark = pytest.mark.browser
-
-
-@contextlib.contextmanager
-def zh_page(browser, server):
-    """A fresh zh-CN page on ``server``: tests.support.browser.open_page with a locale once
-    it takes one, else the same steps here (other hosts blocked: we are offline)."""
-    import inspect
-    from urllib.parse import urlparse
-
-    from tests.support.browser import QUERY, TIMEOUT_MS, open_page
-
-    if "locale" in inspect.signature(open_page).parameters:
-        with open_page(browser, server, locale="zh-CN") as page:
-            yield page
-        return
-    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="zh-CN")
-    context.set_default_timeout(TIMEOUT_MS)
-    host = urlparse(server.url).netloc
-    context.route(
-        "**/*",
-        lambda route: (
-            route.continue_() if urlparse(route.request.url).netloc == host else route.abort()
-        ),
-    )
-    page = context.new_page()
-    page.page_errors = []
-    page.on("pageerror", lambda err: page.page_errors.append(str(err)))
-    page.goto(server.url, wait_until="domcontentloaded")
-    page.wait_for_selector(QUERY)
-    try:
-        yield page
-    finally:
-        context.close()
 
 
 def test_vqa_model_choice_works_in_the_page(page, app_server):
@@ -78,36 +43,36 @@ def test_vqa_model_choice_works_in_the_page(page, app_server):
     assert not page.page_errors, f"uncaught errors in the page: {page.page_errors}"
 
 
-def test_vqa_tab_in_chinese_offers_and_answers_chinese_questions(browser, offline_app_server):
+def test_vqa_tab_in_chinese_offers_and_answers_chinese_questions(offline_zh_page):
     """zh-CN on lite: Chinese suggested questions for the coffee photo, a Chinese answer
     (没有 to 有没有猫？), Chinese notes and history; a shapes image gets the English
     questions (its model reads English only)."""
-    with zh_page(browser, offline_app_server) as page:
-        page.get_by_role("tab", name="提问（视觉问答）").click()
-        question = page.locator("#vqa-question textarea, #vqa-question input").first
-        page.wait_for_function(
-            "() => document.querySelector('#vqa-question textarea, #vqa-question input')"
-            ".placeholder === '例如：这是什么？'"
-        )
-        page.locator("#vqa-image input[type=file]").set_input_files(str(GALLERY / "coffee_cup.png"))
-        suggestions = page.locator("#vqa-suggestions")
-        suggestions.get_by_text("有没有猫？").click()
-        page.wait_for_function(
-            "() => document.querySelector('#vqa-question textarea, #vqa-question input')"
-            ".value === '有没有猫？'"
-        )
-        assert "Is there" not in suggestions.inner_text()
-        page.get_by_role("button", name="提问", exact=True).click()
-        history = page.locator("#vqa-history")
-        history.get_by_text("有没有猫？").wait_for(state="visible")
-        assert "关于这张图片问过的" in history.inner_text() and "没有" in history.inner_text()
-        assert "没有" in page.locator("#vqa-answers").inner_text()
-        notes = page.locator("#vqa-notes").inner_text()
-        assert "回答的模型" in notes and "Answered by" not in notes, notes
-        screenshot(page, "zh_lite_vqa.png")
-        assert question.input_value() == "有没有猫？"
-        page.locator("#vqa-image input[type=file]").set_input_files(str(SHAPES / "red_circle.png"))
-        suggestions.get_by_text("What shape is this?").wait_for(state="visible")
-        page.locator("#vqa-fusion").wait_for(state="visible")
-        screenshot(page, "zh_lite_vqa_shapes.png")
-        assert not page.page_errors, f"uncaught errors in the page: {page.page_errors}"
+    page = offline_zh_page
+    page.get_by_role("tab", name="提问（视觉问答）").click()
+    question = page.locator("#vqa-question textarea, #vqa-question input").first
+    page.wait_for_function(
+        "() => document.querySelector('#vqa-question textarea, #vqa-question input')"
+        ".placeholder === '例如：这是什么？'"
+    )
+    page.locator("#vqa-image input[type=file]").set_input_files(str(GALLERY / "coffee_cup.png"))
+    suggestions = page.locator("#vqa-suggestions")
+    suggestions.get_by_text("有没有猫？").click()
+    page.wait_for_function(
+        "() => document.querySelector('#vqa-question textarea, #vqa-question input')"
+        ".value === '有没有猫？'"
+    )
+    assert "Is there" not in suggestions.inner_text()
+    page.get_by_role("button", name="提问", exact=True).click()
+    history = page.locator("#vqa-history")
+    history.get_by_text("有没有猫？").wait_for(state="visible")
+    assert "关于这张图片问过的" in history.inner_text() and "没有" in history.inner_text()
+    assert "没有" in page.locator("#vqa-answers").inner_text()
+    notes = page.locator("#vqa-notes").inner_text()
+    assert "回答的模型" in notes and "Answered by" not in notes, notes
+    screenshot(page, "zh_lite_vqa.png")
+    assert question.input_value() == "有没有猫？"
+    page.locator("#vqa-image input[type=file]").set_input_files(str(SHAPES / "red_circle.png"))
+    suggestions.get_by_text("What shape is this?").wait_for(state="visible")
+    page.locator("#vqa-fusion").wait_for(state="visible")
+    screenshot(page, "zh_lite_vqa_shapes.png")
+    assert not page.page_errors, f"uncaught errors in the page: {page.page_errors}"
