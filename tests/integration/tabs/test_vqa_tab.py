@@ -17,6 +17,7 @@ from gradio_client import handle_file
 from gradio_client.exceptions import AppError
 
 from mmdemo.core.config import PROJECT_ROOT
+from mmdemo.core.i18n import has_cjk
 from tests.support.page_views import call_as, outputs_of, page_view, value_of
 
 pytestmark = pytest.mark.integration
@@ -90,9 +91,23 @@ def test_vqa_needs_only_the_image_and_the_question(gradio_client, make_test_imag
 def test_vqa_long_and_foreign_questions_get_an_honest_answer(gradio_client):
     image = handle_file(str(GALLERY / "coffee_cup.png"))
     # English-only models refuse a question they cannot read (never an answer to it)
-    for model in ("routed-vqa", "blip-vqa-tiny"):
+    for model in ("blip-vqa-tiny", "vilt-vqa-tiny"):
         with pytest.raises(AppError, match=rf"The model {model} reads English only.*in English"):
             gradio_client.predict(image, "这是什么？", "product", model, api_name="/vqa")
+    # the routed model's photo VQA reads Chinese and answers in it (tiny: random classes,
+    # but named in Chinese); a Chinese question about a shapes image gets "ask in English"
+    answers, _ = gradio_client.predict(
+        image, "这是什么？", "product", "routed-vqa", api_name="/vqa"
+    )
+    assert confidences(answers) and all(map(has_cjk, confidences(answers))), answers
+    answers, notes = gradio_client.predict(
+        handle_file(str(SHAPES / "red_circle.png")),
+        "这是什么形状？",
+        "product",
+        "routed-vqa",
+        api_name="/vqa",
+    )
+    assert not confidences(answers) and "English" in notes, notes
     # Over-long questions are refused by every model now, the routed one included (it used
     # to truncate them and answer "Can't answer"): see notes/MIGRATION.md, photo_vqa.
     for model in ("routed-vqa", "blip-vqa-tiny"):
