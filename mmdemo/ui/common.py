@@ -114,6 +114,7 @@ register(
             "⚠️ *随机测试权重（预设 `tiny`）：这个结果没有意义。*",
         ),
         "common.model": ("Model", "模型"),
+        "error.title": ("Error", "出错了"),  # the toast's heading (Gradio's own is English)
     }
 )
 
@@ -132,14 +133,18 @@ def friendly(fn: Callable) -> Callable:
             return fn(*args, **kwargs)
         except gr.Error as err:
             err.message = localised(for_browser(err.message))
+            if err.title == "Error":  # Gradio's default heading, in the visitor's language
+                err.title = text("error.title")
             raise
         except MMDemoError as err:
             if isinstance(err, ModelLoadError | StorageError | IndexError_):
                 log.warning("%s", err)
-            raise gr.Error(localised(browser_message(err)), print_exception=False) from err
+            message = localised(browser_message(err))
+            raise gr.Error(message, title=text("error.title"), print_exception=False) from err
         except Exception as err:
             log.exception("Unexpected error in %s", fn.__name__)
-            raise gr.Error(text("error.unexpected", kind=type(err).__name__)) from err
+            message = text("error.unexpected", kind=type(err).__name__)
+            raise gr.Error(message, title=text("error.title")) from err
 
     return wrapper
 

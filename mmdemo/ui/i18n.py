@@ -205,6 +205,6 @@ def language_switch() -> gr.Radio:
         show_label=False,
         container=False,
         elem_id="mmdemo-language",
-        min_width=220,
+        min_width=200,
         scale=0,
     )

@@ -146,8 +146,11 @@ def build_ui(server: ModelServer, gallery: Gallery, access: Access | None = None
         title=TITLE,
         delete_cache=delete_cache(server.settings.upload_cache_ttl_s),
     ) as demo:
+        # the title keeps 280 px: on a phone the switch wraps under it instead of
+        # squeezing it to a column of two characters a line
         with gr.Row(equal_height=True):
-            gr.Markdown(t("page.header"), elem_id="mmdemo-title")
+            with gr.Column(min_width=280, scale=1):
+                gr.Markdown(t("page.header"), elem_id="mmdemo-title")
             language = language_switch()
         banner = gr.Markdown(elem_id="mmdemo-banner")
         overview = gr.Markdown(elem_id="mmdemo-overview")

@@ -17,7 +17,7 @@ from mmdemo.services.gallery import Gallery
 from mmdemo.services.status import status
 from mmdemo.services.visitors import VisitorGalleries
 from mmdemo.serving import ModelServer
-from mmdemo.ui.i18n import localised, register, text
+from mmdemo.ui.i18n import localised, register, registered_keys, text
 
 register(
     {
@@ -76,6 +76,8 @@ register(
         "task.vqa": ("Ask (VQA)", "提问（视觉问答）"),
         "task.sentiment": ("Sentiment of a text", "文本情感"),
         "task.image_sentiment": ("Sentiment of a photo", "图片情感"),
+        "task.classify": ("Classify", "分类"),
+        "task.sentiment_head": ("Early-fusion sentiment head", "早期融合情感模型"),
         "banner.mismatch": (
             "⚠️ **The saved gallery was built by another model: re-embed it (in the Gallery "
             "tab) before searching.**",
@@ -149,7 +151,7 @@ def status_markdown(
         lines.append(
             say(
                 "status.model",
-                task=info.task,
+                task=task_name(info.task, lang),
                 model=info.model,
                 device=info.device,
                 dtype=info.dtype,
@@ -185,6 +187,13 @@ def status_markdown(
 
 
 TASKS = ("embed", "caption", "vqa", "sentiment", "image_sentiment")  # in the order of the tabs
+
+
+def task_name(task: str, language: str | None = None) -> str:
+    """A task's name for a visitor ("Caption" / "图片描述"); a task only the server knows by
+    name (the fusion head, say) keeps its name."""
+    key = f"task.{task}"
+    return text(key, language) if key in registered_keys() else task
 
 
 def models_list(server: ModelServer, language: str | None = None) -> str:

@@ -82,7 +82,7 @@ def _error_event(stream: str) -> str:
 
     found = re.search(r"^event: error\ndata: (.*)$", stream, re.M)
     assert found, stream
-    return json.loads(found.group(1))["error"]
+    return json.loads(found.group(1))
 
 
 @pytest.mark.parametrize(
@@ -101,6 +101,8 @@ def test_a_toast_is_in_the_language_of_the_visitor(app_server, headers, chinese)
     from tests.support.uploads import raw_call
 
     stream = raw_call(app_server.url, "search_text", ["", 8], headers=headers)
-    message = _error_event(stream)
+    event = _error_event(stream)
+    message = event["error"]
     assert message and has_cjk(message) == chinese, message
+    assert event["title"] == ("出错了" if chinese else "Error")  # the toast's heading too
     assert_plain(message, app_server)
