@@ -67,9 +67,10 @@ FUSIONS: dict[str, FusionInfo] = {
 
 
 def join_text_and_caption(text: str, caption: str) -> str:
-    """ "<text>. <caption>": two sentences, so neither changes how the other one is read."""
+    """ "<text>. <caption>": two sentences, so neither changes how the other one is read
+    (a Chinese sentence's own full stop, 。！？, ends it as well)."""
     text = text.rstrip()
-    end = "" if text[-1:] in ".!?…" else "."
+    end = "" if text[-1:] in ".!?…。！？" else "."
     return f"{text}{end} {caption.strip()}"
 
 

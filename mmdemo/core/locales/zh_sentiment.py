@@ -2,6 +2,13 @@
 reads under a result); the input errors of the Sentiment tab are in ``zh_inputs``."""
 
 ZH = {
+    # the photo's reading (image_sentiment.py)
+    "Not calibrated: no reference photos were found, so the score is not centred.": (
+        "未校准：没有找到参考照片，所以这个分数没有居中。"
+    ),
+    "Colour mood not measured (no pixels given): prompts only.": (
+        "没有测量色彩情绪（没有像素）：只用了提示词。"
+    ),
     # a backend's note, as the fusion service passes it on
     "Text: {note}": "文字：{note}",
     "Image: {note}": "图片：{note}",

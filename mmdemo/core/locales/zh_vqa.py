@@ -3,6 +3,26 @@ answered in Chinese by the backend itself; these are for a Chinese reader of an 
 question's notes, and for what only an English-only model can say)."""
 
 ZH = {
+    # how a caption or an answer was made (the method line under a result)
+    "label-based: the image classifier's top ImageNet classes put into a sentence "
+    "(not a generative captioner)": (
+        "基于标签：把图像分类器最有把握的几个 ImageNet 类别写成一句话（不是生成式描述模型）"
+    ),
+    "BLIP, beam search ({n} beams)": "BLIP，束搜索（{n} 个束）",
+    "BLIP, beam search (1 beam)": "BLIP，束搜索（1 个束）",
+    "BLIP, nucleus sampling (top-p {p}, seed {seed})": "BLIP，核采样（top-p {p}，随机种子 {seed}）",
+    "{method}, prefix {prefix}": "{method}，前缀 {prefix}",
+    "BLIP generates one free-text answer ({search}); its probability is the one the model "
+    "gave that exact answer.": (
+        "BLIP 生成一个自由文本答案（{search}）；它的概率就是模型给出这个答案的概率。"
+    ),
+    "beam search, {n} beams": "束搜索，{n} 个束",
+    "greedy decoding": "贪心解码",
+    "ViLT ranks its {n} known answers; each probability is that answer's own sigmoid score "
+    "(raw, not normalised: they need not sum to 1).": (
+        "ViLT 给它认识的 {n} 个答案排序；每个概率是该答案自己的 sigmoid 分数"
+        "（原始值，未归一化：加起来不一定等于 1）。"
+    ),
     "Answers are ImageNet classes.": "答案是 ImageNet 的类别。",
     "Answers are ImageNet classes. Low confidence: the image may show something ImageNet has "
     "no class for.": "答案是 ImageNet 的类别。把握不大：图中的东西可能不在 ImageNet 的类别里。",

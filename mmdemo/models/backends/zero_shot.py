@@ -26,7 +26,8 @@ MAX_LABEL_CHARS = 100
 MAX_LABELS_TEXT_CHARS = 10_000
 MAX_TEMPLATE_CHARS = 200  # a prompt is one short sentence (CLIP reads 77 tokens at most)
 DEFAULT_TEMPLATE = "a photo of a {}."
-_SEPARATORS = re.compile(r"[,\n;]")
+# a Chinese keyboard types the full-width comma, the enumeration comma and semicolon
+_SEPARATORS = re.compile(r"[,\n;，、；]")
 
 
 def _too_long(what: str, length: int, limit: int) -> BadInputError:

@@ -12,8 +12,8 @@ from dataclasses import dataclass
 from mmdemo.ui.examples.base import GALLERY, _for
 
 CLASSIFY_LABELS = "a cat, a dog, a cup of coffee, a rocket launch, an astronaut, a flower"
-# ASCII commas: the label parser splits on "," (models/backends/zero_shot.py), not "，"
-CLASSIFY_LABELS_ZH = "猫, 狗, 一杯咖啡, 火箭发射, 宇航员, 花"
+# the full-width comma a Chinese keyboard types (the label parser splits on it too)
+CLASSIFY_LABELS_ZH = "猫，狗，一杯咖啡，火箭发射，宇航员，花"
 DEFAULT_LABELS = {"en": CLASSIFY_LABELS, "zh": CLASSIFY_LABELS_ZH}
 
 

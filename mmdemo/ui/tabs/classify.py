@@ -26,7 +26,7 @@ register(
             "Type the labels you want, separated by commas: each becomes a short sentence "
             "(*a photo of a …*), and the image model (*{model}*) scores how well each "
             "sentence fits the image. The scores are shown as probabilities that add up to 100%.",
-            "输入你想要的标签，用英文逗号“,”分开：每个标签会变成一句短句（*一张……的照片*），"
+            "输入你想要的标签，用逗号分开：每个标签会变成一句短句（*一张……的照片*），"
             "图像模型（*{model}*）给每句话与图片的吻合程度打分。分数以概率显示，加起来是 100%。",
         ),
         "classify.intro_english_only": (

@@ -76,6 +76,8 @@ def test_caption_is_joined_as_a_second_sentence():
         "great, another rainy day. a grey street."
     )
     assert join_text_and_caption("Wow!", "a cat") == "Wow! a cat"
+    assert join_text_and_caption("太好了！", "a cat") == "太好了！ a cat"  # its own full stop
+    assert join_text_and_caption("又下雨了。", "a grey street.") == "又下雨了。 a grey street."
 
 
 # -- tiny: behaviour -------------------------------------------------------------------------

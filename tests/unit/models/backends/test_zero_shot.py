@@ -45,6 +45,11 @@ def test_labels_are_split_tidied_and_deduplicated_ignoring_case():
     assert parse_labels(["x" * 500, "y"]) == ["x" * MAX_LABEL_CHARS, "y"]
 
 
+def test_labels_typed_on_a_chinese_keyboard_are_split_too():
+    """，、； are what a Chinese keyboard types; ASCII and full-width commas may mix."""
+    assert parse_labels("猫，狗、一杯咖啡；火箭, 花") == ["猫", "狗", "一杯咖啡", "火箭", "花"]
+
+
 @pytest.mark.parametrize("labels", ["", "cat", "cat, CAT , cat", ["dog"], " ;\n, "])
 def test_fewer_than_two_different_labels_are_refused(classifier, labels):
     with pytest.raises(BadInputError, match="at least two different labels"):
