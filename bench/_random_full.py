@@ -38,13 +38,15 @@ DEFAULT_CACHE = Path(
 BERT_VOCAB = 30522  # bert-base-uncased, which BLIP, ViLT and DistilBERT all use
 VILT_ANSWERS = 3129  # VQAv2's answer list in dandelin/vilt-b32-finetuned-vqa
 SEED = 0
-BUILD_VERSION = 3  # bump when a builder changes: a cache built by older code is rebuilt
+BUILD_VERSION = 4  # bump when a builder changes: a cache built by older code is rebuilt
 STAMP = ".mmdemo-bench-version"  # marks a cache folder this module built (and may rebuild)
 
 CLIP_REPO = "laion/CLIP-ViT-B-32-laion2B-s34B-b79K"
 XLM_CLIP_REPO = "laion/CLIP-ViT-B-32-xlm-roberta-base-laion5B-s13B-b90k"
 XLMR_REPO = "FacebookAI/xlm-roberta-base"
 XLM_CLIP_ARCH = "xlm-roberta-base-ViT-B-32"
+MULTILINGUAL_SENTIMENT_REPO = "lxyuan/distilbert-base-multilingual-cased-sentiments-student"
+MULTILINGUAL_BERT_VOCAB = 119547  # distilbert-base-multilingual-cased
 BLIP_CAPTION_REPO = "Salesforce/blip-image-captioning-base"
 BLIP_VQA_REPO = "Salesforce/blip-vqa-base"
 VILT_REPO = "dandelin/vilt-b32-finetuned-vqa"
@@ -189,10 +191,28 @@ def build_distilbert(folder: Path) -> None:
     (folder / "vocab.txt").write_text("\n".join(full_vocab()) + "\n")
 
 
+def build_multilingual_sentiment(folder: Path) -> None:
+    """distilbert-base-multilingual-cased size (119,547 tokens, 6 layers, 768 wide) with the
+    student's three labels; the tokenizer files are the tiny twin's (ids inside the vocab)."""
+    from transformers import DistilBertConfig, DistilBertForSequenceClassification
+
+    from mmdemo.models.hub.tiny import build_distilbert_multilingual_sentiment
+
+    build_distilbert_multilingual_sentiment(folder)
+    labels = ("positive", "neutral", "negative")
+    config = DistilBertConfig(
+        vocab_size=MULTILINGUAL_BERT_VOCAB,
+        id2label=dict(enumerate(labels)),
+        label2id={label: i for i, label in enumerate(labels)},
+    )
+    DistilBertForSequenceClassification(config).save_pretrained(folder)
+
+
 BUILDERS: dict[str, Callable[[Path], None]] = {
     CLIP_REPO: build_clip,
     XLM_CLIP_REPO: build_xlm_clip,
     XLMR_REPO: build_xlmr,
+    MULTILINGUAL_SENTIMENT_REPO: build_multilingual_sentiment,
     BLIP_CAPTION_REPO: build_blip_caption,
     BLIP_VQA_REPO: build_blip_vqa,
     VILT_REPO: build_vilt,
