@@ -149,6 +149,34 @@ def friendly(fn: Callable) -> Callable:
     return wrapper
 
 
+def examples_per_language(
+    rows_for: Callable[[str], list], inputs: list, label, elem_id: str, languages
+) -> dict[str, gr.Dataset]:
+    """One ``gr.Examples`` per language that has rows (``rows_for(language)``), English shown
+    first; the tab's ``in_language`` render shows the visitor's (``shown_examples``).
+
+    Why separate tables rather than new samples on a switch: Gradio restores an Examples
+    table's build-time samples when one is clicked, so a swapped-in list would not stick."""
+    sets = {}
+    for language in languages:
+        rows = rows_for(language)
+        if rows:
+            sets[language] = gr.Examples(
+                rows,
+                inputs=inputs,
+                label=label,
+                elem_id=elem_id + ("" if language == "en" else f"-{language}"),
+                visible=language == "en",
+            ).dataset
+    return sets
+
+
+def shown_examples(sets: dict[str, gr.Dataset], language: str) -> tuple:
+    """Updates showing ``language``'s table (English where it has none) and hiding the rest."""
+    chosen = language if language in sets else "en"
+    return tuple(gr.update(visible=found == chosen) for found in sets)
+
+
 def image_input(label: str, elem_id: str, height: int = 260) -> gr.Image:
     """An image upload box; events reading it use preprocess=False (see module docstring)."""
     return gr.Image(

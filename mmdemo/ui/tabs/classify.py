@@ -16,7 +16,14 @@ import gradio as gr
 
 from mmdemo.services import tasks
 from mmdemo.ui import examples
-from mmdemo.ui.common import MODEL_QUEUE, TabContext, friendly, image_input
+from mmdemo.ui.common import (
+    MODEL_QUEUE,
+    TabContext,
+    examples_per_language,
+    friendly,
+    image_input,
+    shown_examples,
+)
 from mmdemo.ui.i18n import register, t, text
 
 register(
@@ -101,26 +108,19 @@ def build(ctx: TabContext) -> None:
             button = gr.Button(t("classify.button"), variant="primary", elem_id="classify-button")
         probabilities = gr.Label(label=t("classify.output"), elem_id="classify-output")
     assets = Path(ctx.settings.assets_dir)
-    sets = {}  # language -> the Examples' dataset (one per language, the other hidden)
-    for language in ("en", "zh") if chinese_ok else ("en",):
-        rows = example_rows(assets, ctx.server.preset, language)
-        if rows:
-            sets[language] = gr.Examples(
-                rows,
-                inputs=[image, labels],
-                label=t("classify.examples"),
-                elem_id="classify-examples" + ("" if language == "en" else f"-{language}"),
-                visible=language == "en",
-            ).dataset
+    sets = examples_per_language(
+        lambda language: example_rows(assets, ctx.server.preset, language),
+        [image, labels],
+        t("classify.examples"),
+        "classify-examples",
+        ("en", "zh") if chinese_ok else ("en",),
+    )
 
     def render(lang: str) -> tuple:
-        chosen = labels_language(lang, chinese_ok)
-        chosen = chosen if chosen in sets else "en"
-        shown_sets = tuple(gr.update(visible=language == chosen) for language in sets)
         return (
             gr.update(value=intro(model_label, lang, chinese_ok)),
             *defaults(lang, chinese_ok),
-            *shown_sets,
+            *shown_examples(sets, labels_language(lang, chinese_ok)),
         )
 
     ctx.in_language([shown, labels, template, *sets.values()], render)

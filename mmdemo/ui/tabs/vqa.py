@@ -24,10 +24,12 @@ from mmdemo.ui import examples
 from mmdemo.ui.common import (
     MODEL_QUEUE,
     TabContext,
+    examples_per_language,
     friendly,
     image_input,
     model_dropdown,
     random_note,
+    shown_examples,
 )
 from mmdemo.ui.i18n import localised, register, request_language, t, text
 from mmdemo.ui.tabs._model_labels import model_label, model_menu
@@ -193,26 +195,21 @@ def build(ctx: TabContext) -> None:
             notes = gr.Markdown(elem_id="vqa-notes")
             asked = gr.Markdown(elem_id="vqa-history")
     assets = Path(ctx.settings.assets_dir)
-    sets = {}  # language -> the Examples' dataset (one per language, the other hidden)
-    for language in ("en", "zh") if chinese_ok else ("en",):
-        rows = example_rows(assets, can[default], language)
-        if rows:
-            sets[language] = gr.Examples(
-                rows,
-                inputs=[image, question],
-                label=t("vqa.examples"),
-                elem_id="vqa-examples" + ("" if language == "en" else f"-{language}"),
-                visible=language == "en",
-            ).dataset
+    sets = examples_per_language(
+        lambda language: example_rows(assets, can[default], language),
+        [image, question],
+        t("vqa.examples"),
+        "vqa-examples",
+        ("en", "zh") if chinese_ok else ("en",),
+    )
 
     def render(lang: str) -> tuple:
-        chosen = lang if lang in sets else "en"
         placeholder = "vqa.placeholder" if chinese_ok else "vqa.placeholder_english"
         return (
             gr.update(value=intro(choices, lang)),
             gr.update(placeholder=text(placeholder, lang)),
             model_menu("vqa", choices, lang),
-            *(gr.update(visible=language == chosen) for language in sets),
+            *shown_examples(sets, lang),
         )
 
     ctx.in_language([shown, question, model, *sets.values()], render)
