@@ -215,10 +215,17 @@ def test_hybrid_without_captions_says_so(tmp_path, colour_photos):
 
 
 # -- languages: a query the model cannot read is refused, a multilingual model reads it ----
-def test_a_chinese_query_is_refused_by_an_english_only_embedder(server, tmp_path, photos):
+def test_a_chinese_query_is_refused_by_an_english_only_embedder(tmp_path, photos):
+    """tiny's default embedder reads any language (as full's); the English-only one refuses."""
     from mmdemo.models.registry import EnglishOnlyError
 
-    gallery = make_gallery(server, tmp_path)
+    settings = Settings(
+        preset="tiny",
+        backends="embed=openclip-tiny",
+        index_dir=tmp_path / "english-index",
+        index_default_gallery=False,
+    )
+    gallery = make_gallery(ModelServer(settings), tmp_path)
     gallery.add_directory(photos)
     search = GallerySearch(gallery)
     with pytest.raises(EnglishOnlyError, match=r"openclip-tiny reads English only"):

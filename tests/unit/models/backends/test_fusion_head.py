@@ -58,5 +58,6 @@ def test_a_head_from_another_embedder_is_refused(trained, shared_index, lite):
     with pytest.raises(FusionHeadMismatchError) as caught:
         SentimentFusion(lite).analyze("hi", None, "early")
     message = str(caught.value)
-    assert "mmdemo-tiny-" in message and "(64-d)" in message and "(384-d)" in message
+    lite_dim = lite.get("embed").dim  # 896: the bilingual label bridge
+    assert "mmdemo-tiny-" in message and "(64-d)" in message and f"({lite_dim}-d)" in message
     assert "Retrain" in message

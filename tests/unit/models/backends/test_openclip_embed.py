@@ -14,6 +14,9 @@ from mmdemo.core.errors import ModelLoadError
 from mmdemo.models.backends.openclip_embed import SPECS
 from mmdemo.serving import ModelServer
 
+# this file is about the English-only ViT-B-32 backend (full embeds multilingually by default)
+VIT_B_32 = "embed=openclip-vit-b-32"
+
 
 @pytest.mark.parametrize("spec", [s for s in SPECS if s.option("pretrained")], ids=lambda s: s.name)
 def test_each_spec_carries_open_clips_own_hub_location(spec):
@@ -32,7 +35,7 @@ def test_every_real_open_clip_spec_names_its_hub_location():
 
 def test_full_preset_offline_fails_fast_with_advice(monkeypatch, tmp_path):
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
-    server = ModelServer(Settings(preset="full", cache_dir=tmp_path))
+    server = ModelServer(Settings(preset="full", backends=VIT_B_32, cache_dir=tmp_path))
     with pytest.raises(ModelLoadError) as caught:
         server.get("embed")
     message = str(caught.value)
@@ -64,7 +67,7 @@ def test_tiny_embedder_concurrent_calls_match_serial():
 def test_full_preset_loads_a_local_checkpoint_through_the_real_path(random_vit_b_32_checkpoint):
     """Offline proof of the ``full`` loading code: same loader, weights from a file."""
     path, expected = random_vit_b_32_checkpoint
-    server = ModelServer(Settings(preset="full", clip_pretrained=str(path)))
+    server = ModelServer(Settings(preset="full", backends=VIT_B_32, clip_pretrained=str(path)))
     embedder = server.get("embed")
     assert embedder.model_id == "open_clip:ViT-B-32/file:vit_b_32_random.pt"
     assert embedder.dim == 512
@@ -78,6 +81,10 @@ def test_corrupt_checkpoint_is_a_clear_error(tmp_path):
     bad = tmp_path / "broken.pt"
     bad.write_bytes(b"not a checkpoint")
     with pytest.raises(ModelLoadError, match=r"broken\.pt"):
-        ModelServer(Settings(preset="full", clip_pretrained=str(bad))).get("embed")
+        ModelServer(Settings(preset="full", backends=VIT_B_32, clip_pretrained=str(bad))).get(
+            "embed"
+        )
     with pytest.raises(ModelLoadError, match="does not exist"):
-        ModelServer(Settings(preset="full", clip_pretrained="/no/such/file.pt")).get("embed")
+        ModelServer(
+            Settings(preset="full", backends=VIT_B_32, clip_pretrained="/no/such/file.pt")
+        ).get("embed")

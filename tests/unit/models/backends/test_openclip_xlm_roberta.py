@@ -61,7 +61,7 @@ def test_an_index_built_by_another_embedder_is_refused_with_the_re_embed_offer(t
     pictures = [write_test_image(tmp_path / f"{i}.png", color=(40 * i, 90, 200)) for i in range(3)]
     index_dir = tmp_path / "index"
     common = dict(index_dir=index_dir, index_default_gallery=False, cache_dir=tmp_path / "cache")
-    english = ModelServer(Settings(preset="tiny", **common))
+    english = ModelServer(Settings(preset="tiny", backends="embed=openclip-tiny", **common))
     Gallery(english, english.settings).add_files(pictures)
 
     multilingual = twin_server(tmp_path, index_dir=index_dir, index_default_gallery=False)
