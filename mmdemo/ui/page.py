@@ -160,12 +160,14 @@ def build_ui(server: ModelServer, gallery: Gallery, access: Access | None = None
                 with gr.Tab(tab.TITLE, id=tab.ID) as item:
                     tab.build(ctx)
                 tab_items.append((item, tab.ID))
-        # Gradio re-translates only the selected tab's title when the locale changes, so
-        # the titles are also set from here, with the rest of the page's language.
-        ctx.in_language(
-            [item for item, _ in tab_items],
-            lambda lang: tuple(gr.Tab(label=text(f"tab.{tid}", lang)) for _, tid in tab_items),
-        )
+        # Gradio re-translates only the selected tab's title when the locale changes, so a
+        # switch also sets the titles from here. Not on load: the locale is set before the
+        # first render then, and replacing the tab buttons while a visitor reaches for one
+        # detached it mid-click (and Gradio's overflow menu read a null offsetWidth).
+        tab_outputs = [item for item, _ in tab_items]
+
+        def tab_titles(lang: str) -> list:
+            return [gr.Tab(label=text(f"tab.{tid}", lang)) for _, tid in tab_items]
 
         # While the models warm up the banner says so; a timer re-reads it every few
         # seconds and switches itself off once they are ready, so a visitor who stays on
@@ -204,9 +206,9 @@ def build_ui(server: ModelServer, gallery: Gallery, access: Access | None = None
         )
         refresh.tick(friendly(on_tick), language, [banner, refresh], api_visibility="private")
         language.input(
-            friendly(render),
+            friendly(lambda lang: [*render(lang), *tab_titles(lang)]),
             language,
-            [banner, overview, *view_outputs],
+            [banner, overview, *view_outputs, *tab_outputs],
             js=SWITCH_JS,
             api_visibility="private",
         )

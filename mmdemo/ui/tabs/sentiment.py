@@ -284,6 +284,16 @@ def chart_value(result: FusionResult, language: str = "en") -> gr.BarPlot:
     )
 
 
+def empty_chart(language: str | None = None) -> gr.BarPlot:
+    """No bars, same columns: clearing the plot with None made Gradio 6.31's plot read the
+    offsetWidth of an element it had just removed (an uncaught error in the page, seen in
+    Chromium after a failed request that followed a result)."""
+    import pandas as pd
+
+    x, y, colour = (text(f"sentiment.chart_{k}", language) for k in ("x", "y", "colour"))
+    return gr.BarPlot(value=pd.DataFrame({x: [], y: [], colour: []}), x=x, y=y, color=colour)
+
+
 def _source(m: ModalityScore, fusion: str, language: str) -> str:
     """How a modality was read: the model that judged it and on what."""
     if language == "en":
@@ -578,7 +588,7 @@ def build(ctx: TabContext) -> None:
     )
     # a failed request must not leave the previous result standing as if it were this one's
     event.failure(
-        lambda: (None, None, t("sentiment.no_result"), None),
+        lambda: (None, empty_chart(), t("sentiment.no_result"), None),
         None,
         [fused, chart, notes, raw],
         api_visibility="private",
