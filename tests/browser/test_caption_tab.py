@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.support.browser import ERROR_TOAST, GALLERY, TIMEOUT_MS, screenshot
+from tests.support.browser import ERROR_TOAST, GALLERY, TIMEOUT_MS, open_tab, screenshot
 
 pytestmark = pytest.mark.browser
 
@@ -22,7 +22,7 @@ def choose_model(page, label: str) -> None:
 
 def test_caption_options_work_in_the_page(page, app_server):
     """tiny app: nucleus sampling with a prefix."""
-    page.get_by_role("tab", name="Caption").click()
+    open_tab(page, "Caption")
     page.locator("#caption-image input[type=file]").set_input_files(str(GALLERY / "flower.jpg"))
     page.get_by_text(DECODING, exact=True).click()
     page.locator("#caption-mode").get_by_text("Nucleus sampling").click()
@@ -40,7 +40,7 @@ def test_decoding_controls_follow_the_chosen_model(page, app_server, width):
     """The tiny BLIP declares decoding options; the label-based captioner has none, and a
     prefix typed for BLIP does not follow the switch (it would be refused)."""
     page.set_viewport_size({"width": width, "height": 900 if width > 390 else 844})
-    page.get_by_role("tab", name="Caption").click()
+    open_tab(page, "Caption")
     decoding = page.get_by_text(DECODING, exact=True)
     decoding.wait_for(state="visible")  # the default, tiny BLIP, is generative
     decoding.click()
@@ -63,7 +63,7 @@ def test_caption_tab_in_chinese_writes_a_chinese_label_caption(offline_zh_page):
     """zh-CN on lite: the label-based captioner writes Chinese, the classes it saw are
     Chinese, the notes and the labels are Chinese; no decoding controls (it has none)."""
     page = offline_zh_page
-    page.get_by_role("tab", name="图片描述").click()
+    open_tab(page, "图片描述")
     # the page's load event renders the intro; a freshly started lite app may still be
     # warming its models up on this machine's two cores, so it gets twice the usual wait
     intro = page.locator("#caption-intro").get_by_text("用一句话描述一张图片")

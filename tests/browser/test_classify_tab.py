@@ -7,13 +7,20 @@ from __future__ import annotations
 import pytest
 
 from mmdemo.ui import examples
-from tests.support.browser import ARTIFACTS, GALLERY, TIMEOUT_MS, screenshot, switch_language
+from tests.support.browser import (
+    ARTIFACTS,
+    GALLERY,
+    TIMEOUT_MS,
+    open_tab,
+    screenshot,
+    switch_language,
+)
 
 pytestmark = pytest.mark.browser
 
 
 def test_classify_tab_shows_probabilities(page, app_server, make_test_image):
-    page.get_by_role("tab", name="Classify").click()
+    open_tab(page, "Classify")
     image = make_test_image("classify_me.png", size=(120, 90))
     page.locator("#classify-image input[type=file]").set_input_files(str(image))
     page.locator("#classify-labels textarea, #classify-labels input").first.fill("cat, dog, rocket")
@@ -31,7 +38,7 @@ def test_classify_tab_in_chinese_puts_the_cat_first(offline_zh_page):
     template and examples; on the cat photo 猫 comes first; the switch turns the tab and
     its labels English (and English labels then give "a cat" first)."""
     page = offline_zh_page
-    page.get_by_role("tab", name="分类").click()
+    open_tab(page, "分类")
     box = "#classify-labels textarea, #classify-labels input"
     labels = page.locator(box).first
     page.wait_for_function(

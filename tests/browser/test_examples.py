@@ -12,7 +12,7 @@ from __future__ import annotations
 import pytest
 
 from mmdemo.ui import examples
-from tests.support.browser import ERROR_TOAST, screenshot, wait_for_results
+from tests.support.browser import ERROR_TOAST, open_tab, screenshot, wait_for_results
 
 pytestmark = pytest.mark.browser
 
@@ -20,17 +20,6 @@ DESKTOP = {"width": 1280, "height": 900}
 PHONE = {"width": 390, "height": 844}
 VIEWPORTS = pytest.mark.parametrize("viewport", [DESKTOP, PHONE], ids=["desktop", "phone"])
 QUESTION = "#vqa-question textarea, #vqa-question input"
-
-
-def open_tab(page, title: str) -> None:
-    """Click the tab; on a phone the tab bar has no room for it: it is behind "More tabs"."""
-    page.wait_for_timeout(300)  # the tab bar re-lays itself out after a resize
-    tab = page.get_by_role("tab", name=title)
-    if tab.count() and tab.first.is_visible():
-        tab.first.click()
-    else:
-        page.get_by_role("button", name="More tabs").click()
-        page.locator(".overflow-dropdown button", has_text=title).click()
 
 
 def wait_shown(page, locator, name: str) -> None:

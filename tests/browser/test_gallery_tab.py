@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.support.browser import screenshot
+from tests.support.browser import open_tab, screenshot
 from tests.support.images import write_test_image
 
 pytestmark = pytest.mark.browser
@@ -27,12 +27,7 @@ def open_gallery(page) -> list[str]:
 
     On a phone the tab bar has no room for it: it is behind the "More tabs" menu.
     """
-    tab = page.get_by_role("tab", name="Gallery")
-    if tab.count() and tab.is_visible():
-        tab.click()
-    else:
-        page.get_by_role("button", name="More tabs").click()
-        page.locator(".overflow-dropdown button", has_text="Gallery").click()
+    open_tab(page, "Gallery")
     page.wait_for_function(f"() => ({PAINTED_JS})() >= 8")
     return page.evaluate(CAPTIONS_JS)
 
@@ -129,7 +124,7 @@ def test_the_gallery_tab_in_chinese(zh_page, app_server, tmp_path):
     """zh-CN: the pager, the add report (added, the twin, the unreadable file), the
     selection, the removal and the status panel are Chinese; file names stay as given."""
     page = zh_page
-    page.get_by_role("tab", name="图库").click()
+    open_tab(page, "图库")
     page.wait_for_function(f"() => ({PAINTED_JS})() >= 8")
     assert "第 1 / 1 页" in text_of(page, "#gallery-page-note")
     assert "最新的在前" in text_of(page, "#gallery-intro")

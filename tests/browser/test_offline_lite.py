@@ -5,7 +5,14 @@ from __future__ import annotations
 
 import pytest
 
-from tests.support.browser import GALLERY, TIMEOUT_MS, screenshot, search, wait_for_results
+from tests.support.browser import (
+    GALLERY,
+    TIMEOUT_MS,
+    open_tab,
+    screenshot,
+    search,
+    wait_for_results,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -20,7 +27,7 @@ def test_offline_app_runs_lite_and_every_task_tab_answers(offline_page, offline_
     wait_for_results(page, offline_app_server)
     screenshot(page, "lite_search.png")
 
-    page.get_by_role("tab", name="Caption").click()
+    open_tab(page, "Caption")
     coffee = GALLERY / "coffee_cup.png"
     page.locator("#caption-image input[type=file]").set_input_files(str(coffee))
     page.locator("#caption-button").click()
@@ -28,7 +35,7 @@ def test_offline_app_runs_lite_and_every_task_tab_answers(offline_page, offline_
     assert "espresso" in page.locator("#caption-output textarea").input_value()
     screenshot(page, "lite_caption.png")
 
-    page.get_by_role("tab", name="Ask (VQA)").click()
+    open_tab(page, "Ask (VQA)")
     examples = page.locator("#vqa-examples")
     examples.get_by_text("What shape is in the image?").first.click()
     # The example fills both inputs asynchronously; asking before the image arrived would
@@ -51,7 +58,7 @@ def test_offline_app_runs_lite_and_every_task_tab_answers(offline_page, offline_
     assert "shapes-vqa" in page.locator("#vqa-notes").inner_text()
     screenshot(page, "lite_vqa_shapes.png")
 
-    page.get_by_role("tab", name="Sentiment").click()
+    open_tab(page, "Sentiment")
     page.locator("#sentiment-text textarea").fill("What a wonderful, happy day!")
     page.locator("#sentiment-button").click()
     page.locator("#sentiment-notes").get_by_text("positive").first.wait_for(state="visible")

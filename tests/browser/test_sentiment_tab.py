@@ -6,14 +6,14 @@ from __future__ import annotations
 import pytest
 
 from mmdemo.ui import examples
-from tests.support.browser import screenshot, switch_language
+from tests.support.browser import open_tab, screenshot, switch_language
 
 pytestmark = pytest.mark.browser
 
 
 def test_sentiment_tab_shows_each_modality_and_the_fusion(page, app_server):
     """tiny app: a text + image example, the chart, the pulls; early fusion without a head."""
-    page.get_by_role("tab", name="Sentiment").click()
+    open_tab(page, "Sentiment")
     page.locator("#sentiment-examples").get_by_text("Great, another rainy day.").first.click()
     page.locator("#sentiment-image img").first.wait_for(state="visible")
     page.locator("#sentiment-button").click()
@@ -41,7 +41,7 @@ def test_sentiment_tab_in_chinese_then_english(zh_page):
     """zh-CN: the labels, fusion menu, explanation, result, chart and fused label are
     Chinese (the API keeps English); the switch turns the tab English and back."""
     page = zh_page
-    page.get_by_role("tab", name="情感").click()
+    open_tab(page, "情感")
     fusion = page.locator("#sentiment-fusion")
     fusion.get_by_text("决策级（晚期融合）").wait_for(state="visible")
     assert "图片描述桥接" in fusion.inner_text() and "Decision" not in fusion.inner_text()
@@ -85,7 +85,7 @@ def test_lite_reads_the_chinese_disagreement_example_in_chinese(offline_zh_page)
     examples promise - the text pulls positive, the photo negative, the text wins - and
     every note, the photo's cue note included, is Chinese."""
     page = offline_zh_page
-    page.get_by_role("tab", name="情感").click()
+    open_tab(page, "情感")
     first = examples.sentiment_examples("lite", "zh")[0]
     page.locator("#sentiment-examples").get_by_text(first.text).first.click()
     page.locator("#sentiment-image img").first.wait_for(state="visible")

@@ -10,7 +10,7 @@ import re
 import pytest
 
 from tests.support.app_process import AppProcess
-from tests.support.browser import ERROR_TOAST, TOAST_MESSAGE, open_page, screenshot
+from tests.support.browser import ERROR_TOAST, TOAST_MESSAGE, open_page, open_tab, screenshot
 from tests.support.images import write_test_image
 
 pytestmark = pytest.mark.browser
@@ -28,10 +28,6 @@ def space(browser, tmp_path_factory):
         MMDEMO_ADMIN_PASSWORD="a long random password",
     ) as running:
         yield running
-
-
-def open_tab(page, title: str) -> None:
-    page.get_by_role("tab", name=title).click()
 
 
 def file_name(src: str) -> str:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.support.browser import GALLERY, screenshot
+from tests.support.browser import GALLERY, open_tab, screenshot
 
 SHAPES = GALLERY.parent / "examples" / "shapes"
 
@@ -15,7 +15,7 @@ pytestmark = pytest.mark.browser
 
 def test_vqa_model_choice_works_in_the_page(page, app_server):
     """tiny app: a suggested question asked of ViLT, remembered; fusions for routed-vqa only."""
-    page.get_by_role("tab", name="Ask (VQA)").click()
+    open_tab(page, "Ask (VQA)")
     page.locator("#vqa-image input[type=file]").set_input_files(str(GALLERY / "coffee_cup.png"))
     suggestions = page.locator("#vqa-suggestions")
     suggestions.get_by_text("Is there a cup?").click()
@@ -48,7 +48,7 @@ def test_vqa_tab_in_chinese_offers_and_answers_chinese_questions(offline_zh_page
     (没有 to 有没有猫？), Chinese notes and history; a shapes image gets the English
     questions (its model reads English only)."""
     page = offline_zh_page
-    page.get_by_role("tab", name="提问（视觉问答）").click()
+    open_tab(page, "提问（视觉问答）")
     question = page.locator("#vqa-question textarea, #vqa-question input").first
     page.wait_for_function(
         "() => document.querySelector('#vqa-question textarea, #vqa-question input')"

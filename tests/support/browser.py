@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import urlparse
@@ -124,6 +125,33 @@ def wait_for_results(page, app_server) -> None:
             f"{ARTIFACTS / 'no_results.png'}\napp log tail:\n{app_server.log_tail()}",
             pytrace=False,
         )
+
+
+def open_tab(page, title: str) -> None:
+    """Open the tab titled ``title`` at any width.
+
+    Gradio lays its tab bar out again after load and after every resize: a tab button can be
+    replaced while it is being clicked, and on a phone a tab with no room is behind "More
+    tabs". A single ``click()`` then waits for a button that will never be visible again (a
+    CI run failed so), so: find where the tab is *now*, click with a short timeout, and look
+    again until a click lands.
+    """
+    deadline = time.monotonic() + TIMEOUT_MS / 1000
+    while True:
+        try:
+            tab = page.get_by_role("tab", name=title, exact=True)
+            if tab.count() and tab.first.is_visible():
+                tab.first.click(timeout=2_000)
+            else:
+                item = page.locator(".overflow-dropdown button", has_text=title).first
+                if not item.is_visible():  # the menu may still be open from a try that missed
+                    page.get_by_role("button", name="More tabs").click(timeout=2_000)
+                item.click(timeout=2_000)
+            return
+        except Exception:
+            if time.monotonic() > deadline:
+                raise
+            page.wait_for_timeout(200)
 
 
 def switch_language(page, label: str) -> None:
