@@ -20,7 +20,9 @@ AUTO = "auto"  # not a preset of its own: full when its weights are at hand, els
 # `tiny` mirrors `full` with tiny random models of the same architectures, so the tests
 # drive the generative code paths; `lite` and `tiny` share the label-based caption and the
 # routed VQA (shapes model + photo similarity). lite's image sentiment also reads colour
-# mood, because its embedder barely sees light or colour (docs/quality.md).
+# mood, because its embedder barely sees light or colour (docs/quality.md). `match` (BLIP's
+# image-text matching head, re-ranking search hits) is full's alone: lite has no such model,
+# and a task a preset lacks is simply not offered (services.rerank says why).
 PRESETS: dict[str, dict[str, tuple[str, ...]]] = {
     "full": {
         "embed": ("openclip-xlm-roberta-base-vit-b-32", "openclip-vit-b-32"),
@@ -30,6 +32,7 @@ PRESETS: dict[str, dict[str, tuple[str, ...]]] = {
         "sentiment": ("multilingual-routed", "distilbert-sst2", "distilbert-multilingual"),
         "image_sentiment": ("clip-prompt-sentiment",),
         "sentiment_head": ("trained-fusion-head",),
+        "match": ("blip-itm",),
     },
     "lite": {
         "embed": ("lite-label-bridge",),
@@ -52,6 +55,7 @@ PRESETS: dict[str, dict[str, tuple[str, ...]]] = {
         ),
         "image_sentiment": ("clip-prompt-sentiment",),
         "sentiment_head": ("trained-fusion-head",),
+        "match": ("blip-itm-tiny",),
     },
 }
 

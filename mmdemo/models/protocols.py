@@ -14,6 +14,7 @@ from typing import Any, Protocol, runtime_checkable
 import numpy as np
 from PIL import Image
 
+from mmdemo.core.explain_results import ExplainResult
 from mmdemo.core.results import CaptionResult, LabelScore, ModelInfo, VqaResult
 from mmdemo.core.sentiment_results import SentimentResult
 
@@ -41,6 +42,20 @@ class Embedder(Backend, Protocol):
     def embed_texts(self, texts: Sequence[str]) -> np.ndarray: ...
     def preprocess_image(self, image: Image.Image) -> Any: ...  # CPU, thread-safe
     def embed_image_tensors(self, batch: Any) -> np.ndarray: ...  # the device hot path
+
+
+@runtime_checkable
+class Explainer(Backend, Protocol):
+    """An embedder that can show where a text matched in an image (a relevance grid).
+
+    ``explains`` names the method ("" when this model cannot); ``baseline=True`` gives the
+    simpler map the evaluation compares with (docs/quality.md)."""
+
+    explains: str
+
+    def explain(
+        self, image: Image.Image, query: str, *, baseline: bool = False
+    ) -> ExplainResult: ...
 
 
 @runtime_checkable
@@ -81,6 +96,14 @@ class FusionHeadModel(Backend, Protocol):
     def is_stale(self) -> bool: ...
 
 
+@runtime_checkable
+class Matcher(Backend, Protocol):
+    """Image-text matching: the probability (0..1) that a text describes an image."""
+
+    def match(self, image: Image.Image, text: str) -> float: ...
+    def match_many(self, pairs: Sequence[tuple[Image.Image, str]]) -> list[float]: ...
+
+
 # The protocol every backend of a task must satisfy (checked by a unit test).
 TASK_PROTOCOLS: dict[str, type] = {
     "embed": Embedder,
@@ -90,4 +113,5 @@ TASK_PROTOCOLS: dict[str, type] = {
     "sentiment": SentimentModel,
     "image_sentiment": SentimentModel,
     "sentiment_head": FusionHeadModel,
+    "match": Matcher,
 }
