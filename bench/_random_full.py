@@ -2,8 +2,8 @@
 
 Why: speed and memory depend on the architectures, their input sizes and the sequence
 lengths, not on the weight values, and this machine cannot reach the hub. So each hub repo
-the ``full`` preset downloads (open_clip ViT-B-32, BLIP caption, BLIP VQA, ViLT, and a
-DistilBERT sentiment model if the preset names one) is rebuilt here from its real config
+the ``full`` preset downloads (open_clip ViT-B-32, BLIP caption, BLIP VQA, BLIP ITM, ViLT,
+and a DistilBERT sentiment model if the preset names one) is rebuilt here from its real config
 with seeded random weights, served by the test suite's fake hub
 (``tests/support/fake_hub.py``), and fetched with the real ``python -m mmdemo download`` into
 a Hugging Face cache folder. The app then loads them offline (``MMDEMO_CACHE_DIR`` +
@@ -38,7 +38,7 @@ DEFAULT_CACHE = Path(
 BERT_VOCAB = 30522  # bert-base-uncased, which BLIP, ViLT and DistilBERT all use
 VILT_ANSWERS = 3129  # VQAv2's answer list in dandelin/vilt-b32-finetuned-vqa
 SEED = 0
-BUILD_VERSION = 4  # bump when a builder changes: a cache built by older code is rebuilt
+BUILD_VERSION = 5  # bump when a builder changes: a cache built by older code is rebuilt
 STAMP = ".mmdemo-bench-version"  # marks a cache folder this module built (and may rebuild)
 
 CLIP_REPO = "laion/CLIP-ViT-B-32-laion2B-s34B-b79K"
@@ -49,6 +49,7 @@ MULTILINGUAL_SENTIMENT_REPO = "lxyuan/distilbert-base-multilingual-cased-sentime
 MULTILINGUAL_BERT_VOCAB = 119547  # distilbert-base-multilingual-cased
 BLIP_CAPTION_REPO = "Salesforce/blip-image-captioning-base"
 BLIP_VQA_REPO = "Salesforce/blip-vqa-base"
+BLIP_ITM_REPO = "Salesforce/blip-itm-base-coco"
 VILT_REPO = "dandelin/vilt-b32-finetuned-vqa"
 DISTILBERT_REPOS = (
     "distilbert/distilbert-base-uncased-finetuned-sst-2-english",
@@ -77,8 +78,9 @@ def bert_tokenizer(cls_name: str = "BertTokenizer", blip: bool = False, max_leng
     return tokenizer
 
 
-def _build_blip(model_class: str, folder: Path) -> None:
-    """BLIP base: ViT-B/16 at 384 px + 12-layer BERT text model (BlipConfig's defaults)."""
+def _build_blip(model_class: str, folder: Path):
+    """BLIP base: ViT-B/16 at 384 px + 12-layer BERT text model (BlipConfig's defaults);
+    returns the model it saved."""
     import transformers
     from transformers import BlipConfig, BlipImageProcessor, BlipProcessor
 
@@ -95,12 +97,25 @@ def _build_blip(model_class: str, folder: Path) -> None:
     # are O(0.02), like the text side's default.
     vision = dict(image_size=384, patch_size=16, initializer_range=0.02)
     config = BlipConfig(text_config=text, vision_config=vision)
-    getattr(transformers, model_class)(config).save_pretrained(folder)
+    model = getattr(transformers, model_class)(config)
+    model.save_pretrained(folder)
     BlipProcessor(BlipImageProcessor(), tokenizer).save_pretrained(folder)  # 384 x 384
+    return model
 
 
 def build_blip_caption(folder: Path) -> None:
     _build_blip("BlipForConditionalGeneration", folder)
+
+
+def build_blip_itm(folder: Path) -> None:
+    """BLIP base with the ITM head (BlipForImageTextRetrieval), saved as pytorch_model.bin
+    only, like the repo's main branch (its safetensors copy is an unmerged hub PR)."""
+    import torch
+
+    model = _build_blip("BlipForImageTextRetrieval", folder)
+    state = {k: v.contiguous() for k, v in model.state_dict().items()}
+    torch.save(state, folder / "pytorch_model.bin")
+    (folder / "model.safetensors").unlink()
 
 
 def build_blip_vqa(folder: Path) -> None:
@@ -215,6 +230,7 @@ BUILDERS: dict[str, Callable[[Path], None]] = {
     MULTILINGUAL_SENTIMENT_REPO: build_multilingual_sentiment,
     BLIP_CAPTION_REPO: build_blip_caption,
     BLIP_VQA_REPO: build_blip_vqa,
+    BLIP_ITM_REPO: build_blip_itm,
     VILT_REPO: build_vilt,
     **dict.fromkeys(DISTILBERT_REPOS, build_distilbert),
 }

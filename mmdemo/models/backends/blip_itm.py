@@ -31,6 +31,9 @@ from mmdemo.models.shared.hf_inputs import check_images
 log = logging.getLogger(__name__)
 
 REPO = "Salesforce/blip-itm-base-coco"
+# The repo's main branch ships pytorch_model.bin (its safetensors copy sits in an unmerged
+# hub PR), so the weights are fetched as ViLT's are: the .bin, configs and vocabulary.
+PATTERNS = ("*.json", "*.txt", "pytorch_model.bin")
 # BLIP's retrieval models were trained on texts of at most 35 tokens (LAVIS max_txt_len):
 # a longer text is cut there, so its cost is bounded whatever is sent.
 MAX_TOKENS = 35
@@ -166,7 +169,7 @@ SPECS = (
         hub_files=hub_files,
         label="BLIP image-text matching",
         description=f"BLIP base ITM head ({REPO}): does this text describe this image",
-        options={"repo": REPO},
+        options={"repo": REPO, "patterns": PATTERNS},
         capabilities=ENGLISH,
     ),
     BackendSpec(
