@@ -152,7 +152,8 @@ class GallerySearch:
     def max_k(self) -> int:
         return self.gallery.settings.max_k
 
-    def _require_readable(self, query: str) -> None:
+    def require_readable(self, query: str) -> None:
+        """Refuse a query the embedder cannot read (an English-only model, Chinese text)."""
         embedder = self.gallery.embedder
         spec = getattr(embedder, "spec", None)
         if spec is not None:
@@ -175,7 +176,7 @@ class GallerySearch:
         Hits scoring below ``min_score`` are left out (every query method takes it)."""
         query = clean_query(text)
         floor = clean_min_score(min_score)
-        self._require_readable(query)
+        self.require_readable(query)
         vector = self.gallery.embedder.embed_texts([query])[0]
         if hybrid:
             return self._hybrid(vector, query, k, self._galleries(overlay), min_score=floor)
@@ -200,7 +201,7 @@ class GallerySearch:
             raise BadInputError(f"The text to mix in must be text, not {type(text).__name__}.")
         query = " ".join((text or "").split())
         if query:
-            self._require_readable(query)
+            self.require_readable(query)
         try:
             weight = float(text_weight) if query else 0.0  # type: ignore[arg-type]
         except (TypeError, ValueError, OverflowError):
@@ -240,8 +241,43 @@ class GallerySearch:
         """ "More like this": the item's own vector as the query, the item itself left out."""
         floor = clean_min_score(min_score)
         galleries = self._galleries(overlay)
+        item, vector, name = self._item(item_id, galleries)
+        result = self._search(vector, k, galleries, kind="image", exclude=(item,), min_score=floor)
+        return dataclasses.replace(result, message=f"More like {name}: {result.message}")
+
+    def item_vector(self, item_id: object, overlay: Gallery | None = None) -> np.ndarray:
+        """The stored vector of gallery image ``item_id`` (the base gallery or the overlay)."""
+        return self._item(item_id, self._galleries(overlay))[1]
+
+    def search_vector(
+        self,
+        vector: np.ndarray,
+        k: object = 12,
+        *,
+        overlay: Gallery | None = None,
+        kind: str = "text",
+        text_weight: float = 0.0,
+        exclude: Sequence[int] = (),
+        min_score: float | None = None,
+    ) -> SearchResult:
+        """A query vector made elsewhere (``services.query_terms``), judged on the levels of
+        ``kind`` ("text", or "image" mixed with ``text_weight`` of text)."""
+        floor = clean_min_score(min_score)
+        galleries = self._galleries(overlay)
+        return self._search(
+            vector,
+            k,
+            galleries,
+            kind=kind,
+            text_weight=text_weight,
+            exclude=exclude,
+            min_score=floor,
+        )
+
+    def _item(self, item_id: object, galleries: list[Gallery]) -> tuple[int, np.ndarray, str]:
+        """(id, stored vector, file name) of an indexed image, or a clear error."""
         try:
-            item = int(item_id)
+            item = int(item_id)  # type: ignore[call-overload]
             holder = next(g for g in galleries if _holds(g, item))
             vector = holder.index.vector(item)
             name = Path(holder.index.get(item).path).name
@@ -249,8 +285,7 @@ class GallerySearch:
             raise BadInputError(
                 f"There is no image with id {shown(item_id)} in the index."
             ) from None
-        result = self._search(vector, k, galleries, kind="image", exclude=(item,), min_score=floor)
-        return dataclasses.replace(result, message=f"More like {name}: {result.message}")
+        return item, vector, name
 
     def image_to_text(
         self,

@@ -1,4 +1,6 @@
-"""``python -m mmdemo search "TEXT" [--image PATH]``: search the index by text, image or both."""
+"""``python -m mmdemo search "TEXT" [--image PATH]``: search the index by text, image or both;
+``--terms '"a dog" + "at night" - "people"'``: query arithmetic (``services.query_terms``),
+where ``image`` in the terms is ``--image`` and ``#12`` is gallery image 12."""
 
 from __future__ import annotations
 
@@ -14,14 +16,27 @@ from mmdemo.cli.common import (
     settings_for,
     warn,
 )
+from mmdemo.core.errors import BadInputError
 
 NAME = "search"
 ORDER = 20
-HELP = "search the index by text, image, or both"
+HELP = "search the index by text, image, both, or signed terms (--terms)"
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("text", metavar="TEXT", help='query text ("" with --image for image only)')
+    parser.add_argument(
+        "text",
+        metavar="TEXT",
+        nargs="?",
+        default=None,
+        help='query text ("" with --image for image only; leave out with --terms)',
+    )
+    parser.add_argument(
+        "--terms",
+        default=None,
+        help='query arithmetic: \'"a dog" + "at night" - "people"\', weights like 0.5 * "x" '
+        "(-2..2), image for --image, #ID for a gallery image",
+    )
     parser.add_argument("--image", type=Path, help="query image (mixed with TEXT if both given)")
     parser.add_argument(
         "--weight",
@@ -44,12 +59,21 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from mmdemo.services.query_terms import search_terms
     from mmdemo.services.search import DEFAULT_TEXT_WEIGHT, GallerySearch
 
+    if (args.text is None) == (args.terms is None):
+        raise BadInputError(
+            "Give the search either a TEXT or --terms (one of them): "
+            'python -m mmdemo search "a cat", or --terms \'"a cat" - "grass"\'.'
+        )
     settings = settings_for(args)
     _, gallery = gallery_for(settings)
     search = GallerySearch(gallery)
-    if args.image is not None:
+    if args.terms is not None:
+        image = read_image(args.image, settings) if args.image is not None else None
+        _, result = search_terms(search, args.terms, args.k, image=image, min_score=args.min_score)
+    elif args.image is not None:
         image = read_image(args.image, settings)
         weight = DEFAULT_TEXT_WEIGHT if args.weight is None else args.weight
         result = search.image(

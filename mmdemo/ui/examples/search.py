@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from mmdemo.ui.examples.base import _for
+from mmdemo.ui.examples.base import GALLERY, _for
 
 
 @dataclass(frozen=True)
@@ -64,3 +64,45 @@ def search_queries(preset: str, language: str = "en") -> list[str]:
     offers none in it (its model does not read that language)."""
     chosen = search_examples(preset, language) or search_examples(preset, "en")
     return [example.query for example in chosen]
+
+
+@dataclass(frozen=True)
+class TermsExample:
+    """A query-arithmetic example: the one-line terms, the gallery photo uploaded as
+    ``image`` (or None), and the gallery file that must be the top hit."""
+
+    line: str
+    image: str | None
+    finds: str
+    language: str = "en"
+
+
+# Each takes away what the photo shows and adds something else: the top hit must be the
+# photo of the added thing, not the photo itself (lite: tests/unit/services/
+# test_query_terms_lite.py; full's are the same sentences, driven on tiny for their types).
+_TERMS = (
+    TermsExample(
+        'image - "a cat" + "a cup of coffee"', f"{GALLERY}/chelsea_the_cat.png", "coffee_cup.png"
+    ),
+    TermsExample(
+        'image - "a rocket" + "a flower"', f"{GALLERY}/falcon9_rocket_launch.jpg", "flower.jpg"
+    ),
+    TermsExample(
+        'image - "一只猫" + "一杯咖啡"', f"{GALLERY}/chelsea_the_cat.png", "coffee_cup.png", "zh"
+    ),
+    TermsExample(
+        'image - "火箭" + "一朵花"', f"{GALLERY}/falcon9_rocket_launch.jpg", "flower.jpg", "zh"
+    ),
+)
+TERMS_EXAMPLES: dict[str, tuple[TermsExample, ...]] = {"full": _TERMS, "lite": _TERMS}
+
+
+def terms_examples(preset: str, language: str | None = None) -> tuple[TermsExample, ...]:
+    """``preset``'s query-arithmetic examples in ``language`` (``None``: every language);
+    English where the preset offers none in it."""
+    found = _for(preset, TERMS_EXAMPLES)
+    if language is None:
+        return found
+    return tuple(e for e in found if e.language == language) or tuple(
+        e for e in found if e.language == "en"
+    )
