@@ -47,6 +47,7 @@ class RerankResult:
     rest: tuple[SearchHit, ...] = ()
     unreadable: tuple[str, ...] = ()  # paths of hits whose image could not be read
     load_seconds: float = 0.0
+    read_seconds: float = 0.0  # the part of ``seconds`` spent reading the images
 
     @property
     def moved(self) -> int:
@@ -60,6 +61,7 @@ class RerankResult:
             "rest": [hit.to_json() for hit in self.rest],
             "unreadable": list(self.unreadable),
             "seconds": _round(self.seconds, 4),
+            "read_seconds": _round(self.read_seconds, 4),
             "load_seconds": _round(self.load_seconds, 2),
             "backend": self.backend,
             "model": self.model,

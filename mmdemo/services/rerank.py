@@ -100,6 +100,7 @@ def rerank(
             unreadable.append(hit)
         else:
             readable.append((rank, hit, image))
+    read_seconds = time.perf_counter() - started
     scores = matcher.match_many([(image, query) for _, _, image in readable]) if readable else []
     ranked = sorted(
         (
@@ -118,12 +119,14 @@ def rerank(
         rest=tuple(unreadable + rest),
         unreadable=tuple(hit.path for hit in unreadable),
         load_seconds=load_seconds,
+        read_seconds=read_seconds,
     )
     log.info(
-        "Re-ranked %d hits with %s in %.2f s (%d moved, %d unreadable)",
+        "Re-ranked %d hits with %s in %.2f s (%.2f s reading; %d moved, %d unreadable)",
         len(ranked),
         spec.name,
         seconds,
+        read_seconds,
         result.moved,
         len(unreadable),
     )
