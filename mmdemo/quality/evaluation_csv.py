@@ -81,13 +81,18 @@ class EvaluationRows:
         return list(dict.fromkeys(names))
 
 
-def decode_csv(data: bytes) -> str:
-    """The CSV's text; size is checked before decoding (a BOM from Excel is dropped)."""
-    if len(data) > MAX_CSV_BYTES:
+def check_csv_size(size: int) -> None:
+    """Refuse a CSV over ``MAX_CSV_BYTES`` (called on the file's size before reading it)."""
+    if size > MAX_CSV_BYTES:
         raise BadInputError(
-            f"The CSV is {len(data):,} bytes; at most {MAX_CSV_BYTES:,} are read. "
+            f"The CSV is {size:,} bytes; at most {MAX_CSV_BYTES:,} are read. "
             "Split it into smaller files."
         )
+
+
+def decode_csv(data: bytes) -> str:
+    """The CSV's text; size is checked before decoding (a BOM from Excel is dropped)."""
+    check_csv_size(len(data))
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError:

@@ -184,13 +184,13 @@ def evaluate_bundled(server, progress: Progress | None = None) -> EvaluationRepo
     progress(0.0, "Reading the bundled photos")
     data = retrieval_eval.load_splits()
     embedder = server.get("embed")
-    progress(0.1, "Embedding 22 photos")
+    progress(0.1, f"Embedding {len(data.images)} photos")
     vectors = embedder.embed_images(data.images)
     ng, nh = len(data.gallery), len(data.heldout)
     order = data.gallery + data.heldout
     retrieval, zero_shot = [], []
     for step, lang in enumerate(("en", "zh")):
-        progress(0.3 + 0.1 * step, f"Ranking captions ({lang})")
+        progress(0.3 + 0.1 * step, f"Ranking the captions and labels ({lang})")
         suffix = "" if lang == "en" else "_zh"
         texts = [data.captions[lang][n] for n in order]
         retrieval.append(
@@ -201,14 +201,14 @@ def evaluate_bundled(server, progress: Progress | None = None) -> EvaluationRepo
         )  # fmt: skip
         retrieval.append(
             retrieval_score(
-                embedder, "held-out captions (heldout_captions.json)", lang,
+                embedder, f"held-out captions ({retrieval_eval.HELDOUT_CAPTIONS.name})", lang,
                 texts[ng:], vectors, ng + np.arange(nh),
             )
         )  # fmt: skip
         labels = [data.labels[lang][n] for n in order] + data.distractors[lang]
         zero_shot.append(
             zero_shot_score(
-                embedder, "held-out photos (assets/quality/heldout)", lang,
+                embedder, f"held-out photos ({retrieval_eval.HELDOUT.name}/)", lang,
                 vectors[ng:], [data.labels[lang][n] for n in data.heldout], labels,
             )
         )  # fmt: skip
