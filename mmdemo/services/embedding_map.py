@@ -57,6 +57,8 @@ NEAREST = 8  # a query's nearest photos, marked on the map
 CACHE_SIZE = 4  # layouts kept (gallery versions x models)
 
 LayoutFn = Callable[[np.ndarray], np.ndarray]
+_LABEL_VECTORS: dict[str, np.ndarray] = {}  # model id -> the vocabulary's text vectors
+_LABELS_LOCK = threading.Lock()
 
 
 # -- pure pieces (unit-tested alone) -------------------------------------------------------------
@@ -207,7 +209,6 @@ class EmbeddingMaps:
         self._jobs: dict[tuple, Future] = {}
         self._thumb_jobs: dict[tuple, Future] = {}
         self._worker = ThreadPoolExecutor(1, thread_name_prefix="embedding-map")
-        self._labels: tuple[str, np.ndarray] | None = None
 
     # -- the layout ------------------------------------------------------------------------------
     @staticmethod
@@ -288,15 +289,16 @@ class EmbeddingMaps:
                 self._layouts[fast.key] = better
 
     def _label_vectors(self) -> np.ndarray:
-        """The naming vocabulary's text vectors for the current model (embedded once)."""
+        """The naming vocabulary's text vectors for the current model: embedded once per
+        model and process (the vocabulary is fixed), ~1 s on 2 cores for ``tiny``."""
         embedder = self.gallery.embedder
-        cached = self._labels
-        if cached is not None and cached[0] == embedder.model_id:
-            return cached[1]
-        prompts = [PROMPT.format(english) for english, _ in LABELS]
-        vectors = np.asarray(embedder.embed_texts(prompts), dtype=np.float32)
-        self._labels = (embedder.model_id, vectors)
-        return vectors
+        with _LABELS_LOCK:
+            found = _LABEL_VECTORS.get(embedder.model_id)
+            if found is None:
+                prompts = [PROMPT.format(english) for english, _ in LABELS]
+                found = np.asarray(embedder.embed_texts(prompts), dtype=np.float32)
+                _LABEL_VECTORS[embedder.model_id] = found
+            return found
 
     # -- what the page and the API get -----------------------------------------------------------
     def map(self, overlay: Gallery | None = None, *, wait: bool = False) -> MapResult:
