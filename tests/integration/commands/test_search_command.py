@@ -1,5 +1,9 @@
 """``python -m mmdemo search`` as a user runs it: text, image, hybrid; JSON best first;
-one-line errors with exit status 2."""
+one-line errors with exit status 2.
+
+Commands that load a model run ``main`` in this process (``run_main``: the same output and
+exit status, without a fresh interpreter's imports each time); the errors found before
+any model loads still run ``python -m mmdemo`` as a process."""
 
 from __future__ import annotations
 
@@ -10,6 +14,7 @@ import pytest
 
 from mmdemo.index import storage
 from tests.support.app_process import run_mmdemo, user_error
+from tests.support.cli import run_main
 from tests.support.images import write_test_image
 
 pytestmark = pytest.mark.integration
@@ -17,9 +22,7 @@ pytestmark = pytest.mark.integration
 
 def test_search_json_is_best_first(indexed):
     _, index_dir, _ = indexed
-    result = run_mmdemo(
-        "search", "a red photo", "--k", "3", "--index-dir", str(index_dir), "--json"
-    )
+    result = run_main("search", "a red photo", "--k", "3", "--index-dir", str(index_dir), "--json")
     assert result.returncode == 0, result.stderr
     hits = json.loads(result.stdout)
     assert len(hits) == 3 and all({"path", "score", "id"} <= set(h) for h in hits)
@@ -29,7 +32,7 @@ def test_search_json_is_best_first(indexed):
 def test_search_by_image_finds_itself(indexed):
     photos, index_dir, _ = indexed
     query = photos / "nested1" / "p3.jpg"
-    result = run_mmdemo(
+    result = run_main(
         "search", "", "--image", str(query), "--k", "2", "--index-dir", str(index_dir), "--json"
     )
     assert result.returncode == 0, result.stderr
@@ -55,12 +58,12 @@ def test_hybrid_adds_the_caption_word_bonus(tmp_path):
     for i, color in enumerate([(200, 0, 0), (0, 200, 0), (0, 0, 200)]):
         write_test_image(photos / f"p{i}.png", color=color)
     index_dir = str(tmp_path / "index")
-    assert run_mmdemo("index", str(photos), "--index-dir", index_dir).returncode == 0
-    captioned = run_mmdemo("caption-gallery", "--index-dir", index_dir)
+    assert run_main("index", str(photos), "--index-dir", index_dir).returncode == 0
+    captioned = run_main("caption-gallery", "--index-dir", index_dir)
     assert captioned.returncode == 0, captioned.stderr
 
     def search(query: str, *flags: str) -> dict[str, dict]:
-        result = run_mmdemo("search", query, "--k", "3", "--index-dir", index_dir, "--json", *flags)
+        result = run_main("search", query, "--k", "3", "--index-dir", index_dir, "--json", *flags)
         assert result.returncode == 0, result.stderr
         return {hit["path"].rsplit("/", 1)[-1]: hit for hit in json.loads(result.stdout)}
 
@@ -79,10 +82,51 @@ def test_hybrid_adds_the_caption_word_bonus(tmp_path):
 
 def test_min_score_leaves_out_weaker_hits_and_says_so(indexed):
     """``--min-score`` reaches the search service: no hit reaches 1.0, so none is printed
-    and the one-line message says to lower it (one run: each costs a model load)."""
+    and the one-line message says to lower it (one run)."""
     _, index_dir, _ = indexed
-    none = run_mmdemo(
+    none = run_main(
         "search", "a red photo", "--index-dir", str(index_dir), "--json", "--min-score", "1"
     )
     assert none.returncode == 0 and json.loads(none.stdout) == []
     assert "Lower the minimum match score" in none.stderr
+
+
+# -- query arithmetic: --terms ------------------------------------------------------------------
+def test_terms_search_prints_json_best_first_and_leaves_out_the_named_image(indexed):
+    """``--terms`` reaches services.query_terms: ``#ID`` is a gallery image (left out of its
+    own results), ``image`` is ``--image``; one run each, in this process."""
+    photos, index_dir, _ = indexed
+    first = run_main("search", "a red photo", "--k", "1", "--index-dir", str(index_dir), "--json")
+    item = json.loads(first.stdout)[0]["id"]
+    terms = f'#{item} + 0.5 * "at night" - "people"'
+    result = run_main(
+        "search", "--terms", terms, "--k", "3", "--index-dir", str(index_dir), "--json"
+    )
+    assert result.returncode == 0, result.stderr
+    hits = json.loads(result.stdout)
+    assert len(hits) == 3 and item not in [h["id"] for h in hits]
+    assert [h["score"] for h in hits] == sorted((h["score"] for h in hits), reverse=True)
+    query = photos / "nested1" / "p3.jpg"
+    mixed = run_main(
+        "search", "--terms", 'image + 0.1 * "x"', "--image", str(query), "--k", "1",
+        "--index-dir", str(index_dir), "--json",
+    )  # fmt: skip
+    assert mixed.returncode == 0 and json.loads(mixed.stdout)[0]["path"] == str(query)
+    unused = run_main(
+        "search", "--terms", '"x"', "--image", str(query), "--index-dir", str(index_dir)
+    )
+    assert unused.returncode == 0 and "--image is not in the terms" in unused.stderr
+
+
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        (("search", "--terms", '- "people"'), "only say what to leave out"),
+        (("search", "--terms", '"a" + + "b"'), "Two signs in a row"),
+        (("search",), "either a TEXT or --terms"),
+        (("search", "a cat", "--terms", '"a cat"'), "either a TEXT or --terms"),
+    ],
+)
+def test_bad_terms_exit_2_with_one_line(indexed, args, expected):
+    _, index_dir, _ = indexed
+    assert expected in user_error(run_main(*args, "--index-dir", str(index_dir)))

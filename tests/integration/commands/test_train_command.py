@@ -1,5 +1,8 @@
 """``python -m mmdemo train MODEL`` as a user runs it (tiny): a head trained by one command
-is used by the next; a missing CSV is a one-line error with exit status 2."""
+is used by the next; a missing CSV is a one-line error with exit status 2.
+
+The commands run ``main`` in this process (``run_main``: the same output and exit status,
+without a fresh interpreter's imports each time)."""
 
 from __future__ import annotations
 
@@ -8,7 +11,7 @@ import subprocess
 
 import pytest
 
-from tests.support.app_process import run_mmdemo
+from tests.support.cli import run_main
 from tests.support.sentiment_data import write_synthetic_csv
 
 pytestmark = pytest.mark.integration
@@ -18,7 +21,7 @@ def run_cli(*args: str, index_dir) -> subprocess.CompletedProcess:
     # tiny's English-only open_clip twin: its random text vectors of the synthetic set's
     # sentences stay apart, so the trained head's verdict is checkable (the multilingual
     # twin's tiny tokenizer spells English letter by letter, and 30 rows do not separate)
-    return run_mmdemo(*args, MMDEMO_INDEX_DIR=str(index_dir), MMDEMO_BACKENDS="embed=openclip-tiny")
+    return run_main(*args, MMDEMO_INDEX_DIR=str(index_dir), MMDEMO_BACKENDS="embed=openclip-tiny")
 
 
 @pytest.fixture(scope="module")

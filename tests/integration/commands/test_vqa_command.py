@@ -1,5 +1,9 @@
 """``python -m mmdemo vqa IMAGE "QUESTION"`` as a user runs it (tiny preset): answers with
-probabilities, ``--json``, the model and fusion choices, one-line errors."""
+probabilities, ``--json``, the model and fusion choices, one-line errors.
+
+Commands that load a model run ``main`` in this process (``run_main``: the same output and
+exit status, without a fresh interpreter's imports each time); the error found before any
+model loads still runs ``python -m mmdemo`` as a process."""
 
 from __future__ import annotations
 
@@ -8,6 +12,7 @@ import json
 import pytest
 
 from tests.support.app_process import REPO_ROOT, run_mmdemo
+from tests.support.cli import run_main
 from tests.support.images import write_test_image
 
 pytestmark = pytest.mark.integration
@@ -24,13 +29,13 @@ def work(tmp_path_factory):
 
 
 def test_vqa_prints_answers_with_probabilities(work):
-    result = run_mmdemo("vqa", str(work / "photo.jpg"), "What is this?")
+    result = run_main("vqa", str(work / "photo.jpg"), "What is this?")
     assert result.returncode == 0, result.stderr
     first = result.stdout.splitlines()[0].split(maxsplit=1)
     assert 0.0 <= float(first[0]) <= 1.0 and first[1]
     assert "answered by:" in result.stdout
 
-    as_json = run_mmdemo(
+    as_json = run_main(
         "vqa",
         str(SHAPES / "red_circle.png"),
         "What shape is this?",
@@ -47,7 +52,7 @@ def test_vqa_prints_answers_with_probabilities(work):
 
 
 def test_vqa_prints_the_message_when_it_cannot_answer(work):
-    result = run_mmdemo(
+    result = run_main(
         "vqa", str(work / "photo.jpg"), "How many people are watching?", "--model", "routed-vqa"
     )
     assert result.returncode == 0, result.stderr
@@ -57,7 +62,7 @@ def test_vqa_prints_the_message_when_it_cannot_answer(work):
 
 
 def test_the_fusion_flag_picks_that_trained_variant():
-    result = run_mmdemo(
+    result = run_main(
         "vqa",
         str(SHAPES / "red_circle.png"),
         "What shape is this?",
@@ -76,7 +81,7 @@ def test_the_fusion_flag_picks_that_trained_variant():
 
 
 def test_a_fusion_for_a_model_without_fusions_exits_2_with_one_line():
-    result = run_mmdemo(
+    result = run_main(
         "vqa", str(SHAPES / "red_circle.png"), "What shape is this?", "--fusion", "sum"
     )
     assert result.returncode == 2 and "Traceback" not in result.stderr and result.stdout == ""
@@ -86,7 +91,7 @@ def test_a_fusion_for_a_model_without_fusions_exits_2_with_one_line():
 
 
 def test_an_unknown_fusion_lists_the_fusions():
-    result = run_mmdemo(
+    result = run_main(
         "vqa", str(SHAPES / "red_circle.png"), "What?", "--model", "routed-vqa", "--fusion", "nope"
     )
     assert result.returncode == 2 and "Traceback" not in result.stderr
@@ -104,6 +109,6 @@ def test_unreadable_image_exits_2_with_one_line(work, args):
 
 
 def test_an_unknown_model_choice_lists_the_choices(work):
-    result = run_mmdemo("vqa", str(work / "photo.jpg"), "What is this?", "--model", "nope")
+    result = run_main("vqa", str(work / "photo.jpg"), "What is this?", "--model", "nope")
     assert result.returncode == 2 and "Traceback" not in result.stderr
     assert "nope" in result.stderr and "vilt-vqa-tiny" in result.stderr
