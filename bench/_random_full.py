@@ -275,17 +275,22 @@ def missing_repos(cache_dir: Path, backend_sets: Iterable[str]) -> dict[str, lis
     return found
 
 
+# ``download --preset full`` fetches every model a person may pick, so the stand-ins must
+# cover them all: the preset's defaults, ViLT (a VQA choice), ViT-B-32 (an embed choice).
+FULL_CHOICES = ("", "vqa=vilt-vqa", "embed=openclip-vit-b-32")
+
+
 def ensure_full_cache(
-    cache_dir: Path | None = None, backend_sets: Iterable[str] = ("", "vqa=vilt-vqa")
+    cache_dir: Path | None = None, backend_sets: Iterable[str] = FULL_CHOICES
 ) -> Path:
     """A HF cache holding random stand-ins of every repo ``full`` needs, built once.
 
     ``backend_sets``: ``MMDEMO_BACKENDS`` values to cover ("" = the preset's own backends;
-    ``vqa=vilt-vqa`` adds ViLT). Missing repos are built, served by
-    ``tests/support/fake_hub.py`` and fetched by ``python -m mmdemo download --preset full
-    --dir CACHE``; the built sources are deleted afterwards (the cache holds the copies). A
-    non-empty folder without this module's stamp (say, a cache holding the real weights) is
-    used read-only.
+    ``vqa=vilt-vqa`` adds ViLT; the default covers every choice ``download`` fetches).
+    Missing repos are built, served by ``tests/support/fake_hub.py`` and fetched by
+    ``python -m mmdemo download --preset full --dir CACHE``; the built sources are deleted
+    afterwards (the cache holds the copies). A non-empty folder without this module's stamp
+    (say, a cache holding the real weights) is used read-only.
     """
     cache_dir = Path(cache_dir or DEFAULT_CACHE / "hf-cache").expanduser().resolve()
     backend_sets = list(backend_sets)
