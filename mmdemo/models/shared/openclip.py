@@ -108,6 +108,47 @@ class OpenClipEmbedder(Backend):
         )
         return np.stack(rows) if rows else np.zeros((0, self.dim), np.float32)
 
+    # -- "why this match" ----------------------------------------------------------------
+    @property
+    def explains(self) -> str:
+        """The spec's declared method, else attention relevancy when the tower is a plain ViT."""
+        from mmdemo.models.shared import explain_vit
+
+        if self.spec.capabilities.explains:
+            return self.spec.capabilities.explains
+        try:
+            explain_vit.check_vit(self.model.visual)
+        except explain_vit.NotExplainable:
+            return ""
+        return explain_vit.METHOD
+
+    def explain(self, image: Image.Image, query: str, *, baseline: bool = False):
+        """Where ``query`` matched in ``image``: Chefer relevancy over the ViT's patches
+        (``baseline``: raw patch-token similarity); the score is the search's cosine."""
+        from mmdemo.core.explain_results import ExplainResult
+        from mmdemo.models.shared import explain_vit
+
+        visual = self.model.visual
+        text = torch.from_numpy(self.embed_texts([query])[0])
+        height, width = visual.image_size
+        mean, std = _normalisation(self.transform)
+        pixels = self.to_device(explain_vit.whole_view(image, (width, height), mean, std)[None])
+        how = explain_vit.patch_similarity if baseline else explain_vit.relevancy
+        grid, _ = how(visual, pixels, text.to(self.device))
+        score = float(self.embed_images([image])[0] @ text.numpy())
+        method = explain_vit.BASELINE if baseline else explain_vit.METHOD
+        return ExplainResult.of(grid, method, score, self.spec.name, query=query)
+
+
+def _normalisation(transform) -> tuple[tuple[float, ...], tuple[float, ...]]:
+    """The mean and std of an eval transform's ``Normalize`` (open_clip's; OpenAI's if none)."""
+    for step in getattr(transform, "transforms", ()):
+        if hasattr(step, "mean") and hasattr(step, "std"):
+            return tuple(step.mean), tuple(step.std)
+    from open_clip.constants import OPENAI_DATASET_MEAN, OPENAI_DATASET_STD
+
+    return OPENAI_DATASET_MEAN, OPENAI_DATASET_STD
+
 
 def _normalise(features: torch.Tensor) -> np.ndarray:
     return F.normalize(features.float(), dim=-1).cpu().numpy().astype(np.float32, copy=False)
