@@ -218,15 +218,6 @@ def _weight(value: object) -> float:
     return weight
 
 
-def with_image(terms: Sequence[Term], has_image: bool) -> list[Term]:
-    """An uploaded image the line does not name is its first term (weight 1): an API or
-    page caller who gives an image and ``"at night" - "people"`` means the image with them."""
-    terms = list(terms)
-    if has_image and not any(term.kind == "image" for term in terms):
-        terms.insert(0, Term("image"))
-    return terms
-
-
 def search_terms(
     search: GallerySearch,
     terms: str | Sequence[Term],
@@ -237,10 +228,14 @@ def search_terms(
     min_score: float | None = None,
 ) -> tuple[list[Term], SearchResult]:
     """The gallery's best matches for the combined terms (the line or ``Term``s), and the
-    terms as read. Gallery images named as terms (``#12``) are left out of the results:
-    the visitor has them already."""
+    terms as read. ``image`` counts only where the terms name it (``image``, with its
+    weight): a caller who set its weight to nothing left it out, so it is not guessed in
+    (the page says so). Gallery images named as terms (``#12``) are left out of the
+    results: the visitor has them already."""
     parsed = parse_terms(terms) if isinstance(terms, str) or terms is None else list(terms)
-    checked = check_terms(with_image(parsed, image is not None), has_image=image is not None)
+    checked = check_terms(parsed, has_image=image is not None)
+    if not any(term.kind == "image" for term in checked):
+        image = None  # not named: not embedded either
     for term in checked:
         if term.kind == "text":
             search.require_readable(term.text)

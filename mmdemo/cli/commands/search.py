@@ -72,7 +72,11 @@ def run(args: argparse.Namespace) -> int:
     search = GallerySearch(gallery)
     if args.terms is not None:
         image = read_image(args.image, settings) if args.image is not None else None
-        _, result = search_terms(search, args.terms, args.k, image=image, min_score=args.min_score)
+        terms, result = search_terms(
+            search, args.terms, args.k, image=image, min_score=args.min_score
+        )
+        if image is not None and not any(term.kind == "image" for term in terms):
+            warn("--image is not in the terms, so it was not used: write image in them.")
     elif args.image is not None:
         image = read_image(args.image, settings)
         weight = DEFAULT_TEXT_WEIGHT if args.weight is None else args.weight

@@ -117,4 +117,37 @@ STRINGS = {
         "还没有图片有描述，所以描述里的词没有计入。",
     ),
     "search.more_like": ("More like {name}: {message}", "与 {name} 相似：{message}"),
+    # -- query arithmetic (ui/panels/query_terms.py)
+    "search.terms_title": (
+        "Combine terms: + what you want, − what you don't (query arithmetic)",
+        "组合搜索：用 + 加上想要的，用 − 去掉不想要的",
+    ),
+    "search.terms_intro": (
+        "Each term is a text or the image above, with a weight from −2 to 2: the search looks "
+        "for images near the sum. Write the terms in the rows, or straight into the line below "
+        '(`image - "a cat" + "a cup of coffee"`; `#12` is gallery image 12).',
+        "每一项是一段文字或上面的图片，权重从 −2 到 2：搜索会找最接近它们加权之和的图片。"
+        '可以在下面几行里填写，也可以直接写在最下面那一行（`image - "一只猫" + "一杯咖啡"`；'
+        "`#12` 是图库里编号为 12 的图片）。",
+    ),
+    "search.terms_text": ("Term {n}", "第 {n} 项"),
+    "search.terms_want": ("e.g. at night", "例如：在夜里"),
+    "search.terms_avoid": ("e.g. people", "例如：人"),
+    "search.terms_weight": ("Weight (− takes away)", "权重（负数表示去掉）"),
+    "search.terms_image_weight": (
+        "Weight of the image above (0: leave it out)",
+        "上面那张图片的权重（0 表示不用它）",
+    ),
+    "search.terms_line": (
+        "The terms as one line (edit it and press Enter, or use the button)",
+        "所有搜索项写成一行（可以修改后按回车，或点按钮）",
+    ),
+    "search.terms_button": ("Search with these terms", "用这些搜索项搜索"),
+    "search.terms_examples": ("Try", "试试"),
+    "search.terms_read": ("**Searched for:** {line}", "**搜索的是：** {line}"),
+    "search.terms_image_unused": (
+        "The uploaded image is not in the terms, so it was not used: write image in them "
+        "to use it.",
+        "上传的图片不在搜索项里，所以没有用到：要用它，请在搜索项里写上 image。",
+    ),
 }

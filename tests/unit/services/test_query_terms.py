@@ -151,7 +151,7 @@ def test_the_vector_is_the_renormalised_weighted_sum(tiny_search):
     picture = embedder.embed_images([image])[0]
     expected = picture + 0.5 * a - 1.5 * b
     expected /= np.linalg.norm(expected)
-    _, result = search_terms(search, '0.5 * "at night" - 1.5 * "people"', 3, image=image)
+    _, result = search_terms(search, 'image + 0.5 * "at night" - 1.5 * "people"', 3, image=image)
     best = result.hits[0]
     assert best.score == pytest.approx(
         float(search.gallery.index.vector(best.id) @ expected), abs=1e-4
@@ -159,12 +159,13 @@ def test_the_vector_is_the_renormalised_weighted_sum(tiny_search):
     assert [h.score for h in result.hits] == sorted((h.score for h in result.hits), reverse=True)
 
 
-def test_an_unnamed_image_is_the_first_term_and_a_gallery_image_is_left_out(tiny_search):
+def test_an_unnamed_image_is_not_used_and_a_gallery_image_is_left_out(tiny_search):
     search, photos = tiny_search
     image = Image.open(photos / "sub1" / "img3.png")
     terms, result = search_terms(search, '"at night"', 3, image=image)
-    assert [t.kind for t in terms] == ["image", "text"]
-    item = result.hits[0].id
+    assert [t.kind for t in terms] == ["text"]
+    assert result.hits == search_terms(search, '"at night"', 3)[1].hits
+    item = search_terms(search, "image", 1, image=image)[1].hits[0].id
     terms, again = search_terms(search, f'#{item} + 0.1 * "at night"', 3)
     assert terms[0] == Term("item", 1.0, item=item)
     assert item not in [h.id for h in again.hits] and len(again.hits) == 3
