@@ -126,6 +126,8 @@ def _gallery_photos(assets: Path) -> dict[str, Path]:
 
 def outputs(report: EvaluationReport, lang: str) -> tuple:
     """summary, recall chart, scores chart, confusion chart, table, JSON."""
+    import pandas as pd
+
     summary = random_note(report.random_weights, lang) + text(
         "evaluate.summary",
         lang,
@@ -139,7 +141,7 @@ def outputs(report: EvaluationReport, lang: str) -> tuple:
         charts.recall_figure(report, lang) if report.retrieval else charts.empty_figure(lang),
         charts.scores_figure(report, lang),
         charts.confusion_figure(report, lang),
-        gr.Dataframe(value=rows, headers=headers),
+        pd.DataFrame(rows, columns=headers),
         report.to_json(),
     )
 
