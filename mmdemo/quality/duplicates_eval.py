@@ -4,11 +4,13 @@ Why augmented copies: nobody labels duplicates by hand, but we can make them. Ea
 gets six light copies a gallery really collects - half size, JPEG at quality 15, a light
 crop (about 9 % off the edges), a 3 degree rotation (borders cut off), brighter by 25 %, and
 a darker, smaller, recompressed one. Against them stand the distinct photos and, as the hard
-negatives a semantic embedding confuses, the left and right halves of each photo: the same
-subject and colours, but a different picture (keeping one must not delete the other).
+negatives a semantic embedding confuses, four other pictures of each photo's subject: its
+left and right halves, and its top-left and bottom-right corners at 60 % of each side (the
+original's shape, like a zoomed-in second shot): the same subject and colours, but a
+different picture (keeping one must not delete the other).
 
 * **Calibration** on the default gallery's 16 photos (``assets/gallery``): all of them with
-  their copies and halves in one gallery; every candidate pair's cosine and hash distance
+  their copies and part-crops in one gallery; every candidate pair's cosine and hash distance
   are scored, and the (cosine, hash) thresholds with the best F1 on pairs (ties: the
   strictest) are written to ``assets/quality/duplicates_thresholds.json`` for that model.
 * **Held-out report** on ``assets/quality/heldout`` (6 photos nobody tuned on): their copies
@@ -78,7 +80,9 @@ COPIES: dict[str, tuple[Callable[[Image.Image], Image.Image], int | None]] = {
     "brighter": (lambda im: ImageEnhance.Brightness(im).enhance(1.25), None),
     "dark_small_jpeg": (lambda im: _scale(ImageEnhance.Brightness(im).enhance(0.8), 0.6), 40),
 }
-HALVES = ("left_half", "right_half")
+# distinct pictures of the same subject: the two halves (another shape) and two corners
+# at 60 % of each side (the same shape: a zoomed-in shot of part of the scene)
+HALVES = ("left_half", "right_half", "top_left_60", "bottom_right_60")
 
 
 @dataclass(frozen=True)
@@ -109,7 +113,9 @@ def make_set(photos: Sequence[Path], folder: Path, *, copies: bool = True) -> li
                 Item(_save(make(image), folder / f"{stem}_{kind}{suffix}", quality), stem, kind)
             )
         w, h = image.size
-        for kind, box in zip(HALVES, ((0, 0, w // 2, h), (w - w // 2, 0, w, h)), strict=True):
+        cw, ch = int(0.6 * w), int(0.6 * h)
+        boxes = ((0, 0, w // 2, h), (w - w // 2, 0, w, h), (0, 0, cw, ch), (w - cw, h - ch, w, h))
+        for kind, box in zip(HALVES, boxes, strict=True):
             items.append(
                 Item(_save(image.crop(box), folder / f"{stem}_{kind}.png", None), stem, kind)
             )
@@ -248,7 +254,7 @@ def write_thresholds(model_id: str, result: dict, preset: str) -> None:
         "threshold": result["threshold"],
         "max_hash_distance": result["max_hash_distance"],
         "preset": preset,
-        "calibrated_on": "assets/gallery (16 photos, 6 copies and 2 halves each)",
+        "calibrated_on": "assets/gallery (16 photos, 6 copies and 4 part-crops each)",
         "calibration_pairs": result["calibration"],
     }
     THRESHOLDS.write_text(json.dumps(table, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
