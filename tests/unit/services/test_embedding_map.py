@@ -70,6 +70,14 @@ def test_pca_recovers_the_known_axes_and_projects_exactly():
     np.testing.assert_allclose(again, components, atol=1e-9)
 
 
+@pytest.mark.parametrize("shape", [(40, 6), (6, 40)])  # more rows than columns, and fewer
+def test_pca_agrees_with_the_svd_either_way_round(shape):
+    data = np.random.default_rng(2).normal(size=shape) * np.linspace(3, 1, shape[1])
+    mean, components = pca_basis(data)
+    _, _, vt = np.linalg.svd(data - data.mean(axis=0), full_matrices=False)
+    np.testing.assert_allclose(np.abs(components), np.abs(vt[:2]), atol=1e-8)
+
+
 def test_pca_of_one_point_is_the_origin():
     mean, components = pca_basis(np.ones((1, 4)))
     assert np.all(pca_project(np.ones((1, 4)), mean, components) == 0)
