@@ -226,6 +226,7 @@ def search_terms(
     image: Image.Image | None = None,
     overlay: Gallery | None = None,
     min_score: float | None = None,
+    collapse: bool = False,
 ) -> tuple[list[Term], SearchResult]:
     """The gallery's best matches for the combined terms (the line or ``Term``s), and the
     terms as read. ``image`` counts only where the terms name it (``image``, with its
@@ -271,5 +272,6 @@ def search_terms(
         text_weight=text_share if kind == "image" else 0.0,
         exclude=tuple(items),
         min_score=min_score,
+        collapse=collapse,
     )
     return checked, result

@@ -10,9 +10,24 @@ change.
 Every query may name a visitor's ``overlay`` (their own uploads, ``services.visitors``):
 it is searched together with the base gallery and the hits are merged by score, so a
 visitor sees the shared photos and their own, and nobody else's.
+
+Every query may also ask to ``collapse`` near-duplicates (``services.duplicates``): twice
+the hits are fetched, each group of near-identical copies is folded into its best-scored
+hit, and the first k are kept; ``result.hits.folded`` says how many copies were folded.
 """
 
 from __future__ import annotations
+
+__all__ = [
+    "MIN_SCORE_LABEL",
+    "STRENGTHS",
+    "GallerySearch",
+    "clamp_k",
+    "clean_min_score",
+    "clean_query",
+    "judge",
+    "match_strength",
+]
 
 import dataclasses
 import threading
@@ -22,11 +37,20 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
+from mmdemo.core.duplicate_results import CollapsedHits
 from mmdemo.core.errors import BadInputError, shown
 from mmdemo.core.results import CaptionHit, ItemMeta, SearchHit, SearchResult
 from mmdemo.models.registry import require_readable
+from mmdemo.services import duplicates
 from mmdemo.services.gallery import Gallery
 from mmdemo.services.hybrid import HYBRID_POOL, HYBRID_WORD_WEIGHT, rerank
+from mmdemo.services.search_verdict import (  # re-exported: callers import them from here
+    MIN_SCORE_LABEL,
+    STRENGTHS,
+    clean_min_score,
+    judge,
+    match_strength,
+)
 from mmdemo.services.thumbnails import thumbnails_or_none
 
 DEFAULT_TEXT_WEIGHT = 0.3  # image + text search: how much the text pulls the query
@@ -65,81 +89,6 @@ def clean_query(text: object) -> str:
     return query
 
 
-STRENGTHS = ("strong", "possible", "weak")
-MIN_SCORE_LABEL = "Minimum match score"  # the page's sliders (the messages' words)
-
-
-def clean_min_score(value: object) -> float | None:
-    """A usable minimum score (a cosine, clamped to [-1, 1]), or None for no minimum."""
-    if value is None:
-        return None
-    try:
-        score = float(value)  # type: ignore[arg-type]
-    except (TypeError, ValueError, OverflowError):
-        raise BadInputError(
-            f"The minimum match score must be a number, not {shown(value)}."
-        ) from None
-    if score != score:  # NaN
-        raise BadInputError("The minimum match score must be a number, not NaN.")
-    return max(-1.0, min(score, 1.0))
-
-
-def match_strength(score: float, possible: float | None, strong: float | None) -> str | None:
-    """A hit's strength in words, from the model's calibrated levels (docs/quality.md
-    section 6); None when the model has none (the tiny preset's random weights)."""
-    if possible is None:
-        return None
-    if strong is not None and score >= strong:
-        return "strong"
-    return "possible" if score >= possible else "weak"
-
-
-def _counted(hits: Sequence[SearchHit]) -> str:
-    """ "2 strong matches, 1 possible match" (the words in STRENGTHS order)."""
-    parts = []
-    for word in STRENGTHS:
-        n = sum(h.strength == word for h in hits)
-        if n:
-            parts.append(f"{n} {word} match{'es' if n > 1 else ''}")
-    return ", ".join(parts)
-
-
-def judge(
-    hits: tuple[SearchHit, ...],
-    threshold: float | None,
-    *,
-    empty_index: bool,
-    strong: float | None = None,
-    min_score: float | None = None,
-) -> SearchResult:
-    """Wrap hits with a verdict (is the best one at least a possible match?), give each its
-    strength in words, and leave out those below ``min_score`` (never padded in)."""
-    if empty_index:
-        return SearchResult(hits, threshold, False, "The index is empty: add some images first.")
-    hits = tuple(
-        dataclasses.replace(h, strength=match_strength(h.score, threshold, strong)) for h in hits
-    )
-    best = hits[0] if hits else None
-    good = threshold is None or (best is not None and best.score >= threshold)
-    kept = hits if min_score is None else tuple(h for h in hits if h.score >= min_score)
-    hidden = len(hits) - len(kept)
-    lower = "Lower the minimum match score to see the closest images anyway."
-    if hits and not kept:
-        closest = f"a {best.strength} match" if best.strength else f"{best.score:.3f}"
-        start = "No good match: " if not good else ""
-        message = f"{start}no image reaches the minimum match you set (the closest is {closest}). "
-        message = message[0].upper() + message[1:] + lower
-    elif threshold is None:
-        message = f"{len(kept)} result(s); best score {best.score:.3f}." if best else "0 results."
-    elif good:
-        message = f"{len(kept)} result(s): {_counted(kept)}."
-    else:
-        message = "No good match: even the closest images are only weak matches (shown anyway)."
-    if kept and hidden:
-        message += f" {hidden} weaker result(s) below the minimum match score not shown."
-    return SearchResult(kept, threshold, good, message, min_score=min_score, hidden=hidden)
-
-
 class GallerySearch:
     """Every query kind over one ``Gallery`` (plus an optional overlay); thread-safe."""
 
@@ -171,6 +120,7 @@ class GallerySearch:
         *,
         overlay: Gallery | None = None,
         min_score: float | None = None,
+        collapse: bool = False,
     ) -> SearchResult:
         """Text query; ``hybrid`` also rewards caption words (see ``services.hybrid``).
         Hits scoring below ``min_score`` are left out (every query method takes it)."""
@@ -178,9 +128,10 @@ class GallerySearch:
         floor = clean_min_score(min_score)
         self.require_readable(query)
         vector = self.gallery.embedder.embed_texts([query])[0]
+        galleries = self._galleries(overlay)
         if hybrid:
-            return self._hybrid(vector, query, k, self._galleries(overlay), min_score=floor)
-        return self._search(vector, k, self._galleries(overlay), kind="text", min_score=floor)
+            return self._hybrid(vector, query, k, galleries, min_score=floor, collapse=collapse)
+        return self._search(vector, k, galleries, kind="text", min_score=floor, collapse=collapse)
 
     def image(
         self,
@@ -191,6 +142,7 @@ class GallerySearch:
         *,
         overlay: Gallery | None = None,
         min_score: float | None = None,
+        collapse: bool = False,
     ) -> SearchResult:
         """Image query, optionally mixed with text: normalise(w*text + (1-w)*image).
 
@@ -228,7 +180,15 @@ class GallerySearch:
             mixed, pure = self._threshold("image", weight), self._threshold("image", 0.0)
             if mixed is not None and pure is not None:
                 floor += mixed - pure
-        return self._search(vector, k, galleries, kind="image", text_weight=weight, min_score=floor)
+        return self._search(
+            vector,
+            k,
+            galleries,
+            kind="image",
+            text_weight=weight,
+            min_score=floor,
+            collapse=collapse,
+        )
 
     def similar(
         self,
@@ -237,12 +197,21 @@ class GallerySearch:
         *,
         overlay: Gallery | None = None,
         min_score: float | None = None,
+        collapse: bool = False,
     ) -> SearchResult:
         """ "More like this": the item's own vector as the query, the item itself left out."""
         floor = clean_min_score(min_score)
         galleries = self._galleries(overlay)
         item, vector, name = self._item(item_id, galleries)
-        result = self._search(vector, k, galleries, kind="image", exclude=(item,), min_score=floor)
+        result = self._search(
+            vector,
+            k,
+            galleries,
+            kind="image",
+            exclude=(item,),
+            min_score=floor,
+            collapse=collapse,
+        )
         return dataclasses.replace(result, message=f"More like {name}: {result.message}")
 
     def item_vector(self, item_id: object, overlay: Gallery | None = None) -> np.ndarray:
@@ -259,6 +228,7 @@ class GallerySearch:
         text_weight: float = 0.0,
         exclude: Sequence[int] = (),
         min_score: float | None = None,
+        collapse: bool = False,
     ) -> SearchResult:
         """A query vector made elsewhere (``services.query_terms``), judged on the levels of
         ``kind`` ("text", or "image" mixed with ``text_weight`` of text)."""
@@ -272,7 +242,15 @@ class GallerySearch:
             text_weight=text_weight,
             exclude=exclude,
             min_score=floor,
+            collapse=collapse,
         )
+
+    def item_path(self, item_id: object, overlay: Gallery | None = None) -> str:
+        """The stored file of gallery image ``item_id`` (for "why this match")."""
+        galleries = self._galleries(overlay)
+        item = self._item(item_id, galleries)[0]
+        holder = next(g for g in galleries if _holds(g, item))
+        return holder.index.get(item).path
 
     def _item(self, item_id: object, galleries: list[Gallery]) -> tuple[int, np.ndarray, str]:
         """(id, stored vector, file name) of an indexed image, or a clear error."""
@@ -337,23 +315,28 @@ class GallerySearch:
         text_weight: float = 0.0,
         exclude: Sequence[int] = (),
         min_score: float | None = None,
+        collapse: bool = False,
     ) -> SearchResult:
         k = clamp_k(k, self.max_k)
+        pool = 2 * k if collapse else k  # folded copies leave room for the next hits
         hits = []
         for gallery in galleries:
             index = gallery.index
-            for item_id, score in index.search(vector[None, :], k, exclude_ids=exclude)[0]:
+            for item_id, score in index.search(vector[None, :], pool, exclude_ids=exclude)[0]:
                 meta = index.get(item_id)
                 hits.append(SearchHit(item_id, float(score), meta.path, meta.caption))
         hits.sort(key=lambda hit: (-hit.score, hit.id))  # merged: the best k of all
+        if collapse:
+            hits = list(self._collapsed(hits, galleries))
         hits[k:] = []
         hits = list(_with_thumbnails(hits, galleries))  # only for the hits returned
         threshold = self._threshold(kind, text_weight)
         empty = all(len(g.index) == 0 for g in galleries)
         strong = self._strong(kind, text_weight)
-        return judge(
+        result = judge(
             tuple(hits[:k]), threshold, empty_index=empty, strong=strong, min_score=min_score
         )
+        return _folded(result) if collapse else result
 
     def _hybrid(
         self,
@@ -363,6 +346,7 @@ class GallerySearch:
         galleries: list[Gallery],
         *,
         min_score: float | None = None,
+        collapse: bool = False,
     ) -> SearchResult:
         """Re-rank the embedding top HYBRID_POOL plus every item whose caption shares a word."""
         k = clamp_k(k, self.max_k)
@@ -376,9 +360,10 @@ class GallerySearch:
             return float(holder.index.vector(item_id) @ vector)
 
         scored = rerank(query, pool, metas.values(), cosine_of)
-        hits = tuple(
-            SearchHit(i, score, metas[i].path, metas[i].caption) for score, i in scored[:k]
-        )
+        hits = [SearchHit(i, score, metas[i].path, metas[i].caption) for score, i in scored]
+        if collapse:
+            hits = list(self._collapsed(hits, galleries))
+        hits = hits[:k]
         hits = _with_thumbnails(hits, galleries)
         empty = all(len(g.index) == 0 for g in galleries)
         result = judge(
@@ -394,7 +379,14 @@ class GallerySearch:
             note = " No image has a caption yet, so caption words did not count."
         else:
             note = f" Hybrid: +{HYBRID_WORD_WEIGHT} × the share of query words in the caption."
-        return dataclasses.replace(result, message=result.message + note)
+        result = dataclasses.replace(result, message=result.message + note)
+        return _folded(result) if collapse else result
+
+    def _collapsed(self, hits: Sequence[SearchHit], galleries: list[Gallery]) -> CollapsedHits:
+        """``hits`` with each near-duplicate group folded into its best hit."""
+        overlay = galleries[1] if len(galleries) > 1 else None
+        report = duplicates.find_duplicates(self.gallery, overlay=overlay)
+        return duplicates.collapse(hits, report)
 
     def _threshold(self, kind: str, text_weight: float) -> float | None:
         """The "possible match" level of this query kind (MMDEMO_MATCH_THRESHOLD overrides)."""
@@ -446,6 +438,12 @@ def _level(thresholds: dict[str, float], kind: str, text_weight: float, suffix: 
     if kind == "image" and text_weight > 0 and text is not None and image is not None:
         return text_weight * text + (1 - text_weight) * image
     return thresholds.get(kind + suffix)
+
+
+def _folded(result: SearchResult) -> SearchResult:
+    """``result`` whose hits say how many copies they fold (``result.hits.folded``)."""
+    folded = sum(getattr(hit, "folded", 0) for hit in result.hits)
+    return dataclasses.replace(result, hits=CollapsedHits(result.hits, folded=folded))
 
 
 def _holds(gallery: Gallery, item_id: int) -> bool:

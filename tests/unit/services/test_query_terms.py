@@ -190,3 +190,38 @@ def test_an_english_only_model_refuses_chinese_terms(tmp_path):
     gallery.add_directory(write_photos(tmp_path / "photos"))
     with pytest.raises(BadInputError, match="openclip-tiny reads English only"):
         search_terms(GallerySearch(gallery), '"a dog" - "人"', 3)
+
+
+# -- collapsing near-duplicates (services.duplicates through every query kind) ----------------
+@pytest.fixture(scope="module")
+def copies_search(tmp_path_factory):
+    """The six test photos plus a resized, recompressed copy of one (a near-duplicate)."""
+    tmp = tmp_path_factory.mktemp("copies")
+    photos = write_photos(tmp / "photos")
+    original = Image.open(photos / "sub0" / "img0.png").convert("RGB")
+    original.resize((original.width * 3 // 4, original.height * 3 // 4)).save(
+        photos / "img0_small.jpg", quality=70
+    )
+    gallery = make_gallery(ModelServer(Settings(preset="tiny")), tmp)
+    gallery.add_directory(photos)
+    return GallerySearch(gallery), photos
+
+
+def test_collapse_folds_a_near_duplicate_into_one_hit(copies_search):
+    search, photos = copies_search
+    image = Image.open(photos / "sub0" / "img0.png")
+    plain = search.image(image, 7)
+    names = [hit.path.rsplit("/", 1)[-1] for hit in plain.hits]
+    # the gallery keeps one of img0.png and its exact copy (same bytes), and the small copy
+    assert "img0_small.jpg" in names and {"img0.png", "copy_of_img0.png"} & set(names)
+    assert len(names) == 7
+    folded = search.image(image, 7, collapse=True)
+    assert folded.hits.folded == 1 and len(folded.hits) == 6  # 7 images, one folded
+    assert folded.hits[0].folded == 1 and len(folded.hits[0].to_json()["folded_ids"]) == 1
+    _, terms = search_terms(search, "image", 2, image=image, collapse=True)
+    assert terms.hits.folded == 1 and len(terms.hits) == 2  # the pool refilled past k
+    text = search.text("a red square", 7, collapse=True, hybrid=True)
+    assert text.hits.folded == 1 and len(text.hits) == 6
+    other = folded.hits[1].id
+    similar = search.similar(other, 6, collapse=True)
+    assert similar.hits.folded == 1 and other not in [h.id for h in similar.hits]
