@@ -25,6 +25,7 @@ from mmdemo.ui.common import (
     shown_examples,
 )
 from mmdemo.ui.i18n import register, t, text
+from mmdemo.ui.panels import why_match
 
 register(
     {
@@ -50,6 +51,7 @@ register(
         "classify.button": ("Classify", "分类"),
         "classify.output": ("Probabilities", "概率"),
         "classify.examples": ("Try", "试试这些"),
+        "classify.why": ("Why this label?", "为什么是这个标签？"),
     }
 )
 TITLE = t("tab.classify")
@@ -142,3 +144,19 @@ def build(ctx: TabContext) -> None:
     # a failed request must not leave the previous image's probabilities standing
     event.failure(lambda: None, None, probabilities, api_visibility="private")
     image.change(lambda: None, None, probabilities, api_visibility="private")
+    with gr.Accordion(t("classify.why"), open=False, elem_id="classify-why"):
+        why = why_match.build(ctx, image, elem_id="classify-why")
+    # the top label, put into the template it was scored with, is what "why" explains
+    event.success(top_label_query, [probabilities, template], why.query, api_visibility="private")
+
+
+def top_label_query(probabilities, template: str | None = DEFAULT_TEMPLATE) -> str:
+    """The top label of a Classify result as the sentence it was scored as ("" if none)."""
+    if isinstance(probabilities, dict) and "confidences" in probabilities:
+        best = probabilities.get("label") or ""
+    elif isinstance(probabilities, dict) and probabilities:
+        best = max(probabilities, key=lambda k: probabilities[k])
+    else:
+        return ""
+    template = (template or "").strip()
+    return template.replace("{}", best) if "{}" in template else best
