@@ -18,13 +18,13 @@ register(
     {
         "evaluate.chart.recall_title": ("Caption → image recall@k", "文字 → 图片 召回率@k"),
         "evaluate.chart.recall_y": (
-            "share of texts with their image in the top k",
-            "自己的图片排进前 k 名的文字比例",
+            "texts with their image in the top k",
+            "自己的图片进前 k 名的文字比例",
         ),
         "evaluate.chart.scores_title": ("Accuracy and macro-F1", "准确率和宏平均 F1"),
         "evaluate.chart.confusion_title": (
-            "Sentiment confusion matrix (rows: true label, columns: predicted)",
-            "情感混淆矩阵（行：真实标签，列：预测）",
+            "Sentiment confusion matrix (rows: true, columns: predicted)",
+            "情感混淆矩阵（行：真实，列：预测）",
         ),
         "evaluate.chart.true": ("true", "真实"),
         "evaluate.chart.predicted": ("predicted", "预测"),
@@ -57,15 +57,22 @@ def _layout(figure: go.Figure, title: str, height: int = 340) -> go.Figure:
     figure.update_layout(
         title={"text": title, "font": {"size": 14}},
         height=height,
-        margin={"l": 40, "r": 10, "t": 50, "b": 10},
+        margin={"l": 40, "r": 10, "t": 60, "b": 10},
+        showlegend=True,
         legend={"orientation": "h", "yanchor": "top", "y": -0.15, "x": 0},
         template="plotly_white",
     )
     return figure
 
 
+def short_name(dataset: str, lang: str) -> str:
+    """A data set's name without its parenthesis (the table and JSON keep the whole), so a
+    chart's labels fit a phone: "held-out captions (heldout_captions.json)" -> 留出集描述."""
+    return localised(dataset, lang).split(" (")[0].split("（")[0]
+
+
 def _series_name(dataset: str, language: str, lang: str) -> str:
-    return f"{localised(dataset, lang)} · {text(f'evaluate.language.{language}', lang)}"
+    return f"{short_name(dataset, lang)} · {text(f'evaluate.language.{language}', lang)}"
 
 
 def class_name(label: str, lang: str) -> str:
@@ -74,7 +81,11 @@ def class_name(label: str, lang: str) -> str:
 
 
 def empty_figure(lang: str | None = None) -> go.Figure:
-    return _layout(go.Figure(), text("evaluate.chart.empty", lang), height=200)
+    """A blank chart (no axes) saying nothing was measured: after a failed run."""
+    figure = _layout(go.Figure(), text("evaluate.chart.empty", lang), height=120)
+    figure.update_xaxes(visible=False)
+    figure.update_yaxes(visible=False)
+    return figure
 
 
 def recall_figure(report: EvaluationReport, lang: str) -> go.Figure:
@@ -100,9 +111,9 @@ def scores_figure(report: EvaluationReport, lang: str) -> go.Figure:
     scores = [("zero_shot", s) for s in report.zero_shot] + [
         ("sentiment", s) for s in report.sentiment
     ]
-    names = [
-        f"{text(f'evaluate.task.{task}', lang)}: "
-        f"{_series_name(s.dataset, s.language, lang)} (n={s.n})"
+    names = [  # wrapped: a phone leaves the bars room beside their names
+        f"{text(f'evaluate.task.{task}', lang)} (n={s.n})<br>"
+        f"{_series_name(s.dataset, s.language, lang)}"
         for task, s in scores
     ]
     for i, metric in enumerate(("accuracy", "macro_f1")):

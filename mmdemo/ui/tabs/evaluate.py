@@ -227,7 +227,8 @@ def build(ctx: TabContext) -> None:
             try:
                 report = work(step)
             except CsvProblems as err:
-                raise gr.Error(problems_message(err, lang)) from err
+                message = problems_message(err, lang)
+                raise gr.Error(message, title=text("error.title", lang)) from err
         return outputs(report, lang)
 
     @friendly
@@ -263,8 +264,11 @@ def build(ctx: TabContext) -> None:
         )
 
     def cleared():
+        import pandas as pd
+
         empty = charts.empty_figure()
-        return (t("evaluate.no_result"), empty, empty, empty, None, None)
+        headers = [text(f"evaluate.table.{k}") for k in charts.TABLE_KEYS]
+        return (t("evaluate.no_result"), empty, empty, empty, pd.DataFrame(columns=headers), None)
 
     queue = {"concurrency_id": "evaluate", "concurrency_limit": 2}
     for event in (
