@@ -24,7 +24,8 @@ from mmdemo.core.map_results import MapResult
 from mmdemo.services.embedding_map import NEAREST, EmbeddingMaps
 from mmdemo.ui.common import MODEL_QUEUE, TabContext, friendly, image_input, random_note
 from mmdemo.ui.i18n import register, request_language, t, text
-from mmdemo.ui.tabs.search import result_outputs
+from mmdemo.ui.panels.duplicates import build as build_duplicates
+from mmdemo.ui.panels.search_results import result_outputs
 
 log = logging.getLogger(__name__)
 
@@ -119,6 +120,7 @@ MAP_JS = """() => {
     maxHeight: '160px', border: '2px solid #fff', borderRadius: '6px', pointerEvents: 'none',
     boxShadow: '0 2px 10px rgba(0,0,0,.35)', background: '#fff'});
   document.body.appendChild(tip);
+  window.addEventListener('scroll', () => { tip.style.display = 'none'; }, {passive: true});
   const hook = (gd) => {
     gd.__mmdemoHooked = true;
     gd.on('plotly_hover', (ev) => {
@@ -142,6 +144,7 @@ MAP_JS = """() => {
       box.value = String(id);
       box.dispatchEvent(new Event('input', {bubbles: true}));
       setTimeout(() => button.click(), 60);
+      setTimeout(() => { tip.style.display = 'none'; }, 1500);  // a tap fires no unhover
     });
   };
   setInterval(() => {
@@ -363,5 +366,4 @@ def build(ctx: TabContext) -> None:
         more_like, clicked, [results, results_message], api_name="map_more_like_this", **queue
     )
     plot.change(None, None, None, js=MAP_JS, **private)
-    # TODO(brief D): once mmdemo/ui/panels/duplicates.py is on main, end the tab with
-    # ``from mmdemo.ui.panels.duplicates import build as build_duplicates; build_duplicates(ctx)``.
+    build_duplicates(ctx)  # the near-duplicates section ends the tab (ui/panels/duplicates.py)
