@@ -52,6 +52,27 @@ def offline_app_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[App
     app.stop()
 
 
+# The per-visitor app's admin password (tests/integration/test_visitors.py re-embeds with it).
+PER_VISITOR_PASSWORD = "correct horse battery staple"
+
+
+@pytest.fixture(scope="session")
+def per_visitor_app_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[AppProcess]:
+    """``python app.py`` as a public Space: tiny, ``MMDEMO_GALLERY_MODE=per-visitor``, the
+    admin password ``PER_VISITOR_PASSWORD``, 4 images per visitor. Shared by the browser and
+    the gradio_client visitor tests (one app start fewer): each test's visitors are new
+    sessions, and no visitor can change the base without the password."""
+    app = start_app(
+        tmp_path_factory.mktemp("per_visitor_app"),
+        MMDEMO_PRESET="tiny",
+        MMDEMO_GALLERY_MODE="per-visitor",
+        MMDEMO_ADMIN_PASSWORD=PER_VISITOR_PASSWORD,
+        MMDEMO_VISITOR_MAX_IMAGES="4",
+    )
+    yield app
+    app.stop()
+
+
 @pytest.fixture(scope="session")
 def gradio_client(app_server: AppProcess):
     """A ``gradio_client.Client`` connected to the session's tiny app server."""

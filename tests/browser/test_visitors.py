@@ -9,7 +9,6 @@ import re
 
 import pytest
 
-from tests.support.app_process import AppProcess
 from tests.support.browser import ERROR_TOAST, TOAST_MESSAGE, open_page, open_tab, screenshot
 from tests.support.images import write_test_image
 
@@ -20,14 +19,9 @@ RESULT_IMAGES_JS = """() => [...document.querySelectorAll('#search-results img')
 
 
 @pytest.fixture(scope="module")
-def space(browser, tmp_path_factory):
-    with AppProcess(
-        tmp_path_factory.mktemp("browser_space"),
-        MMDEMO_PRESET="tiny",
-        MMDEMO_GALLERY_MODE="per-visitor",
-        MMDEMO_ADMIN_PASSWORD="a long random password",
-    ) as running:
-        yield running
+def space(browser, per_visitor_app_server):
+    """The session's per-visitor app (tests/conftest.py), after the browser is checked."""
+    return per_visitor_app_server
 
 
 def file_name(src: str) -> str:

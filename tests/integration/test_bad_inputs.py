@@ -7,8 +7,9 @@ case), is not "Something went wrong", carries no traceback and no path of the se
 that a Chinese visitor reads whole in Chinese (``core.locales``: every part translated,
 the same numbers and names kept) - or, for an odd input that is still fine (an animated
 GIF, an emoji-only text, a call that leaves out optional inputs), answered normally. After
-every case the server must still answer ``/info``. One module-scoped server serves the
-whole corpus.
+every case the server must still answer ``/info``. The session's tiny app serves the whole
+corpus (no case may change its gallery: the one ``index_add`` case must be refused), so a
+case that broke the server would show in the tests that use it after this module.
 """
 
 from __future__ import annotations
@@ -48,14 +49,14 @@ OPENER = urllib.request.build_opener(urllib.request.ProxyHandler({}))
 
 
 @pytest.fixture(scope="module")
-def app(tmp_path_factory) -> AppProcess:
-    with AppProcess(tmp_path_factory.mktemp("bad_inputs"), MMDEMO_PRESET="tiny") as server:
-        yield server
+def app(app_server) -> AppProcess:
+    """The session's tiny app (tests/conftest.py): one app start fewer per run."""
+    return app_server
 
 
 @pytest.fixture(scope="module")
-def client(app):
-    return app.client()
+def client(gradio_client):
+    return gradio_client
 
 
 @dataclass

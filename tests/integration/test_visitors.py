@@ -2,7 +2,8 @@
 ``gradio_client`` with its own session: neither sees the other's uploads, neither can change
 the shared base without the admin password, and the base is intact after both.
 
-Own app (tiny preset, its own index folder): these tests add, remove and reset.
+The session's per-visitor app (``per_visitor_app_server``, tests/conftest.py; the browser's
+visitor test uses it too): these tests add, remove and reset, each with visitors of its own.
 """
 
 from __future__ import annotations
@@ -17,24 +18,18 @@ from gradio_client.exceptions import AppError
 
 from mmdemo.index import VectorIndex
 from mmdemo.services.visitors import OVERLAY_FIRST_ID
-from tests.support.app_process import AppProcess
 from tests.support.images import write_test_image
 
 pytestmark = pytest.mark.integration
 
-PASSWORD = "correct horse battery staple"
+PASSWORD = "correct horse battery staple"  # PER_VISITOR_PASSWORD of tests/conftest.py
 
 
 @pytest.fixture(scope="module")
-def space(tmp_path_factory):
-    with AppProcess(
-        tmp_path_factory.mktemp("space_app"),
-        MMDEMO_PRESET="tiny",
-        MMDEMO_GALLERY_MODE="per-visitor",
-        MMDEMO_ADMIN_PASSWORD=PASSWORD,
-        MMDEMO_VISITOR_MAX_IMAGES="4",
-    ) as running:
-        yield running
+def space(per_visitor_app_server):
+    assert per_visitor_app_server.env["MMDEMO_ADMIN_PASSWORD"] == PASSWORD
+    assert per_visitor_app_server.env["MMDEMO_VISITOR_MAX_IMAGES"] == "4"
+    return per_visitor_app_server
 
 
 def visitor(space) -> Client:

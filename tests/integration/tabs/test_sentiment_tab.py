@@ -8,8 +8,6 @@ meaning; an app of its own proves that an early-fusion head trained while it run
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 
 import pytest
 from gradio_client import handle_file
@@ -17,6 +15,7 @@ from gradio_client.exceptions import AppError
 
 from mmdemo.core.config import PROJECT_ROOT
 from tests.support.app_process import AppProcess
+from tests.support.cli import run_main
 from tests.support.sentiment_data import write_synthetic_csv
 
 pytestmark = pytest.mark.integration
@@ -142,24 +141,16 @@ def test_a_head_trained_while_the_app_runs_is_used_on_the_next_request(early_ser
     with pytest.raises(AppError, match="train sentiment-fusion"):
         client.predict("what a happy day", warm, "early", 0.5, api_name="/sentiment")
 
-    trained = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "mmdemo",
-            "train",
-            "sentiment-fusion",
-            "--data",
-            str(data),
-            "--preset",
-            "tiny",
-            "--index-dir",
-            str(server.index_dir),
-        ],
-        cwd=PROJECT_ROOT,
-        capture_output=True,
-        text=True,
-        timeout=300,
+    # the train command, run through ``main`` in this process (the app is the other process)
+    trained = run_main(
+        "train",
+        "sentiment-fusion",
+        "--data",
+        str(data),
+        "--preset",
+        "tiny",
+        "--index-dir",
+        str(server.index_dir),
     )
     assert trained.returncode == 0, trained.stderr
 
