@@ -23,8 +23,8 @@ register(
         ),
         "evaluate.chart.scores_title": ("Accuracy and macro-F1", "准确率和宏平均 F1"),
         "evaluate.chart.confusion_title": (
-            "Sentiment confusion matrix (rows: true, columns: predicted)",
-            "情感混淆矩阵（行：真实，列：预测）",
+            "Sentiment confusion matrix",
+            "情感混淆矩阵",
         ),
         "evaluate.chart.true": ("true", "真实"),
         "evaluate.chart.predicted": ("predicted", "预测"),
