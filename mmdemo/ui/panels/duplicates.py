@@ -129,7 +129,10 @@ def rows_html(report: DuplicateReport, language: str | None = None) -> str:
             f'<div class="dup-group"><div class="dup-heading">{heading}</div>'
             f'<div class="dup-row">{"".join(cells)}</div></div>'
         )
-    return f'<div id="duplicates-rows">{"".join(rows)}</div>' if rows else ""
+    if not rows:
+        return ""
+    # the section's own CSS travels with its rows: no empty component in the layout
+    return f'<style>{CSS}</style><div id="duplicates-rows">{"".join(rows)}</div>'
 
 
 CSS = """
@@ -152,7 +155,6 @@ def build(ctx: TabContext) -> gr.HTML:
         access.per_visitor or not access.public or access.login or bool(access.admin_password)
     )
     gr.Markdown(t("duplicates.title"), elem_id="duplicates-title")
-    gr.HTML(f"<style>{CSS}</style>", visible=True, padding=False)
     with gr.Row():
         find = gr.Button(t("duplicates.find"), variant="primary", elem_id="duplicates-find")
         remove = gr.Button(

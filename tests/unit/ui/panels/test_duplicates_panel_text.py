@@ -42,7 +42,7 @@ def test_summary_counts_groups_and_extra_copies_in_either_language():
 def test_rows_show_each_group_with_its_kept_copy_first_and_names_escaped():
     html = rows_html(_report([(1, 2, 3), (7, 8)]), "en")
     assert html.count('class="dup-group"') == 2 and html.count("<figure") == 5
-    assert html.count("dup-kept") == 2  # the first of each group
+    assert html.count('class="dup-item dup-kept"') == 2  # the first of each group
     assert "&lt;b&gt;2&lt;/b&gt;.png" in html and "<b>2</b>" not in html
     assert 'src="/gradio_api/file=/store/thumbnails/1-384.jpg"' in html
     zh = rows_html(_report([(1, 2)]), "zh")
