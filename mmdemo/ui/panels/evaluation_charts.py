@@ -30,6 +30,7 @@ register(
         "evaluate.chart.predicted": ("predicted", "预测"),
         "evaluate.chart.empty": ("Nothing measured yet", "还没有评测结果"),
         "evaluate.metric.accuracy": ("accuracy", "准确率"),
+        "evaluate.metric.recall": ("R@{k} among {images} images", "R@{k}（在 {images} 张图片中）"),
         "evaluate.metric.macro_f1": ("macro-F1", "宏平均 F1"),
         "evaluate.task.retrieval": ("retrieval", "检索"),
         "evaluate.task.zero_shot": ("zero-shot", "零样本分类"),
@@ -187,7 +188,8 @@ def table(report: EvaluationReport, lang: str) -> tuple[list[str], list[list]]:
 
     for score in report.retrieval:
         for k, value in sorted(score.recall.items()):
-            add("retrieval", score, f"R@{k} ({score.n_images})", value)
+            metric = text("evaluate.metric.recall", lang, k=k, images=score.n_images)
+            add("retrieval", score, metric, value)
     for task, scores in (("zero_shot", report.zero_shot), ("sentiment", report.sentiment)):
         for score in scores:
             add(task, score, text("evaluate.metric.accuracy", lang), score.accuracy)
