@@ -50,4 +50,6 @@ ZH = {
     "The query terms cancel each other out: change a weight or a term.": (
         "这些搜索项互相抵消了：请改一个权重或换一项。"
     ),
+    # -- "why this match" (ui/panels/search_options.py) --
+    "Search first, then choose the result to explain.": "请先搜索，再选择要解释的结果。",
 }

@@ -26,7 +26,10 @@ from mmdemo.ui.common import (
     friendly,
     shown_examples,
 )
-from mmdemo.ui.i18n import t, text
+from mmdemo.ui.i18n import register, t, text
+from mmdemo.ui.strings.search import STRINGS
+
+register(STRINGS)  # this panel is imported on its own too (tests)
 
 ROWS = 4  # text rows shown; the line takes up to services.query_terms.MAX_TERMS terms
 ROW_WEIGHTS = (1.0, 1.0, -1.0, -1.0)  # two to add, two to take away: the form explains itself
@@ -73,9 +76,10 @@ def example_rows(assets: Path, preset: str, language: str) -> list[list]:
 
 def build(ctx: TabContext, *, image: gr.Image, k: gr.Slider) -> Callable[..., None]:
     """Lay the panel out where the tab calls it (``image`` is the tab's upload box); returns
-    ``wire(outputs, show, settled)`` for the tab to call once its results exist: ``outputs``
-    the grid, message, JSON, view and history, ``show(result)`` their values for a result,
-    ``settled(event)`` its success / failure steps."""
+    ``wire(outputs, show, settled, collapse)`` for the tab to call once its results exist:
+    ``outputs`` the grid, message, JSON, view and history, ``show(result, folded)`` their
+    values for a result, ``settled(event)`` its success / failure steps, ``collapse`` the
+    tab's near-duplicates checkbox."""
     with gr.Accordion(t("search.terms_title"), open=False, elem_id="search-terms"):
         gr.Markdown(t("search.terms_intro"))
         image_weight = gr.Slider(
@@ -142,23 +146,25 @@ def build(ctx: TabContext, *, image: gr.Image, k: gr.Slider) -> Callable[..., No
     image.clear(write_line, [image, image_weight, *rows], line, **private)
 
     @friendly
-    def by_terms(terms, upload=None, k=12, request: gr.Request = None):
+    def by_terms(terms, upload=None, k=12, collapse=False, request: gr.Request = None):
         """Images near the sum of the terms: gallery, message, hits, what was searched."""
         picture = ctx.upload_image(upload)[0] if upload is not None else None
         mine = ctx.overlay(request)
-        read, result = search_terms(ctx.search, terms, k, image=picture, overlay=mine)
-        grid, message, raw, now, trail = tab["show"](result)
+        read, result = search_terms(
+            ctx.search, terms, k, image=picture, overlay=mine, collapse=bool(collapse)
+        )
+        grid, message, raw, now, trail = tab["show"](result, bool(collapse))
         return grid, message, raw, read_as(read, picture is not None), now, trail
 
     tab: dict[str, Callable] = {}  # the tab's show(result), given by wire
 
-    def wire(outputs: list, show: Callable[[object], tuple], settled: Callable) -> None:
+    def wire(outputs: list, show: Callable[..., tuple], settled: Callable, collapse) -> None:
         tab["show"] = show
         results, message, raw, view, history = outputs
         event = gr.on(
             [button.click, line.submit],
             by_terms,
-            [line, image, k],
+            [line, image, k, collapse],
             [results, message, raw, said, view, history],
             api_name="search_terms",
             preprocess=False,

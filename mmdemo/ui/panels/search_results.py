@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Sequence
 from pathlib import Path
 
 from mmdemo.core.i18n import normalise_language
@@ -136,12 +137,20 @@ def result_message(
 
 
 def result_outputs(
-    result: SearchResult, language: str | None = None, *, similar_to: str | None = None
+    result: SearchResult,
+    language: str | None = None,
+    *,
+    similar_to: str | None = None,
+    notes: Sequence[str] = (),
 ):
-    """(results grid items, message markdown, JSON hits, hit ids) for a search result."""
+    """(results grid items, message markdown, JSON hits, hit ids) for a search result.
+    ``notes``: sentences already in the visitor's language said after the verdict (how
+    many near-duplicates were folded, what a re-rank cost)."""
     items = [(shown_file(hit), hit_label(hit, language)) for hit in result.hits]
     message = result_message(result, language, similar_to=similar_to)
     message = message if result.good_match else f"**{message}**"
+    lang = normalise_language(language or request_language())
+    message = _sentences(lang, message, *notes)
     # "image": the stored file's name, never its server path (a public server's folders are
     # its own business). Not "path": gradio_client takes any dict with a "path" key for a
     # file to download.
@@ -152,6 +161,7 @@ def result_outputs(
             "strength": h.strength,
             "image": Path(h.path).name,
             "caption": h.caption,
+            **({"folded_ids": list(h.folded_ids)} if getattr(h, "folded", 0) else {}),
         }
         for h in result.hits
     ]
@@ -192,9 +202,10 @@ def view_of(
     query: str = "",
     pin: dict | None = None,
     similar_to: str | None = None,
+    notes: Sequence[str] = (),
 ) -> dict:
     """The view of ``result``, worded in the current request's language."""
-    items, message, raw, _ = result_outputs(result, similar_to=similar_to)
+    items, message, raw, _ = result_outputs(result, similar_to=similar_to, notes=notes)
     return make_view(items, message, raw, result.hits, query=query, pin=pin)
 
 

@@ -150,4 +150,46 @@ STRINGS = {
         "to use it.",
         "上传的图片不在搜索项里，所以没有用到：要用它，请在搜索项里写上 image。",
     ),
+    # -- options and "why this match" (ui/panels/search_options.py)
+    "search.collapse_label": ("Collapse near-duplicates", "合并近似重复的图片"),
+    "search.collapse_info": (
+        "One result per group of near-identical copies (resized, recompressed, cropped).",
+        "一组几乎相同的副本（缩放、重新压缩、轻微裁剪）只显示一张。",
+    ),
+    "search.rerank_label": (
+        "Re-rank top hits with BLIP image-text matching",
+        "用 BLIP 图文匹配给前几名重新排序",
+    ),
+    "search.rerank_info": (
+        "Text search only. Slower: BLIP reads the text against each of the top images.",
+        "只用于文字搜索。会慢一些：BLIP 会把文字和排在前面的每张图片逐一比对。",
+    ),
+    "search.folded": (
+        "{n} near-duplicate copies folded into the result that stands for them.",
+        "另有 {n} 张近似重复的图片已合并到代表它们的结果里。",
+    ),
+    "search.folded_one": (
+        "1 near-duplicate copy folded into the result that stands for it.",
+        "另有 1 张近似重复的图片已合并到代表它的结果里。",
+    ),
+    "search.folded_none": (
+        "No near-duplicates among these results.",
+        "这些结果里没有近似重复的图片。",
+    ),
+    "search.reranked": (
+        "Re-ranked the top {n} with {model} in {seconds} s ({moved} moved).",
+        "已用 {model} 给前 {n} 个结果重新排序，用时 {seconds} 秒（{moved} 个换了位置）。",
+    ),
+    "search.reranked_load": (
+        "Loading that model first took {seconds} s more.",
+        "第一次加载这个模型另外用了 {seconds} 秒。",
+    ),
+    "search.explain_title": ("Why this match?", "为什么匹配？"),
+    "search.explain_which": ("Result to explain", "要解释的结果"),
+    "search.explain_text": ("Text it matched", "它匹配的文字"),
+    "search.explain_button": ("Why this match?", "为什么匹配？"),
+    "search.explain_image": (
+        "Where the text matched (warm: more)",
+        "文字在图中匹配的位置（颜色越暖越匹配）",
+    ),
 }

@@ -34,7 +34,7 @@ from mmdemo.services.search import DEFAULT_TEXT_WEIGHT
 from mmdemo.ui.common import MODEL_QUEUE, TabContext, friendly, image_input
 from mmdemo.ui.examples import search_queries
 from mmdemo.ui.i18n import t, text
-from mmdemo.ui.panels import query_terms
+from mmdemo.ui.panels import query_terms, search_options
 from mmdemo.ui.panels.search_results import (  # re-exported: the Explore tab and tests use them
     CAPTION_HEADERS,
     caption_headers,
@@ -158,14 +158,18 @@ def build(ctx: TabContext) -> None:
                 t("search.to_text_button"),
                 elem_id="search-image-to-text-button",
             )
-    k = gr.Slider(
-        1,
-        ctx.settings.max_k,
-        value=DEFAULT_K,
-        step=1,
-        label=t("search.k_label"),
-        elem_id="search-k",
-    )
+    with gr.Row(equal_height=True):
+        k = gr.Slider(
+            1,
+            ctx.settings.max_k,
+            value=DEFAULT_K,
+            step=1,
+            label=t("search.k_label"),
+            elem_id="search-k",
+            scale=2,
+            min_width=220,
+        )
+        collapse, rerank = search_options.checkboxes(ctx)
     wire_terms = query_terms.build(ctx, image=image, k=k)
     # Image -> text results: shown once there are some (an empty table only puzzled people).
     with gr.Row(equal_height=False, visible=False, elem_id="search-captions-box") as caption_box:
@@ -217,6 +221,7 @@ def build(ctx: TabContext) -> None:
     )
     with gr.Accordion(t("search.raw_label"), open=False):
         raw = gr.JSON()
+    search_options.build_explain(ctx, view)
     # A new query starts a new trail: the history is cleared. The API returns the first
     # three (the states are the page's own).
     outputs = [results, message, raw, view, history]
@@ -225,10 +230,24 @@ def build(ctx: TabContext) -> None:
     # Each handler names the visitor's overlay (per-visitor mode; None when shared), so a
     # search covers the base gallery and this visitor's own uploads, nobody else's.
     @friendly
-    def by_text(text, k=DEFAULT_K, hybrid=False, min_score=None, request: gr.Request = None):
+    def by_text(
+        text,
+        k=DEFAULT_K,
+        hybrid=False,
+        min_score=None,
+        collapse=False,
+        rerank=False,
+        request: gr.Request = None,
+    ):
         mine = ctx.overlay(request)
-        result = search.text(text, k, hybrid=bool(hybrid), overlay=mine, min_score=min_score)
-        now = view_of(result, query=text if isinstance(text, str) else "")
+        result = search.text(
+            text, k, hybrid=bool(hybrid), overlay=mine, min_score=min_score, collapse=collapse
+        )
+        notes = [search_options.fold_note(result)] if collapse else []
+        if rerank and result.hits:
+            result, cost = search_options.reranked(ctx, text, result)
+            notes.append(cost)
+        now = view_of(result, query=text if isinstance(text, str) else "", notes=notes)
         return (*view_outputs(now), now, [])
 
     @friendly
@@ -238,14 +257,21 @@ def build(ctx: TabContext) -> None:
         text_weight=DEFAULT_TEXT_WEIGHT,
         k=DEFAULT_K,
         min_score=None,
+        collapse=False,
         request: gr.Request = None,
     ):
         picture, _ = ctx.upload_image(upload)
         mine = ctx.overlay(request)
         result = search.image(
-            picture, k, text=text, text_weight=text_weight, overlay=mine, min_score=min_score
+            picture,
+            k,
+            text=text,
+            text_weight=text_weight,
+            overlay=mine,
+            min_score=min_score,
+            collapse=bool(collapse),
         )
-        now = view_of(result)
+        now = view_of(result, notes=[search_options.fold_note(result)] if collapse else [])
         return (*view_outputs(now), now, [])
 
     @friendly
@@ -256,23 +282,33 @@ def build(ctx: TabContext) -> None:
         table = {"headers": caption_headers(), "data": rows}  # English for the API
         return table, make_view(caption_items(hits), "", rows, hits)
 
-    def more_like_this(source, current, trail, k, index, request, min_score=None):
+    def more_like_this(source, current, trail, k, index, request, min_score=None, fold=False):
         """Results like the clicked hit of ``source``; the current view goes on the trail."""
         hit = clicked(source, index)
-        result = search.similar(hit["id"], k, overlay=ctx.overlay(request), min_score=min_score)
+        mine = ctx.overlay(request)
+        result = search.similar(
+            hit["id"], k, overlay=mine, min_score=min_score, collapse=bool(fold)
+        )
+        notes = [search_options.fold_note(result)] if fold else []
         pin = {
             "id": hit["id"],
             "path": hit["path"],
             "title": text("search.images_like", name=hit["name"]),
         }
-        now = view_of(result, pin=pin, similar_to=Path(hit["path"]).name)
+        now = view_of(result, pin=pin, similar_to=Path(hit["path"]).name, notes=notes)
         return (*view_outputs(now), now, pushed(trail, current), "")
 
     @friendly
     def more_like(
-        current, trail, k, min_score=None, evt: gr.SelectData = None, request: gr.Request = None
+        current,
+        trail,
+        k,
+        min_score=None,
+        collapse=False,
+        evt: gr.SelectData = None,
+        request: gr.Request = None,
     ):
-        return more_like_this(current, current, trail, k, evt.index, request, min_score)
+        return more_like_this(current, current, trail, k, evt.index, request, min_score, collapse)
 
     @friendly
     def more_like_caption(
@@ -281,10 +317,12 @@ def build(ctx: TabContext) -> None:
         trail,
         k,
         min_score=None,
+        collapse=False,
         evt: gr.SelectData = None,
         request: gr.Request = None,
     ):
-        return more_like_this(source, current, trail, k, evt.index, request, min_score)
+        index = evt.index
+        return more_like_this(source, current, trail, k, index, request, min_score, collapse)
 
     def back(trail):
         """The previous view, as it was (its query text too)."""
@@ -335,7 +373,7 @@ def build(ctx: TabContext) -> None:
     # preprocess=False: clamp_k clamps an out-of-range k instead of the Slider refusing it.
     # hybrid and then the minimum score are the last inputs, so gradio_client callers
     # passing (text, k) or (text, k, hybrid) get their defaults.
-    text_inputs = [query, k, hybrid, text_min]
+    text_inputs = [query, k, hybrid, text_min, collapse, rerank]
     text_search = gr.on(
         [text_button.click, query.submit],
         by_text,
@@ -346,7 +384,7 @@ def build(ctx: TabContext) -> None:
         **queue,
     )
     settled(text_search)
-    image_inputs = [image, mix_text, weight, k, image_min]
+    image_inputs = [image, mix_text, weight, k, image_min, collapse]
     image_search = image_button.click(
         by_image,
         image_inputs,
@@ -368,7 +406,7 @@ def build(ctx: TabContext) -> None:
     to_text.failure(
         captions_failed, None, [caption_images, captions, caption_view, caption_box], **private
     )
-    more_inputs = [view, history, k, image_min]
+    more_inputs = [view, history, k, image_min, collapse]
     more = results.select(
         more_like,
         more_inputs,
@@ -391,9 +429,9 @@ def build(ctx: TabContext) -> None:
     settled(back_button.click(back, history, moved, **private))
     gr.api(similar, api_name="search_similar", **queue)
 
-    def show(result) -> tuple:
+    def show(result, fold: bool = False) -> tuple:
         """A query-arithmetic result in the grid: a new trail, like any new search."""
-        now = view_of(result)
+        now = view_of(result, notes=[search_options.fold_note(result)] if fold else [])
         return (*view_outputs(now), now, [])
 
-    wire_terms(outputs, show, settled)
+    wire_terms(outputs, show, settled, collapse)

@@ -31,11 +31,16 @@ def parameters(client, endpoint: str) -> list[dict]:
 
 
 # -- tiny: behaviour ------------------------------------------------------------------------
+# the min score's position: after it only the opt-in options (collapse, re-rank), off
+MIN_AT = {"/search_text": 3, "/search_image": 4}
+
+
 def test_min_score_is_an_optional_last_input(gradio_client):
-    for endpoint, count in (("/search_text", 4), ("/search_image", 5)):
+    for endpoint, at in MIN_AT.items():
         params = parameters(gradio_client, endpoint)
-        assert len(params) == count and params[-1]["parameter_has_default"]
-        assert params[-1]["parameter_default"] == -1.0  # no levels: nothing hidden
+        assert params[at]["parameter_has_default"]
+        assert params[at]["parameter_default"] == -1.0  # no levels: nothing hidden
+        assert all(p["parameter_default"] is False for p in params[at + 1 :])
 
 
 def test_old_calls_still_work_and_min_score_filters(gradio_client):
@@ -78,12 +83,10 @@ def copy_of(tmp_path, photo: str, change) -> str:
 
 
 def test_lite_slider_starts_at_the_possible_level(offline_client):
-    assert parameters(offline_client, "/search_text")[-1]["parameter_default"] == pytest.approx(
-        LITE_THRESHOLDS["text"]
-    )
-    assert parameters(offline_client, "/search_image")[-1]["parameter_default"] == pytest.approx(
-        LITE_THRESHOLDS["image"]
-    )
+    text_min = parameters(offline_client, "/search_text")[MIN_AT["/search_text"]]
+    assert text_min["parameter_default"] == pytest.approx(LITE_THRESHOLDS["text"])
+    image_min = parameters(offline_client, "/search_image")[MIN_AT["/search_image"]]
+    assert image_min["parameter_default"] == pytest.approx(LITE_THRESHOLDS["image"])
 
 
 @pytest.mark.parametrize(

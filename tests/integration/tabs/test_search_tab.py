@@ -111,8 +111,10 @@ def test_endpoints_are_listed_and_hybrid_defaults_off(gradio_client):
     api = gradio_client.view_api(print_info=False, return_format="dict")["named_endpoints"]
     assert {"/caption_gallery", "/search_image_to_text", "/search_text"} <= set(api)
     params = api["/search_text"]["parameters"]
-    assert len(params) == 4 and params[2]["parameter_has_default"]  # 4th: the min score
+    # text, k, hybrid, the min score, then collapse and re-rank (ui/panels/search_options)
+    assert len(params) == 6 and params[2]["parameter_has_default"]
     assert params[2]["parameter_default"] is False
+    assert [p["parameter_default"] for p in params[4:]] == [False, False]
 
 
 def test_hybrid_text_search(gradio_client):
