@@ -72,11 +72,13 @@ def launch_browser() -> Iterator:
             browser.close()
 
 
-def new_context(browser, server, locale: str | None = None):
-    """A browser context (a visitor's browser profile) that reaches only ``server``.
+@contextlib.contextmanager
+def open_page(browser, server, locale: str | None = None) -> Iterator:
+    """A fresh page on ``server``; requests to any other host are blocked (we are offline).
 
     ``locale`` ("zh-CN"): the browser's language - ``navigator.language`` and the
     ``Accept-Language`` it sends, as a visitor's browser set to it would (default en-US).
+    The page's uncaught errors collect in ``page.page_errors`` (and artifacts/browser/).
     """
     context = browser.new_context(viewport={"width": 1280, "height": 900}, locale=locale or "en-US")
     context.set_default_timeout(TIMEOUT_MS)
@@ -89,47 +91,19 @@ def new_context(browser, server, locale: str | None = None):
             route.abort()
 
     context.route("**/*", only_the_app)
-    return context
-
-
-# What a page may have left in its context for the next one: cleared when it closes.
-CLEAR_STORAGE_JS = "() => { localStorage.clear(); sessionStorage.clear(); }"
-
-
-@contextlib.contextmanager
-def open_page(browser, server, locale: str | None = None, context=None) -> Iterator:
-    """A fresh page on ``server``; requests to any other host are blocked (we are offline).
-
-    ``locale``: as in ``new_context``. ``context``: one made by ``new_context`` to open the
-    page in - the page fixtures share one per app and language, so that a test does not
-    pay for a cold browser cache (~1 s a page on the busy 2-core VM); its cookies (the
-    language switch's) and storage are cleared when the page closes, so the next page
-    starts as a first visit. Without it the page gets a context of its own (two visitors
-    at once need that). The page's uncaught errors collect in ``page.page_errors`` (and
-    artifacts/browser/).
-    """
-    own = context is None
-    if own:
-        context = new_context(browser, server, locale)
     page = context.new_page()
     page_errors: list[str] = []
     page.on("pageerror", lambda err: page_errors.append(str(err)))
+    page.goto(server.url, wait_until="domcontentloaded")
+    page.wait_for_selector(QUERY)
+    page.page_errors = page_errors
     try:
-        page.goto(server.url, wait_until="domcontentloaded")
-        page.wait_for_selector(QUERY)
-        page.page_errors = page_errors
         yield page
     finally:
         if page_errors:
             ARTIFACTS.mkdir(parents=True, exist_ok=True)
             (ARTIFACTS / "page_errors.json").write_text(json.dumps(page_errors, indent=2))
-        if own:
-            context.close()
-        else:
-            with contextlib.suppress(Exception):  # a page that left the app has none to clear
-                page.evaluate(CLEAR_STORAGE_JS)
-            page.close()
-            context.clear_cookies()
+        context.close()
 
 
 def search(page, text: str) -> None:
