@@ -54,6 +54,7 @@ PLACE_NEIGHBOURS = 10  # drawn neighbours a placed point (query, upload) is aver
 PLACE_SHARPNESS = 20.0  # softmax temperature on cosines: the closest neighbours dominate
 SYNC_THUMBNAILS = 48  # missing thumbnails made in the request; more go to the background
 NEAREST = 8  # a query's nearest photos, marked on the map
+MIXED_BELOW = 0.4  # a top label shared by fewer of a cluster's members names it "mixed"
 CACHE_SIZE = 4  # layouts kept (gallery versions x models)
 
 LayoutFn = Callable[[np.ndarray], np.ndarray]
@@ -140,20 +141,33 @@ def kmeans(vectors: np.ndarray, k: int, seed: int = 0) -> tuple[np.ndarray, np.n
 def name_clusters(
     vectors: np.ndarray, assign: np.ndarray, centroids: np.ndarray, label_vectors: np.ndarray
 ) -> list[tuple[int, float]]:
-    """(label index, share) per cluster: the label most members are closest to; a label
-    already taken goes to the next most common (ties: the closer to the centroid)."""
+    """(label index, share, runner-up index) per cluster: the label most members are
+    closest to; a label already taken goes to the next most common (ties: the closer to
+    the centroid). The runner-up names a mixed cluster's second theme (``MIXED_BELOW``)."""
     closest = np.argmax(vectors @ label_vectors.T, axis=1)
     sizes = np.bincount(assign, minlength=len(centroids))
     taken: set[int] = set()
-    names: list[tuple[int, float] | None] = [None] * len(centroids)
+    names: list[tuple[int, float, int] | None] = [None] * len(centroids)
     for c in np.argsort(-sizes, kind="stable").tolist():  # big clusters choose first
         counts = Counter(closest[assign == c].tolist())
         near = centroids[c] @ label_vectors.T
         ranked = sorted(range(len(label_vectors)), key=lambda j: (-counts.get(j, 0), -near[j]))
-        label = next(j for j in ranked if j not in taken)
+        free = [j for j in ranked if j not in taken]
+        label, runner_up = free[0], (free[1] if len(free) > 1 else free[0])
         taken.add(label)
-        names[c] = (label, counts.get(label, 0) / max(int(sizes[c]), 1))
+        names[c] = (label, counts.get(label, 0) / max(int(sizes[c]), 1), runner_up)
     return names  # type: ignore[return-value]
+
+
+def cluster_name(label: int, share: float, runner_up: int, size: int) -> tuple[str, str]:
+    """(English, Chinese) name; a cluster whose top label holds under ``MIXED_BELOW`` of
+    its members says it is mixed and names its two commonest labels, rather than passing
+    one label off as what it is (lite's ImageNet-bred space gives such clusters)."""
+    en, zh = LABELS[label]
+    if share >= MIXED_BELOW or size < 3 or runner_up == label:
+        return en, zh
+    en2, zh2 = LABELS[runner_up]
+    return f"mixed: {en}, {en2}", f"混合：{zh}、{zh2}"
 
 
 def sample_rows(n: int, limit: int, seed: int) -> np.ndarray:
@@ -351,11 +365,12 @@ class EmbeddingMaps:
         if missing:  # a query's nearest photos outside the sample: placed, so all show
             held = [i for i in missing if _holds(base, i)]
             points += self._placed(layout, self.gallery, held, own=False)
+        sizes = np.bincount(layout.assign, minlength=len(layout.names))
         clusters = tuple(
             MapCluster(
-                c, LABELS[label][0], LABELS[label][1], int((layout.assign == c).sum()), share
+                c, *cluster_name(label, share, runner_up, int(sizes[c])), int(sizes[c]), share
             )
-            for c, (label, share) in enumerate(layout.names)
+            for c, (label, share, runner_up) in enumerate(layout.names)
         )
         sampled = len(layout.ids) < layout.total
         words = {"pca": "PCA", "umap": "UMAP"}[layout.method]

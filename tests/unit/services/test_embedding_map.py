@@ -20,6 +20,7 @@ from mmdemo.services.embedding_map import (
     EmbeddingMaps,
     Layout,
     cluster_count,
+    cluster_name,
     kmeans,
     name_clusters,
     pca_basis,
@@ -73,7 +74,7 @@ def test_pca_recovers_the_known_axes_and_projects_exactly():
 @pytest.mark.parametrize("shape", [(40, 6), (6, 40)])  # more rows than columns, and fewer
 def test_pca_agrees_with_the_svd_either_way_round(shape):
     data = np.random.default_rng(2).normal(size=shape) * np.linspace(3, 1, shape[1])
-    mean, components = pca_basis(data)
+    _, components = pca_basis(data)
     _, _, vt = np.linalg.svd(data - data.mean(axis=0), full_matrices=False)
     np.testing.assert_allclose(np.abs(components), np.abs(vt[:2]), atol=1e-8)
 
@@ -97,10 +98,18 @@ def test_kmeans_separates_clear_clusters_and_names_them_without_repeats():
     names = name_clusters(data, assign, centroids, labels)
     chosen = {assign[i * 30]: names[assign[i * 30]][0] for i in range(3)}
     assert chosen == {assign[0]: 0, assign[30]: 2, assign[60]: 3}
-    assert all(share == 1.0 for _, share in names)
+    assert all(share == 1.0 for _, share, _ in names)
     # two clusters closest to the same label: the second gets another one
     twins = name_clusters(data, np.repeat([0, 1, 1], 30), centroids[:2], labels[:2])
-    assert len({label for label, _ in twins}) == 2
+    assert len({label for label, _, _ in twins}) == 2
+
+
+def test_a_cluster_without_a_clear_majority_is_named_mixed():
+    assert cluster_name(0, 1.0, 1, 5) == LABELS[0]
+    en, zh = cluster_name(0, 0.2, 1, 5)
+    assert en == f"mixed: {LABELS[0][0]}, {LABELS[1][0]}"
+    assert zh == f"混合：{LABELS[0][1]}、{LABELS[1][1]}"
+    assert cluster_name(0, 0.2, 1, 2) == LABELS[0]  # two photos: one label is fair
 
 
 def test_cluster_count_and_sampling_are_bounded():
@@ -122,7 +131,9 @@ def test_the_map_draws_every_image_with_its_thumbnail_and_named_clusters(gallery
     assert all(np.isfinite([p.x, p.y]).all() for p in result.points)
     english = {en: zh for en, zh in LABELS}
     assert len(result.clusters) == cluster_count(len(ids))
-    assert all(english[c.name] == c.name_zh for c in result.clusters)
+    for cluster in result.clusters:
+        first = cluster.name.removeprefix("mixed: ").split(", ")[0]
+        assert first in english and english[first] in cluster.name_zh
     assert len({c.name for c in result.clusters}) == len(result.clusters)
     assert sum(c.size for c in result.clusters) == len(ids)
     shown = json.dumps(result.to_json())
@@ -231,7 +242,7 @@ def test_on_a_umap_map_a_new_point_goes_to_its_nearest_neighbours():
         components=np.zeros((2, 6)),
         assign=np.zeros(6, dtype=np.int64),
         centroids=vectors[:1],
-        names=((0, 1.0),),
+        names=((0, 1.0, 1),),
         total=6,
     )
     np.testing.assert_allclose(layout.place(vectors[3]), [[10, 10]], atol=1e-3)
