@@ -21,6 +21,12 @@ def open_terms(page) -> None:
     page.locator(LINE).first.wait_for(state="visible", timeout=TIMEOUT_MS)
 
 
+def example_rows(page):
+    """The rows of the examples table shown in the page's language (one table per language)."""
+    table = "[id^='search-terms-examples'] tbody tr, [id^='search-terms-examples'] .gallery-item"
+    return page.locator(table).locator("visible=true")
+
+
 def row(page, n: int):
     return page.locator(f"#search-terms-text-{n} textarea, #search-terms-text-{n} input").first
 
@@ -44,9 +50,7 @@ def test_rows_write_the_line_and_the_search_fills_the_grid(page, app_server):
 
 def test_an_example_fills_the_line_and_the_image(page, app_server):
     open_terms(page)
-    page.locator(
-        "#search-terms-examples tbody tr, #search-terms-examples .gallery-item"
-    ).first.click()
+    example_rows(page).first.click()
     page.wait_for_function(
         f"() => document.querySelector('{LINE.split(',')[0]}').value.startsWith('image - ')",
         timeout=TIMEOUT_MS,
@@ -65,13 +69,11 @@ def test_chinese_phone(zh_page, app_server):
     open_terms(page)
     panel = page.locator("#search-terms")
     text = panel.inner_text()
-    for chinese in ("组合搜索", "第 1 项", "权重", "用这些搜索项搜索", "试试"):
+    for chinese in ("组合搜索", "文字", "权重", "用这些搜索项搜索", "试试"):
         assert chinese in text, text
-    for english in ("Term 1", "Weight", "Search with these terms"):
+    for english in ("Text", "Weight", "Search with these terms"):
         assert english not in text, text
-    page.locator(
-        "#search-terms-examples tbody tr, #search-terms-examples .gallery-item"
-    ).first.click()
+    example_rows(page).first.click()
     page.wait_for_function(
         f"() => document.querySelector('{LINE.split(',')[0]}').value.includes('一只猫')",
         timeout=TIMEOUT_MS,

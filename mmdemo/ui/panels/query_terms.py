@@ -91,10 +91,10 @@ def build(ctx: TabContext, *, image: gr.Image, k: gr.Slider) -> Callable[..., No
             elem_id="search-terms-image-weight",
         )
         rows: list = []
-        for n, weight in enumerate(ROW_WEIGHTS, start=1):
+        for n, weight in enumerate(ROW_WEIGHTS[:ROWS], start=1):
             with gr.Row(equal_height=True):
                 words = gr.Textbox(
-                    label=text("search.terms_text", "en", n=n),
+                    label=t("search.terms_text"),
                     placeholder=t("search.terms_want" if weight > 0 else "search.terms_avoid"),
                     elem_id=f"search-terms-text-{n}",
                     scale=3,
@@ -128,20 +128,16 @@ def build(ctx: TabContext, *, image: gr.Image, k: gr.Slider) -> Callable[..., No
             ("en", "zh") if chinese else ("en",),
         )
         said = gr.Markdown(elem_id="search-terms-read")
-    labels = [rows[i] for i in range(0, len(rows), 2)]
-
-    def render(lang: str) -> tuple:
-        named = (gr.update(label=text("search.terms_text", lang, n=n + 1)) for n in range(ROWS))
-        return (*named, *shown_examples(sets, lang if chinese else "en"))
-
-    ctx.in_language([*labels, *sets.values()], render)
+    ctx.in_language(
+        list(sets.values()), lambda lang: shown_examples(sets, lang if chinese else "en")
+    )
 
     def write_line(upload, weight, *values):
         return compose(upload is not None, weight, *values)
 
     private = {"api_visibility": "private", "queue": False}
     for source in [image_weight, *rows]:
-        source.input(write_line, [image, image_weight, *rows], line, **private)
+        source.change(write_line, [image, image_weight, *rows], line, **private)
     image.upload(write_line, [image, image_weight, *rows], line, **private)
     image.clear(write_line, [image, image_weight, *rows], line, **private)
 

@@ -130,7 +130,7 @@ STRINGS = {
         '可以在下面几行里填写，也可以直接写在最下面那一行（`image - "一只猫" + "一杯咖啡"`；'
         "`#12` 是图库里编号为 12 的图片）。",
     ),
-    "search.terms_text": ("Term {n}", "第 {n} 项"),
+    "search.terms_text": ("Text", "文字"),
     "search.terms_want": ("e.g. at night", "例如：在夜里"),
     "search.terms_avoid": ("e.g. people", "例如：人"),
     "search.terms_weight": ("Weight (− takes away)", "权重（负数表示去掉）"),

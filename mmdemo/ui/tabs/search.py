@@ -169,7 +169,8 @@ def build(ctx: TabContext) -> None:
             scale=2,
             min_width=220,
         )
-        collapse, rerank = search_options.checkboxes(ctx)
+        with gr.Column(scale=1, min_width=240):  # wraps under the slider on a phone
+            collapse, rerank = search_options.checkboxes(ctx)
     wire_terms = query_terms.build(ctx, image=image, k=k)
     # Image -> text results: shown once there are some (an empty table only puzzled people).
     with gr.Row(equal_height=False, visible=False, elem_id="search-captions-box") as caption_box:
