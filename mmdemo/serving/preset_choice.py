@@ -35,7 +35,7 @@ def choose_preset(settings: Settings, probe: Callable[[float], bool] | None = No
         return PresetChoice(requested, requested, f"MMDEMO_PRESET={requested}")
     from mmdemo.models.hub.preset_weights import missing_weights
 
-    missing = missing_weights("full", settings)
+    missing = missing_weights("full", settings, essential_only=True)  # re-rank is opt-in
     if not missing:
         choice = PresetChoice("full", AUTO, "the full models' weights are in the local cache")
     else:

@@ -78,6 +78,7 @@ register(
         "task.image_sentiment": ("Sentiment of a photo", "图片情感"),
         "task.classify": ("Classify", "分类"),
         "task.sentiment_head": ("Early-fusion sentiment head", "早期融合情感模型"),
+        "task.match": ("Re-rank (image-text matching)", "重新排序（图文匹配）"),
         "banner.mismatch": (
             "⚠️ **The saved gallery was built by another model: re-embed it (in the Gallery "
             "tab) before searching.**",

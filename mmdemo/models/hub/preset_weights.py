@@ -27,7 +27,12 @@ from mmdemo.models.hub.files import (
     hub_reachable,
     is_cached,
 )
-from mmdemo.models.presets import choices_for, get_preset, parse_backend_overrides
+from mmdemo.models.presets import (
+    OPTIONAL_TASKS,
+    choices_for,
+    get_preset,
+    parse_backend_overrides,
+)
 from mmdemo.models.registry import get_backend
 
 log = logging.getLogger(__name__)
@@ -47,17 +52,19 @@ class Fetched:
 
 
 def required_weights(
-    preset: str, settings: Settings, with_choices: bool = False
+    preset: str, settings: Settings, with_choices: bool = False, essential_only: bool = False
 ) -> list[HubWeights]:
     """Every ``HubWeights`` the preset's backends would fetch, without duplicates, in order.
 
     ``with_choices`` adds the other models a person may pick (e.g. ViLT beside BLIP), so a
     downloaded cache serves every choice offline; tasks pinned by ``MMDEMO_BACKENDS`` offer
-    no other choice.
+    no other choice. ``essential_only`` leaves out the opt-in tasks (``OPTIONAL_TASKS``).
     """
     overrides = parse_backend_overrides(settings.backends)
     defaults = {task: names[0] for task, names in get_preset(preset).items()}
     tasks = {**defaults, **overrides}
+    if essential_only:
+        tasks = {task: name for task, name in tasks.items() if task not in OPTIONAL_TASKS}
     pairs = list(tasks.items())
     if with_choices:
         pairs += [
@@ -74,14 +81,17 @@ def required_weights(
     return found
 
 
-def missing_weights(preset: str, settings: Settings) -> list[HubWeights]:
+def missing_weights(
+    preset: str, settings: Settings, essential_only: bool = False
+) -> list[HubWeights]:
     """What ``preset`` would still have to download into ``settings.cache_dir``.
 
     Local checks only (milliseconds once the backend modules are imported), so the app can
     call it at start-up to choose a preset; a cache folder that does not exist means
     everything is missing.
     """
-    return [w for w in required_weights(preset, settings) if not is_cached(w, settings.cache_dir)]
+    needed = required_weights(preset, settings, essential_only=essential_only)
+    return [w for w in needed if not is_cached(w, settings.cache_dir)]
 
 
 def download_weights(weights: Iterable[HubWeights], cache_dir: Path | None) -> list[Fetched]:

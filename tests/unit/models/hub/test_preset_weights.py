@@ -69,7 +69,10 @@ def test_full_needs_clip_blip_caption_blip_vqa_and_both_sentiment_models():
         "Salesforce/blip-vqa-base",
         "distilbert/distilbert-base-uncased-finetuned-sst-2-english",
         "lxyuan/distilbert-base-multilingual-cased-sentiments-student",  # Chinese text
+        "Salesforce/blip-itm-base-coco",  # re-rank (opt-in)
     ]
+    essential = [w.repo_id for w in required_weights("full", Settings(), essential_only=True)]
+    assert essential == repos[:-1]  # auto does not need the opt-in matcher cached
     overridden = Settings(backends="vqa=vilt-vqa")
     assert "dandelin/vilt-b32-finetuned-vqa" in [
         w.repo_id for w in required_weights("full", overridden)
