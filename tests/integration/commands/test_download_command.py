@@ -28,7 +28,10 @@ FULL_REPO = "laion/CLIP-ViT-B-32-laion2B-s34B-b79K"  # what open_clip names for 
 # alternative embedder is downloaded) and keep `full`'s other tasks on backends without hub
 # weights (the BLIP/ViLT downloads are covered in
 # tests/unit/models/hub/test_folders.py, DistilBERT's in its backend's tests).
-CLIP_ONLY = "embed=openclip-vit-b-32,caption=label-caption,vqa=routed-vqa,sentiment=vader"
+CLIP_ONLY = (
+    "embed=openclip-vit-b-32,caption=label-caption,vqa=routed-vqa,sentiment=vader,"
+    "match=blip-itm-tiny"  # the re-rank matcher: its random twin is built here, not fetched
+)
 
 
 @pytest.fixture(scope="module")

@@ -186,7 +186,8 @@ def test_the_full_size_architecture_downloads_and_loads_offline(tmp_path, monkey
     repo = spec.option("hub").rstrip("/")
     settings = Settings(
         preset="full",
-        backends=f"embed={spec.name},caption=label-caption,vqa=routed-vqa,sentiment=vader",
+        backends=f"embed={spec.name},caption=label-caption,vqa=routed-vqa,sentiment=vader,"
+        "match=blip-itm-tiny",
         cache_dir=tmp_path / "weights",
         index_default_gallery=False,
     )
