@@ -136,7 +136,7 @@ def _emit(lines: list[str], line: str) -> None:
     log.info("%s", line)
 
 
-def evaluate(preset: str, splits: tuple[str, ...]) -> list[str]:
+def evaluate(preset: str, splits: tuple[str, ...], languages=("en", "zh")) -> list[str]:
     from mmdemo.serving import ModelServer
 
     table = spec()
@@ -146,6 +146,8 @@ def evaluate(preset: str, splits: tuple[str, ...]) -> list[str]:
     baseline = "occlusion" if preset == "lite" else "patch-token similarity"
     for split in splits:
         for language, code in (("en", 0), ("zh", 1)):
+            if language not in languages:
+                continue
             cases = tune_cases(table, code) if split == "tune" else heldout_cases(table, code)
             started = time.perf_counter()
             if preset == "lite" and split == "tune" and language == "en":
@@ -165,10 +167,12 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--preset", default="lite", choices=("lite", "tiny", "full"))
     parser.add_argument("--split", default="both", choices=("tune", "heldout", "both"))
+    parser.add_argument("--language", default="both", choices=("en", "zh", "both"))
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     splits = ("tune", "heldout") if args.split == "both" else (args.split,)
-    lines = [HEADER, *evaluate(args.preset, splits)]
+    languages = ("en", "zh") if args.language == "both" else (args.language,)
+    lines = [HEADER, *evaluate(args.preset, splits, languages)]
     sys.stdout.write("\n".join(lines) + "\n")
     return 0
 
