@@ -5,7 +5,7 @@ Why composites: nobody has drawn boxes round the objects in our photos, but when
 stand side by side and the query names the object of one, the map should sit on that half.
 Each composite is two photos centre-cropped to squares, side by side (448 x 224); the
 queries and the two splits are in ``assets/quality/explain_composites.json``: ``tune``
-(gallery photos: the number of ImageNet classes lite's Grad-CAM follows was chosen there)
+(gallery photos: where the number of ImageNet classes lite's Grad-CAM follows is swept)
 and ``heldout`` (the held-out photos, each against the others and three gallery
 distractors, in both orders; queries written before any map was drawn). Every method is
 reported next to its baseline (lite: occlusion; ViT: raw patch-token similarity). A method

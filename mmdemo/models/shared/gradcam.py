@@ -22,7 +22,7 @@ from mmdemo.models.shared.explain_vit import whole_view
 
 METHOD = "Grad-CAM on EfficientNet classes"
 BASELINE = "occlusion"
-TOP_CLASSES = 3  # chosen on the tuning composites (quality/explain_eval.py), 1/3/5 tried
+TOP_CLASSES = 3  # set a priori; explain_eval.py --split tune sweeps 1/3/5 (not yet run to the end)
 STRIDE = 32  # EfficientNet-Lite0's total stride: one map cell per 32 x 32 pixels
 SHORT_SIDE = 224  # the classifier's training size
 MAX_ASPECT = 2.0  # wider pictures are squeezed to 2:1 (bounds the cost)
