@@ -165,6 +165,7 @@ def build(ctx: TabContext) -> gr.HTML:
             interactive=True,
         )
     password = gr.Textbox(
+        value="",  # an API caller may leave it out, as the Gallery tab's
         label=t("duplicates.password"),
         type="password",
         elem_id="duplicates-password",

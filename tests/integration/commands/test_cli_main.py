@@ -24,6 +24,7 @@ PLACEHOLDERS = {
     "PATH": "some/path",
     "NAME": "tiny",
     "W": "0.25",
+    "SCORE": "0.2",
     "N": "3",
     "T": "what a day",
     "CSV": "data.csv",
