@@ -61,10 +61,12 @@ register(
             "One model turns every photo and every sentence into a point in the same space, "
             "where a photo lands close to the words that describe it. Each tab uses that "
             "space: find photos by words or by another photo, name what is in a photo, ask "
-            "about it, and read the mood of a text and a photo together.",
+            "about it, and read the mood of a text and a photo together. Explore draws the "
+            "space itself as a map of your photos; Evaluate measures how well the models do.",
             "一个模型把每张照片和每句话都变成同一个空间里的一个点：照片会落在描述它的文字附近。"
             "每个标签页都用这个空间：用文字或另一张照片找照片，说出照片里有什么，就照片提问，"
-            "以及一起读出一段文字和一张照片的情绪。",
+            "以及一起读出一段文字和一张照片的情绪。“探索”把这个空间画成一张照片地图；"
+            "“评测”当场量出模型做得有多好。",
         ),
         "page.how_it_works_fold": ("How it works", "原理"),
         "page.how_it_works": (
@@ -75,13 +77,17 @@ register(
             "the text's and the photo's points are joined first and one small model decides "
             "from both. *Decision level* (late fusion): each is judged on its own and the two "
             "verdicts are combined. The Sentiment tab shows both, with the share each one "
-            "had; Search mixes a photo and words in the space itself.",
+            "had; Search mixes a photo and words in the space itself.\n"
+            '- **Where it matched.** "Why this match?" colours the parts of a photo that '
+            "made it match your words (a relevance heatmap).",
             "- **一个共享空间。** 用文字搜照片，看的是它们的点有多近；所以搜索、分类（你的标签"
             "就是文字）和提问里对照片的回答，用的都是同一种比较。\n"
             "- **两种输入（模态）的融合。** *特征级*（早期融合）：先把文字和照片的点拼在一起，"
             "由一个小模型根据两者作出判断。*决策级*（晚期融合）：两者各自判断，再把两个结论"
             "合起来。“情感”标签页展示这两种方式，以及各自所占的比重；搜索则直接在空间里把"
-            "照片和文字混合。",
+            "照片和文字混合。\n"
+            "- **匹配在哪里。** “为什么匹配？”会把照片中让它与你的文字相匹配的部分标上颜色"
+            "（相关性热力图）。",
         ),
     }
 )
