@@ -45,6 +45,16 @@ def can_rerank(server: ModelServer) -> bool:
     return TASK in server.overrides or TASK in get_preset(server.preset)
 
 
+def require_matcher(server: ModelServer) -> None:
+    """Refuse, before any work, on a server whose preset has no "match" model."""
+    if not can_rerank(server):
+        raise BadInputError(
+            f"Re-ranking needs an image-text matching model (BLIP ITM), and the "
+            f"{server.preset} preset has none. Start the app with the full preset "
+            "(MMDEMO_PRESET=full) to re-rank."
+        )
+
+
 def _image_of(hit: SearchHit, max_pixels: int) -> Image.Image | None:
     """The hit's image from its file, else from its thumbnail; None when neither reads."""
     for source in (hit.path, hit.thumbnail):
@@ -68,12 +78,7 @@ def rerank(
     Refused, before any work: a preset without a "match" model, an empty or over-long
     query, a query the model cannot read (it reads English), ``top`` outside 1..MAX_TOP.
     """
-    if not can_rerank(server):
-        raise BadInputError(
-            f"Re-ranking needs an image-text matching model (BLIP ITM), and the "
-            f"{server.preset} preset has none. Start the app with the full preset "
-            "(MMDEMO_PRESET=full) to re-rank."
-        )
+    require_matcher(server)
     top = whole_number(top, TOP_WHAT, 1, MAX_TOP)
     query = clean_query(query)
     spec = server.spec_for(TASK)

@@ -8,12 +8,14 @@ any model loads still run ``python -m mmdemo`` as a process."""
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 import pytest
+from PIL import Image
 
 from mmdemo.index import storage
-from tests.support.app_process import run_mmdemo, user_error
+from tests.support.app_process import REPO_ROOT, run_mmdemo, user_error
 from tests.support.cli import run_main
 from tests.support.images import write_test_image
 
@@ -89,6 +91,49 @@ def test_min_score_leaves_out_weaker_hits_and_says_so(indexed):
     )
     assert none.returncode == 0 and json.loads(none.stdout) == []
     assert "Lower the minimum match score" in none.stderr
+
+
+def test_rerank_reorders_the_top_hits_and_says_what_it_cost(indexed):
+    """``--rerank`` (tiny has the BLIP ITM twin): the same hits, each with its match
+    probability and its search rank, in the matcher's order; the seconds on stderr."""
+    _, index_dir, _ = indexed
+    plain = run_main("search", "a red photo", "--k", "4", "--index-dir", str(index_dir), "--json")
+    result = run_main(
+        "search", "a red photo", "--k", "4", "--rerank", "--index-dir", str(index_dir), "--json"
+    )
+    assert result.returncode == 0, result.stderr
+    done = json.loads(result.stdout)
+    scores = [h["match_score"] for h in done["hits"]]
+    assert len(scores) == 4 and scores == sorted(scores, reverse=True)
+    assert all(0.0 <= s <= 1.0 for s in scores)
+    assert {h["id"] for h in done["hits"]} == {h["id"] for h in json.loads(plain.stdout)}
+    assert sorted(h["original_rank"] for h in done["hits"]) == [1, 2, 3, 4]
+    assert done["backend"] == "blip-itm-tiny" and done["seconds"] > 0
+    assert "Re-ranked 4 hits with" in result.stderr
+    refused = run_main(
+        "search", "a cat", "--rerank", "--index-dir", str(index_dir), MMDEMO_PRESET="lite"
+    )
+    assert refused.returncode == 2 and "lite preset has none" in refused.stderr
+
+
+def test_collapse_folds_a_copy_into_its_original(tmp_path):
+    """``--collapse``: an exact re-saved copy of a photo is one hit, not two."""
+    photos = tmp_path / "photos"
+    photos.mkdir()
+    for name in ("chelsea_the_cat.png", "coffee_cup.png", "flower.jpg"):
+        shutil.copy(REPO_ROOT / "assets" / "gallery" / name, photos / name)
+    with Image.open(photos / "chelsea_the_cat.png") as cat:
+        cat.convert("RGB").resize((cat.width // 2, cat.height // 2)).save(
+            photos / "cat_small.jpg", quality=70
+        )
+    index_dir = tmp_path / "index"
+    assert run_main("index", str(photos), "--index-dir", str(index_dir)).returncode == 0
+    args = ("search", "a cat", "--k", "4", "--index-dir", str(index_dir), "--json")
+    every = [h["path"] for h in json.loads(run_main(*args).stdout)]
+    folded = json.loads(run_main(*args, "--collapse").stdout)
+    assert len(every) == 4 and len(folded) == 3
+    names = {Path(h["path"]).name for h in folded}
+    assert len(names & {"chelsea_the_cat.png", "cat_small.jpg"}) == 1
 
 
 # -- query arithmetic: --terms ------------------------------------------------------------------
