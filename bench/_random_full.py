@@ -261,6 +261,22 @@ def hub_env(url: str | None = None, **env: str | None) -> dict[str, str]:
     return subprocess_env(**OFFLINE, **env)
 
 
+def run_offline_child(module: str, name: str, cache: Path, reps: int) -> dict:
+    """``python -m MODULE --child NAME --cache CACHE --reps N`` offline, in a fresh process
+    (each measurement gets its own: RSS and first-load times are per process); the last
+    stdout line is its JSON result."""
+    import json
+
+    command = [sys.executable, "-m", module, "--child", name, "--cache", str(cache)]
+    command += ["--reps", str(reps)]
+    done = subprocess.run(
+        command, cwd=REPO_ROOT, env=hub_env(), capture_output=True, text=True, check=False
+    )
+    if done.returncode != 0:
+        raise SystemExit(f"{name} failed:\n{done.stderr[-3000:]}")
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
 def missing_repos(cache_dir: Path, backend_sets: Iterable[str]) -> dict[str, list[str]]:
     """{MMDEMO_BACKENDS value: repos that ``full`` with it still lacks in ``cache_dir``}."""
     from mmdemo.core.config import Settings

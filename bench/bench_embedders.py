@@ -20,13 +20,11 @@ import argparse
 import json
 import os
 import statistics
-import subprocess
-import sys
 import time
 from pathlib import Path
 
 from bench._machine import cpu_count, cpu_model
-from bench._random_full import ensure_full_cache, hub_env
+from bench._random_full import ensure_full_cache, run_offline_child
 from mmdemo.core.config import PROJECT_ROOT
 
 MODELS = {
@@ -90,14 +88,7 @@ def child(backend: str, cache: Path, reps: int) -> dict:
 
 
 def run_child(backend: str, cache: Path, reps: int) -> dict:
-    command = [sys.executable, "-m", "bench.bench_embedders", "--child", backend]
-    command += ["--cache", str(cache), "--reps", str(reps)]
-    done = subprocess.run(
-        command, cwd=PROJECT_ROOT, env=hub_env(), capture_output=True, text=True, check=False
-    )
-    if done.returncode != 0:
-        raise SystemExit(f"{backend} failed:\n{done.stderr[-3000:]}")
-    return json.loads(done.stdout.strip().splitlines()[-1])
+    return run_offline_child("bench.bench_embedders", backend, cache, reps)
 
 
 def main() -> None:

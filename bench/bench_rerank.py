@@ -22,14 +22,12 @@ import argparse
 import json
 import os
 import statistics
-import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
 
 from bench._machine import cpu_count, cpu_model
-from bench._random_full import ensure_full_cache, hub_env
+from bench._random_full import ensure_full_cache, run_offline_child
 from mmdemo.core.config import PROJECT_ROOT
 
 PRESETS = ("tiny", "full")
@@ -109,14 +107,7 @@ def child(preset: str, cache: Path | None, reps: int) -> dict:
 
 
 def run_child(preset: str, cache: Path, reps: int) -> dict:
-    command = [sys.executable, "-m", "bench.bench_rerank", "--child", preset]
-    command += ["--cache", str(cache), "--reps", str(reps)]
-    done = subprocess.run(
-        command, cwd=PROJECT_ROOT, env=hub_env(), capture_output=True, text=True, check=False
-    )
-    if done.returncode != 0:
-        raise SystemExit(f"{preset} failed:\n{done.stderr[-3000:]}")
-    return json.loads(done.stdout.strip().splitlines()[-1])
+    return run_offline_child("bench.bench_rerank", preset, cache, reps)
 
 
 def table(medians: dict[str, dict], rounds: int) -> list[str]:
