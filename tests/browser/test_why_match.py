@@ -39,7 +39,9 @@ def test_why_this_label_in_english(offline_page, width):
     )
     assert query == "a photo of a cat."
     note = page.locator("#classify-why-note").inner_text()
-    assert "Grad-CAM on EfficientNet classes" in note and "tabby" in note, note
+    assert "Grad-CAM on EfficientNet classes" in note, note
+    classes = note.split("closest to the text:", 1)[-1]  # the ImageNet classes it followed
+    assert classes.count("cat") >= 2, note  # cat classes (tiger cat, Persian cat, ...)
     page.locator("#classify-why-overlay").scroll_into_view_if_needed()
     screenshot(page, f"why_lite_en_{width}.png")
     assert not page.page_errors, page.page_errors

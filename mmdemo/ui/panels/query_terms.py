@@ -164,6 +164,7 @@ def build(ctx: TabContext, *, image: gr.Image, k: gr.Slider) -> Callable[..., No
             [results, message, raw, said, view, history],
             api_name="search_terms",
             preprocess=False,
+            scroll_to_output=True,  # the results are above this panel
             concurrency_id=MODEL_QUEUE["embed"],
         )
         settled(event)

@@ -382,6 +382,7 @@ def build(ctx: TabContext) -> None:
         outputs,
         api_name="search_text",
         preprocess=False,
+        scroll_to_output=True,  # on a phone the results are below the query's options
         **queue,
     )
     settled(text_search)
@@ -392,6 +393,7 @@ def build(ctx: TabContext) -> None:
         outputs,
         api_name="search_image",
         preprocess=False,
+        scroll_to_output=True,
         **queue,
     )
     settled(image_search)

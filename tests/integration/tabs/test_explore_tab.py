@@ -95,7 +95,9 @@ def test_a_gallery_photo_lands_on_its_own_point(gradio_client, drawn):
         before["points"], key=lambda p: (p["x"] - query["x"]) ** 2 + (p["y"] - query["y"]) ** 2
     )
     assert closest["id"] == own["id"]
-    assert "chelsea_the_cat" in results[0]["caption"]
+    # the first of its nearest photos is itself (the caption is "score · caption or name";
+    # another test may have captioned the session's gallery)
+    assert float(results[0]["caption"].split(" · ")[0]) > 0.95, results[0]
 
 
 def test_a_clicked_point_gets_more_like_it(gradio_client, drawn):
