@@ -15,9 +15,10 @@ from dataclasses import dataclass
 
 import gradio as gr
 
+from mmdemo.models.shared.imagenet import chinese_name
 from mmdemo.services import explain as service
 from mmdemo.ui.common import MODEL_QUEUE, TabContext, friendly, image_input, random_note
-from mmdemo.ui.i18n import localised, register, t, text
+from mmdemo.ui.i18n import localised, register, request_language, t, text
 
 register(
     {
@@ -70,7 +71,12 @@ def note_for(data: dict | None, language: str | None = None) -> str:
     note += text("why.note", language, method=method, score=f"{data['score']:.3f}")
     classes = details.get("classes")
     if classes:
-        names = ", ".join(f"{c['class']} ({c['weight']:.0%})" for c in classes)
+        lang = language or request_language()
+        joiner = "、" if lang == "zh" else ", "
+        names = joiner.join(
+            f"{chinese_name(c['class']) if lang == 'zh' else c['class']} ({c['weight']:.0%})"
+            for c in classes
+        )
         note += "\n\n" + text("why.classes", language, classes=names)
     return note
 

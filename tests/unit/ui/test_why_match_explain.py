@@ -4,6 +4,7 @@ the sentence it was scored as (what "Why this label?" explains)."""
 from __future__ import annotations
 
 from mmdemo.core.i18n import has_cjk
+from mmdemo.models.shared.imagenet import chinese_name
 from mmdemo.ui.panels.why_match import note_for
 from mmdemo.ui.tabs.classify import top_label_query
 
@@ -25,7 +26,9 @@ def test_note_in_english_names_method_score_and_classes():
 def test_note_in_chinese_translates_the_method():
     note = note_for(LITE, "zh")
     assert "基于 EfficientNet 类别的 Grad-CAM" in note and "0.457" in note
-    assert "Grad-CAM on" not in note and "tabby (60%)" in note  # class names stay as they are
+    # the ImageNet classes by their Chinese names (imagenet_zh.txt), as Classify shows them
+    assert "Grad-CAM on" not in note and "tabby" not in note
+    assert f"{chinese_name('tabby')} (60%)、{chinese_name('tiger cat')} (40%)" in note
 
 
 def test_note_warns_of_random_weights_and_is_empty_without_a_result():
