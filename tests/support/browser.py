@@ -114,8 +114,13 @@ def search(page, text: str) -> None:
 
 
 def wait_for_results(page, app_server) -> None:
-    """Wait until a result image has really loaded; else a screenshot and the app's log."""
+    """Wait until a result image has really loaded; else a screenshot and the app's log.
+
+    The grid is scrolled into view first, as a visitor would look at it: its images load
+    lazily, and on a phone the search options put it ~1,200 px below the fold, right at
+    Chromium's lazy-load distance (a CI run failed once in two on exactly that)."""
     try:
+        page.locator("#search-results").scroll_into_view_if_needed(timeout=TIMEOUT_MS)
         page.wait_for_function(RESULTS_LOADED_JS, timeout=TIMEOUT_MS)
     except Exception:
         ARTIFACTS.mkdir(parents=True, exist_ok=True)
