@@ -25,6 +25,7 @@ from pathlib import Path
 
 from bench._machine import cpu_count, cpu_model
 from bench._random_full import ensure_full_cache, run_offline_child
+from bench._stats import median_seconds
 from mmdemo.core.config import PROJECT_ROOT
 
 MODELS = {
@@ -65,12 +66,7 @@ def child(backend: str, cache: Path, reps: int) -> dict:
     model.embed_images(images[:1])
 
     def timed(call) -> float:
-        times = []
-        for _ in range(reps):
-            start = time.perf_counter()
-            call()
-            times.append(time.perf_counter() - start)
-        return statistics.median(times)
+        return median_seconds(call, reps)
 
     text_en = statistics.median(timed(lambda q=q: model.embed_texts([q])) for q in QUERIES_EN)
     text_zh = statistics.median(timed(lambda q=q: model.embed_texts([q])) for q in QUERIES_ZH)

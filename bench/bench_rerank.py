@@ -28,6 +28,7 @@ from pathlib import Path
 
 from bench._machine import cpu_count, cpu_model
 from bench._random_full import ensure_full_cache, run_offline_child
+from bench._stats import median_seconds
 from mmdemo.core.config import PROJECT_ROOT
 
 PRESETS = ("tiny", "full")
@@ -70,12 +71,7 @@ def child(preset: str, cache: Path | None, reps: int) -> dict:
         padded = {q: (found * (20 // len(found) + 1))[:20] for q, found in hits.items()}
 
         def timed(call) -> float:
-            times = []
-            for _ in range(reps):
-                start = time.perf_counter()
-                call()
-                times.append(time.perf_counter() - start)
-            return statistics.median(times)
+            return median_seconds(call, reps)
 
         search_s = statistics.median(timed(lambda q=q: search.text(q, k=20)) for q in QUERIES)
         before = rss_mib()
