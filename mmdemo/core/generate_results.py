@@ -28,6 +28,10 @@ def _whole(name: str, value: Any) -> int:
     return value
 
 
+def _fits(side: int) -> bool:
+    return MIN_SIDE <= side <= MAX_SIDE and side % SIDE_MULTIPLE == 0
+
+
 @dataclass(frozen=True)
 class GenerateOptions:
     """Validated generation settings; invalid values raise ``BadInputError`` at once."""
@@ -43,13 +47,16 @@ class GenerateOptions:
             raise BadInputError(f"steps must be between 1 and {MAX_STEPS}, not {self.steps}.")
         if not 0 <= _whole("seed", self.seed) <= MAX_SEED:
             raise BadInputError(f"The seed must be between 0 and {MAX_SEED}, not {self.seed}.")
-        for name in ("width", "height"):
-            side = _whole(name, getattr(self, name))
-            if not MIN_SIDE <= side <= MAX_SIDE or side % SIDE_MULTIPLE:
-                raise BadInputError(
-                    f"The {name} must be a multiple of {SIDE_MULTIPLE} between {MIN_SIDE} and "
-                    f"{MAX_SIDE} pixels, not {side}."
-                )
+        if not _fits(_whole("width", self.width)):
+            raise BadInputError(
+                f"The width must be a multiple of {SIDE_MULTIPLE} between {MIN_SIDE} and "
+                f"{MAX_SIDE} pixels, not {self.width}."
+            )
+        if not _fits(_whole("height", self.height)):
+            raise BadInputError(
+                f"The height must be a multiple of {SIDE_MULTIPLE} between {MIN_SIDE} and "
+                f"{MAX_SIDE} pixels, not {self.height}."
+            )
         scale = self.guidance_scale
         if isinstance(scale, bool) or not isinstance(scale, int | float):
             raise BadInputError(f"guidance_scale must be a number, not {shown(scale)}.")
