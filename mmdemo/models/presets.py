@@ -33,6 +33,7 @@ PRESETS: dict[str, dict[str, tuple[str, ...]]] = {
         "image_sentiment": ("clip-prompt-sentiment",),
         "sentiment_head": ("trained-fusion-head",),
         "match": ("blip-itm",),
+        "generate": ("sd-turbo",),
     },
     "lite": {
         "embed": ("lite-label-bridge",),
@@ -56,13 +57,14 @@ PRESETS: dict[str, dict[str, tuple[str, ...]]] = {
         "image_sentiment": ("clip-prompt-sentiment",),
         "sentiment_head": ("trained-fusion-head",),
         "match": ("blip-itm-tiny",),
+        "generate": ("sd-tiny",),
     },
 }
 
 # Tasks a preset may lack (lite has no image-text matcher) and that load only when a person
 # opts in (re-rank): `auto` does not need their weights cached to choose full, so a cache
 # downloaded before re-ranking existed keeps serving full; a re-rank then says what is missing.
-OPTIONAL_TASKS = frozenset({"match"})
+OPTIONAL_TASKS = frozenset({"match", "generate"})
 
 PRESET_DESCRIPTIONS = {
     "full": "real pretrained models downloaded from the Hugging Face hub (or a local cache)",

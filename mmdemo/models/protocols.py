@@ -8,13 +8,15 @@ unit test check every registered backend against its task's protocol.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import threading
+from collections.abc import Callable, Sequence
 from typing import Any, Protocol, runtime_checkable
 
 import numpy as np
 from PIL import Image
 
 from mmdemo.core.explain_results import ExplainResult
+from mmdemo.core.generate_results import GenerateOptions, GenerateResult
 from mmdemo.core.results import CaptionResult, LabelScore, ModelInfo, VqaResult
 from mmdemo.core.sentiment_results import SentimentResult
 
@@ -104,6 +106,22 @@ class Matcher(Backend, Protocol):
     def match_many(self, pairs: Sequence[tuple[Image.Image, str]]) -> list[float]: ...
 
 
+@runtime_checkable
+class ImageGenerator(Backend, Protocol):
+    """Text to image: ``generate(prompt, GenerateOptions, on_step=, cancel=, deadline=)``
+    -> ``GenerateResult``, reporting each step and stopping at the next one when asked."""
+
+    def generate(
+        self,
+        prompt: str,
+        options: GenerateOptions,
+        *,
+        on_step: Callable[[int, int], None] | None = None,
+        cancel: threading.Event | None = None,
+        deadline: float | None = None,
+    ) -> GenerateResult: ...
+
+
 # The protocol every backend of a task must satisfy (checked by a unit test).
 TASK_PROTOCOLS: dict[str, type] = {
     "embed": Embedder,
@@ -114,4 +132,5 @@ TASK_PROTOCOLS: dict[str, type] = {
     "image_sentiment": SentimentModel,
     "sentiment_head": FusionHeadModel,
     "match": Matcher,
+    "generate": ImageGenerator,
 }
