@@ -72,6 +72,18 @@ class Settings:
     # glibc's mmap threshold for the app's process (serving/allocator.py says why); 0 keeps
     # glibc's own dynamic threshold, under which a busy server's memory keeps creeping up.
     malloc_mmap_threshold_kb: int = 128
+    # Long jobs (serving/long_jobs.py): at most this many chat replies / drawn images at a
+    # time (the next is refused with "try again in a moment", not queued behind them), each
+    # stopped after its time limit, so they cannot hold every worker from other visitors.
+    chat_concurrency: int = 2
+    chat_max_s: float = 120.0
+    generate_concurrency: int = 1
+    generate_image_max_s: float = 300.0
+    # Memory (serving/memory_budget.py): before a model loads, least recently used ones are
+    # unloaded until the estimate fits this many GB; models idle this long are unloaded.
+    # None: no budget / no TTL (every model stays loaded once used).
+    memory_budget_gb: float | None = None
+    model_ttl_s: float | None = None
     extra: Mapping[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -83,6 +95,7 @@ class Settings:
         counts = (
             "batch_size", "max_batch", "max_image_pixels", "approx_threshold", "max_k",
             "visitor_max_images", "max_visitors", "max_upload_files", "queue_max_size",
+            "chat_concurrency", "generate_concurrency",
         )  # fmt: skip
         for name in counts:
             if getattr(self, name) is not None and getattr(self, name) < 1:
@@ -104,6 +117,15 @@ class Settings:
             )
         if not (math.isfinite(self.generate_max_s) and self.generate_max_s > 0):
             raise BadInputError("MMDEMO_GENERATE_MAX_S must be a number of seconds above 0.")
+        for name in ("chat_max_s", "generate_image_max_s"):
+            if not (math.isfinite(getattr(self, name)) and getattr(self, name) > 0):
+                raise BadInputError(f"MMDEMO_{name.upper()} must be a number of seconds above 0.")
+        for name in ("memory_budget_gb", "model_ttl_s"):
+            value = getattr(self, name)
+            if value is not None and not (math.isfinite(value) and value > 0):
+                raise BadInputError(
+                    f"MMDEMO_{name.upper()} must be a number above 0, or unset for none."
+                )
         if not 0 <= self.malloc_mmap_threshold_kb <= 32 * 1024:  # glibc's own maximum
             raise BadInputError("MMDEMO_MALLOC_MMAP_THRESHOLD_KB must be 0 to 32768.")
         parse_auth(self.auth)  # a malformed MMDEMO_AUTH fails at start-up, not at login

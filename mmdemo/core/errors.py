@@ -178,6 +178,18 @@ class NotAllowedError(MMDemoError, PermissionError):
     """The visitor may not do this here (a shared gallery on a public server); says who may."""
 
 
+class BusyError(MMDemoError, RuntimeError):
+    """A long job (a chat reply, a drawn image) was refused because ``limit`` of its kind
+    already run (``serving.long_jobs``): the visitor should simply try again shortly."""
+
+    def __init__(self, what: str, limit: int):
+        self.what = what
+        self.limit = limit
+        super().__init__(
+            f"The server is busy {what} (limit: {limit} at once); try again in a moment."
+        )
+
+
 class StorageError(MMDemoError, OSError):
     """The server could not write a file (full disk, permissions): nothing was half-saved."""
 

@@ -28,10 +28,16 @@ from mmdemo.models.presets import backend_for, choices_for, parse_backend_overri
 from mmdemo.models.registry import BackendSpec, get_backend
 from mmdemo.serving.batching import MicroBatcher
 from mmdemo.serving.device import resolve_device
+from mmdemo.serving.long_jobs import LongJobs
 from mmdemo.serving.preset_choice import choose_preset
 
 log = logging.getLogger(__name__)
 GPU_MAX_BATCH = 8
+# task -> (Settings field of its concurrency, of its time limit, what its jobs are doing)
+LONG_JOB_TASKS = {
+    "chat": ("chat_concurrency", "chat_max_s", "writing chat replies"),
+    "generate": ("generate_concurrency", "generate_image_max_s", "drawing images"),
+}
 
 
 # One model load at a time in the process: transformers' from_pretrained patches process-wide
@@ -74,6 +80,8 @@ class ModelServer:
         self._warm = WarmState()
         self._warm_started = 0.0
         self._warm_done = threading.Event()
+        self._long_jobs: dict[str, LongJobs] = {}
+        self._load_seconds: dict[tuple[str, str], float] = {}  # kept across unloads
 
     # -- device ------------------------------------------------------------------------
     def _resolve_device(self) -> None:
@@ -210,6 +218,7 @@ class ModelServer:
         if not getattr(backend, "load_seconds", 0):
             backend.load_seconds = time.perf_counter() - started
         log.info("Loaded %s/%s in %.1f s", spec.task, spec.name, backend.load_seconds)
+        self._load_seconds[(spec.task, spec.name)] = float(backend.load_seconds)
         return backend
 
     def unload(self, task: str | None = None) -> None:
@@ -220,6 +229,25 @@ class ModelServer:
                 self._defaults.pop(key[0], None)
                 for batcher_key in [b for b in self._batchers if b[:2] == key]:
                     self._batchers.pop(batcher_key, None)
+
+    def last_load_seconds(self, task: str, backend: str | None = None) -> float | None:
+        """How long ``task``'s backend took to load last time (None: never loaded in this
+        process). Kept after an unload, so the page can say how long a reload will take."""
+        return self._load_seconds.get((task, self.spec_for(task, backend).name))
+
+    # -- long jobs ---------------------------------------------------------------------
+    def long_jobs(self, task: str) -> LongJobs:
+        """The one concurrency/time limit for ``task``'s long calls ("chat", "generate"),
+        from Settings; every request of that task goes through its ``slot()``."""
+        if task not in LONG_JOB_TASKS:
+            raise UnknownNameError("long-job task", task, LONG_JOB_TASKS)
+        with self._locks_guard:
+            jobs = self._long_jobs.get(task)
+            if jobs is None:
+                limit, max_s, what = LONG_JOB_TASKS[task]
+                jobs = LongJobs(getattr(self.settings, limit), getattr(self.settings, max_s), what)
+                self._long_jobs[task] = jobs
+        return jobs
 
     # -- start-up warm-up ---------------------------------------------------------------
     def warm_up(self, job: Callable[[], str], *, what: str = "models") -> threading.Thread:

@@ -55,3 +55,14 @@ _PROBLEMS = {
 for _english, _chinese in _PROBLEMS.items():
     for _input, _input_zh in _INPUTS.items():
         ZH[_english.replace("{input}", _input)] = _chinese.replace("{input}", _input_zh)
+
+# long jobs (serving.long_jobs): a chat reply or an image refused while the limit run
+ZH.update(
+    {
+        "The server is busy {what} (limit: {limit} at once); try again in a moment.": (
+            "服务器正忙于{what}（最多同时 {limit} 个）；请稍后再试。"
+        ),
+        "writing chat replies": "撰写聊天回复",
+        "drawing images": "生成图像",
+    }
+)
