@@ -20,7 +20,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
-from mmdemo.core.errors import BadInputError, BusyError
+from mmdemo.core.errors import BusyError
 
 log = logging.getLogger(__name__)
 
@@ -56,10 +56,11 @@ class LongJobs:
     """
 
     def __init__(self, limit: int, max_s: float, what: str):
+        # programming errors (Settings validated the operator's values already): not for a visitor
         if limit < 1:
-            raise BadInputError(f"A long-job limit must be at least 1, not {limit}.")
+            raise ValueError(f"A long-job limit must be at least 1, not {limit}.")
         if not max_s > 0:
-            raise BadInputError(f"A long-job time limit must be above 0 seconds, not {max_s}.")
+            raise ValueError(f"A long-job time limit must be above 0 seconds, not {max_s}.")
         self.limit = int(limit)
         self.max_s = float(max_s)
         self.what = what

@@ -240,7 +240,7 @@ class ModelServer:
         """The one concurrency/time limit for ``task``'s long calls ("chat", "generate"),
         from Settings; every request of that task goes through its ``slot()``."""
         if task not in LONG_JOB_TASKS:
-            raise UnknownNameError("long-job task", task, LONG_JOB_TASKS)
+            raise ValueError(f"No long-job limit for task {task!r}: only {sorted(LONG_JOB_TASKS)}.")
         with self._locks_guard:
             jobs = self._long_jobs.get(task)
             if jobs is None:
