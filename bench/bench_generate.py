@@ -76,14 +76,17 @@ def main() -> None:
         assert out.images[0].size == (args.size, args.size)
         return time.perf_counter() - start
 
-    app(1)  # warm-up: first-call allocations, oneDNN kernels
-    bare(1)
+    print(f"warm-up (bare, 1 step): {bare(1):.2f} s", flush=True)  # first-call allocations
     rows = []
     for steps in (int(s) for s in args.steps.split(",")):
         app_s, bare_s = [], []
-        for _ in range(args.rounds):
-            app_s.append(app(steps))
-            bare_s.append(bare(steps))
+        for i in range(args.rounds):
+            # alternate which side goes first, so a drift in the machine's load is shared
+            first, second = (app, bare) if i % 2 == 0 else (bare, app)
+            for side in (first, second):
+                seconds = side(steps)
+                (app_s if side is app else bare_s).append(seconds)
+                print(f"  {side.__name__} {steps} step(s): {seconds:.2f} s", flush=True)
         a, b = statistics.median(app_s), statistics.median(bare_s)
         rows.append((steps, a, b, a / b))
         print(

@@ -34,5 +34,19 @@ ZH = {
     "{model} ships no safety checker: images are not filtered.": (
         "{model} 没有附带安全检查器：生成的图片不会被过滤。"
     ),
+    "its spec asks for a tiny random model": "它的配置要求使用一个随机权重的微型模型",
+    "Set is_random=True on it.": "请在它的配置上设置 is_random=True。",
     # --- generate service/tab ---
+    "Drawing images needs the full preset (a diffusion model); this server runs {preset}, "
+    "which has none.": (
+        "画图需要 full 预设（一个扩散模型）；这台服务器运行的是 {preset}，它没有画图模型。"
+    ),
+    "The image model reads English prompts only (its CLIP text encoder was trained on "
+    "English captions); describe the image in English.": (
+        "画图模型只读英文提示词（它的 CLIP 文本编码器是用英文描述训练的）；请用英文描述要画的图片。"
+    ),
+    "The options must be a mapping, not {type}.": "选项必须是键值对，而不是 {type}。",
+    "Unknown generation options: {names}.": "未知的生成选项：{names}。",
+    "Loading {model} …": "正在加载 {model}……",
+    "Loading {model} … (about {seconds} s last time)": "正在加载 {model}……（上次约 {seconds} 秒）",
 }

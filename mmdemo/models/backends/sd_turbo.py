@@ -115,9 +115,10 @@ def load_pipeline(folder: Path, label: str, device, dtype):
         first_line = (str(err).strip().splitlines() or [""])[0][:200]
         raise ModelLoadError(
             label,
-            f"the files in {folder} could not be loaded as a StableDiffusionPipeline "
+            f"the files in {folder} could not be loaded as StableDiffusionPipeline "
             f"({type(err).__name__}: {first_line})",
-            "Delete it from the cache and download it again (python -m mmdemo download).",
+            "Check that the folder was written by save_pretrained for this model, or delete it "
+            "from the cache and download it again (python -m mmdemo download).",
         ) from err
     pipe.set_progress_bar_config(disable=True)  # progress goes to on_step, not a tqdm bar
     return pipe.to(device)
