@@ -273,6 +273,10 @@ def ray_add_directory(
     stand_in, shape = _stand_in(gallery.embedder)
     known_ref = [ray.put(frozenset(item.sha256 for item in index.items()))]
     n_actors, gpu_per_actor = _actors_and_gpus(ray, actors)
+    room = float(ray.cluster_resources().get("CPU", 1)) - prepare_cpus
+    if not gpu_per_actor and n_actors * actor_cpus > room:  # else decode tasks never start
+        actor_cpus = max(room / n_actors, 0.01)
+        log.info("%d CPU actors on this cluster: %.2f Ray CPUs each", n_actors, actor_cpus)
     scratch = Path(scratch_dir or gallery.index_dir) / f".ray-shards-{uuid.uuid4().hex[:12]}"
     scratch.mkdir(parents=True)
     try:
