@@ -143,9 +143,11 @@ def main() -> None:
             ratio = statistics.median(ratios)
             local_rate, ray_rate = statistics.median(local_rates), statistics.median(ray_rates)
             fused = " (Ray fuses decode into the actor)" if prep == 1.0 else ""
+            verdict = "met" if ratio >= GOAL else "missed"
             print(
                 f"actors={actors} batch={batch} decode-cpus={prep}{fused}: local "
-                f"{local_rate:.1f} img/s, ray {ray_rate:.1f} img/s, ratio {ratio:.2f} (goal >= {GOAL}: {'met' if ratio >= GOAL else 'missed'})"
+                f"{local_rate:.1f} img/s, ray {ray_rate:.1f} img/s, ratio {ratio:.2f} "
+                f"(goal >= {GOAL}: {verdict})"
             )
     finally:
         ray.shutdown()
