@@ -29,6 +29,18 @@ from mmdemo.models.registry import BackendSpec, get_backend
 from mmdemo.serving.batching import MicroBatcher
 from mmdemo.serving.device import resolve_device
 from mmdemo.serving.long_jobs import LongJobs
+from mmdemo.serving.memory_budget import (
+    GB,
+    TTL_KEEPS,
+    Estimate,
+    MemoryLedger,
+    Reaper,
+    estimate,
+    plan_unloads,
+    release_memory,
+    ttl_interval,
+    with_dependents,
+)
 from mmdemo.serving.preset_choice import choose_preset
 
 log = logging.getLogger(__name__)
@@ -73,7 +85,8 @@ class ModelServer:
         self._backends: dict[tuple[str, str], Any] = {}  # (task, backend name) -> backend
         self._locks: dict[tuple[str, str], threading.Lock] = {}
         self._batchers: dict[tuple[str, str, str], Any] = {}
-        self._defaults: dict[str, Any] = {}  # task -> its default backend, once loaded
+        # task -> (key, its default backend), once loaded: one atomic read on the hot path
+        self._defaults: dict[str, tuple[tuple[str, str], Any]] = {}
         self._locks_guard = threading.Lock()
         self._device = None
         self._dtype = None
@@ -82,6 +95,9 @@ class ModelServer:
         self._warm_done = threading.Event()
         self._long_jobs: dict[str, LongJobs] = {}
         self._load_seconds: dict[tuple[str, str], float] = {}  # kept across unloads
+        self._memory = MemoryLedger()  # last use, sizes, unloads (serving/memory_budget.py)
+        self._needs: dict[tuple[str, str], set[tuple[str, str]]] = {}  # key -> keys it is built on
+        self._reaper: Reaper | None = None
 
     # -- device ------------------------------------------------------------------------
     def _resolve_device(self) -> None:
@@ -137,12 +153,14 @@ class ModelServer:
     def get(self, task: str, backend: str | None = None) -> Any:
         """The ready backend for ``task`` (or the chosen ``backend``), loaded once on first use."""
         if backend is None:  # the hot path (every search): one dict lookup
-            ready = self._defaults.get(task)
-            if ready is not None:
-                return ready
-        ready = self._ready(self.spec_for(task, backend))
+            found = self._defaults.get(task)
+            if found is not None:
+                self._memory.touch(found[0])
+                return found[1]
+        spec = self.spec_for(task, backend)
+        ready = self._ready(spec)
         if backend is None:
-            self._defaults[task] = ready
+            self._defaults[task] = ((spec.task, spec.name), ready)
         return ready
 
     def dependency(self, task: str, name: str | None = None) -> Any:
@@ -155,14 +173,20 @@ class ModelServer:
         key = (spec.task, spec.name)
         ready = self._backends.get(key)
         if ready is not None:
+            self._memory.touch(key)
             return ready
         for dependency in spec.needs:  # load dependencies first, outside this task's lock
             self.get(dependency)
         with _LOADING, self._lock_for(key):
             ready = self._backends.get(key)
             if ready is None:
+                expected = self._make_room(spec)
                 ready = self._load(spec)
                 self._backends[key] = ready
+                self._needs[key] = {self._default_key(task) for task in spec.needs}
+                self._memory.loaded(key, _size_of(ready, expected))
+                self._start_reaper()
+        self._memory.touch(key)
         return ready
 
     def run(self, task: str, method: str, *args: Any, backend: str | None = None, **options) -> Any:
@@ -221,14 +245,141 @@ class ModelServer:
         self._load_seconds[(spec.task, spec.name)] = float(backend.load_seconds)
         return backend
 
-    def unload(self, task: str | None = None) -> None:
-        """Drop cached backends (all, or every one of a task's) so memory can be reclaimed."""
-        for key in list(self._backends):
-            if task is None or key[0] == task:
-                self._backends.pop(key, None)
-                self._defaults.pop(key[0], None)
-                for batcher_key in [b for b in self._batchers if b[:2] == key]:
-                    self._batchers.pop(batcher_key, None)
+    def unload(self, task: str | None = None, *, reason: str = "asked") -> None:
+        """Drop cached backends (all, or every one of a task's) and reclaim their memory."""
+        with _LOADING:
+            dropped = [key for key in list(self._backends) if task is None or key[0] == task]
+            for key in dropped:
+                self._drop(key, reason)
+            self._released(dropped)
+
+    # -- memory budget and TTL (serving/memory_budget.py says what and why) -----------------
+    def _default_key(self, task: str) -> tuple[str, str]:
+        return (task, self.spec_for(task).name)
+
+    def _busy(self) -> set[tuple[str, str]]:
+        """Loaded backends of a task with a long job running now: never unloaded."""
+        tasks = {task for task, jobs in self._long_jobs.items() if jobs.running}
+        return {key for key in self._backends if key[0] in tasks}
+
+    def _needed_by(self, key: tuple[str, str]) -> set[tuple[str, str]]:
+        return {other for other, needs in list(self._needs.items()) if key in needs}
+
+    def _loaded_sizes(self) -> dict[tuple[str, str], int]:
+        return {key: self._memory.sizes.get(key, 0) for key in list(self._backends)}
+
+    def _make_room(self, spec: BackendSpec) -> Estimate:
+        """Before ``spec`` loads (under ``_LOADING``): estimate it, and unload the least
+        recently used backends until the budget holds it; the estimate, for the ledger."""
+        key = (spec.task, spec.name)
+        expected = estimate(spec, self.settings, self._memory.measured.get(key))
+        if self.settings.memory_budget_gb is None:
+            return expected
+        budget = int(self.settings.memory_budget_gb * GB)
+        loaded = self._loaded_sizes()
+        protected = self._busy() | {self._default_key(task) for task in spec.needs}
+        chosen, fits = plan_unloads(
+            loaded, self._memory.last_used, self._needed_by, expected.bytes, budget, protected
+        )
+        log.info(
+            "Memory budget: %s/%s is estimated at %s; %.2f GB of %.2f GB loaded; unloading %s",
+            spec.task, spec.name, expected.describe(), sum(loaded.values()) / GB,
+            budget / GB, ", ".join("/".join(k) for k in chosen) or "nothing",
+        )  # fmt: skip
+        for dropped in chosen:
+            self._drop(dropped, "budget")
+        self._released(chosen)
+        if not fits:
+            # refusing would leave the model unusable on this server; the operator is told
+            log.warning(
+                "Memory budget: %s/%s does not fit in %.2f GB even with every other model "
+                "that may go unloaded; loading it anyway",
+                spec.task, spec.name, budget / GB,
+            )  # fmt: skip
+        return expected
+
+    def _drop(self, key: tuple[str, str], reason: str) -> None:
+        """Forget one backend (under ``_LOADING``); a request holding it keeps its own
+        reference, so its memory frees when that request ends."""
+        self._backends.pop(key, None)
+        self._needs.pop(key, None)
+        for task, (default_key, _) in list(self._defaults.items()):
+            if default_key == key:
+                self._defaults.pop(task, None)
+        for batcher_key in [b for b in self._batchers if b[:2] == key]:
+            self._batchers.pop(batcher_key, None)
+        event = self._memory.forget(key, reason)
+        log.info(
+            "Unloaded %s/%s (%s): %.2f GB, idle %.0f s",
+            key[0], key[1], reason, event.bytes / GB, event.idle_s,
+        )  # fmt: skip
+
+    def _released(self, dropped: list) -> None:
+        if dropped:
+            release_memory(self._device is not None and self._device.type == "cuda")
+            self._memory.notify()
+
+    def _start_reaper(self) -> None:
+        ttl = self.settings.model_ttl_s
+        if ttl is not None and self._reaper is None:
+            self._reaper = Reaper(self.unload_idle, ttl_interval(ttl))
+
+    def unload_idle(self) -> list[tuple[str, str]]:
+        """Unload backends idle longer than ``MMDEMO_MODEL_TTL_S`` (the reaper calls this);
+        the default embedder stays (``TTL_KEEPS``), as do busy ones and what others need
+        unless those go too."""
+        ttl = self.settings.model_ttl_s
+        if ttl is None:
+            return []
+        with _LOADING:
+            keep = self._busy()
+            for task in TTL_KEEPS:
+                try:
+                    keep.add(self._default_key(task))
+                except MMDemoError:  # a preset without that task
+                    continue
+            loaded = set(self._backends)
+            idle = {key for key in loaded if self._memory.idle_s(key) > ttl}
+            dropped = [
+                key
+                for key in sorted(idle, key=lambda k: self._memory.last_used.get(k, 0.0))
+                if not (group := with_dependents(key, self._needed_by, loaded)) & keep
+                and group <= idle
+            ]
+            for key in dropped:
+                self._drop(key, "ttl")
+            self._released(dropped)
+        return dropped
+
+    def close(self) -> None:
+        """Stop the TTL reaper (tests, shutdown); the loaded models stay."""
+        if self._reaper is not None:
+            self._reaper.stop()
+            self._reaper = None
+
+    def memory_state(self) -> dict:
+        """The budget, the TTL, what is loaded (size, idle seconds) and the recent unloads
+        with their reasons: for the status panel and ``info``."""
+        loaded = self._loaded_sizes()
+        return {
+            "budget_gb": self.settings.memory_budget_gb,
+            "ttl_s": self.settings.model_ttl_s,
+            "loaded_gb": round(sum(loaded.values()) / GB, 3),
+            "loaded": [
+                {
+                    "task": key[0],
+                    "backend": key[1],
+                    "gb": round(size / GB, 3),
+                    "idle_s": round(self._memory.idle_s(key), 1),
+                }
+                for key, size in sorted(loaded.items())
+            ],
+            "unloaded": [event.to_json() for event in reversed(self._memory.history)],
+        }
+
+    def wait_unloaded(self, task: str, backend: str | None = None, timeout: float = 10.0) -> bool:
+        """Block until ``task``'s backend is not loaded (an unload notifies), or ``timeout``."""
+        return self._memory.wait_for(lambda: not self.is_loaded(task, backend), timeout)
 
     def last_load_seconds(self, task: str, backend: str | None = None) -> float | None:
         """How long ``task``'s backend took to load last time (None: never loaded in this
@@ -319,3 +470,12 @@ class ModelServer:
 
             report["cuda_allocated_mib"] = torch.cuda.memory_allocated(self._device) / 2**20
         return report
+
+
+def _size_of(backend: Any, expected: Estimate) -> int:
+    """A loaded backend's own tensors in bytes (its ``info()``), else the estimate."""
+    try:
+        measured = int(backend.info().memory_bytes)
+    except Exception:  # a backend without a usable info(): the estimate stands
+        measured = 0
+    return measured or expected.bytes
