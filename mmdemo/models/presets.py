@@ -34,6 +34,7 @@ PRESETS: dict[str, dict[str, tuple[str, ...]]] = {
         "sentiment_head": ("trained-fusion-head",),
         "match": ("blip-itm",),
         "generate": ("sd-turbo",),
+        "chat": ("smolvlm-256m", "smolvlm-500m", "qwen2-vl-2b"),
     },
     "lite": {
         "embed": ("lite-label-bridge",),
@@ -58,13 +59,14 @@ PRESETS: dict[str, dict[str, tuple[str, ...]]] = {
         "sentiment_head": ("trained-fusion-head",),
         "match": ("blip-itm-tiny",),
         "generate": ("sd-tiny",),
+        "chat": ("smolvlm-tiny", "qwen2-vl-tiny"),
     },
 }
 
 # Tasks a preset may lack (lite has no image-text matcher) and that load only when a person
 # opts in (re-rank): `auto` does not need their weights cached to choose full, so a cache
 # downloaded before re-ranking existed keeps serving full; a re-rank then says what is missing.
-OPTIONAL_TASKS = frozenset({"match", "generate"})
+OPTIONAL_TASKS = frozenset({"match", "generate", "chat"})
 
 PRESET_DESCRIPTIONS = {
     "full": "real pretrained models downloaded from the Hugging Face hub (or a local cache)",

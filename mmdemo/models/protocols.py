@@ -9,12 +9,13 @@ unit test check every registered backend against its task's protocol.
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any, Protocol, runtime_checkable
 
 import numpy as np
 from PIL import Image
 
+from mmdemo.core.chat_results import ChatOptions, ChatReply, ChatTurn
 from mmdemo.core.explain_results import ExplainResult
 from mmdemo.core.generate_results import GenerateOptions, GenerateResult
 from mmdemo.core.results import CaptionResult, LabelScore, ModelInfo, VqaResult
@@ -122,6 +123,22 @@ class ImageGenerator(Backend, Protocol):
     ) -> GenerateResult: ...
 
 
+@runtime_checkable
+class ChatModel(Backend, Protocol):
+    """A conversation about an image: ``stream_reply(image, turns, ChatOptions, cancel,
+    deadline)`` yields ``str`` text deltas, then exactly one ``ChatReply``; closing it stops
+    generation at the next token."""
+
+    def stream_reply(
+        self,
+        image: Image.Image | None,
+        turns: Sequence[ChatTurn],
+        options: ChatOptions,
+        cancel: threading.Event,
+        deadline: float | None = None,
+    ) -> Iterator[str | ChatReply]: ...
+
+
 # The protocol every backend of a task must satisfy (checked by a unit test).
 TASK_PROTOCOLS: dict[str, type] = {
     "embed": Embedder,
@@ -133,4 +150,5 @@ TASK_PROTOCOLS: dict[str, type] = {
     "sentiment_head": FusionHeadModel,
     "match": Matcher,
     "generate": ImageGenerator,
+    "chat": ChatModel,
 }

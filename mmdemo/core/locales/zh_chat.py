@@ -50,3 +50,5 @@ ZH = {
         "请用英文提问，或选择能读中文的 Qwen2-VL。"
     ),
 }
+
+# --- chat service/tab ---
