@@ -12,6 +12,7 @@ from pathlib import Path
 
 from mmdemo.cli.common import print_lines
 from mmdemo.core.config import settings_from_env
+from mmdemo.core.errors import UnknownNameError
 
 NAME = "download"
 ORDER = 80
@@ -32,6 +33,16 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         metavar="PATH",
         help="cache folder to fill (default: $MMDEMO_CACHE_DIR, else the Hugging Face cache)",
     )
+    parser.add_argument(
+        "--skip",
+        "--skip-task",
+        metavar="TASKS",
+        default="",
+        help=(
+            "tasks whose models not to fetch, comma-separated (e.g. chat,generate: several "
+            "GB a Space may not want; those tabs then say their model is missing)"
+        ),
+    )
     parser.add_argument("-v", "--verbose", action="store_true", help="log progress and details")
 
 
@@ -43,19 +54,33 @@ def human(size: float) -> str:
     return f"{size:.2f} GiB"
 
 
+def skipped_tasks(preset: str, text: str) -> tuple[str, ...]:
+    """``--skip chat,generate`` -> ("chat", "generate"); a name the preset has no task for
+    is refused with the tasks it has (a typo must not silently download everything)."""
+    from mmdemo.models.presets import get_preset
+
+    names = tuple(dict.fromkeys(part.strip() for part in text.split(",") if part.strip()))
+    tasks = get_preset(preset)
+    for name in names:
+        if name not in tasks:
+            raise UnknownNameError(f"task of the {preset} preset", name, tasks)
+    return names
+
+
 def run(args: argparse.Namespace) -> int:
     """Download, then report what was fetched and the exact command to use it offline."""
     from mmdemo.models.hub.preset_weights import download_preset, required_weights
 
     settings = settings_from_env()
     preset = args.preset
+    skip = skipped_tasks(preset, getattr(args, "skip", "") or "")
     target = args.dir or settings.cache_dir
     cache_dir = Path(target).expanduser().resolve() if target else None
-    if not required_weights(preset, settings, with_choices=True):
+    if not required_weights(preset, settings, with_choices=True, skip=skip):
         print_lines([f"The {preset} preset needs no downloaded weights; nothing to download."])
         return 0
-    fetched = download_preset(preset, settings, cache_dir)
-    lines = []
+    fetched = download_preset(preset, settings, cache_dir, skip=skip)
+    lines = [f"Skipped (not downloaded): {', '.join(skip)}."] if skip else []
     for item in fetched:
         status = "downloaded" if item.downloaded else "already cached"
         lines.append(f"{item.weights.label} ({item.weights.repo_id}): {status}")

@@ -52,19 +52,28 @@ class Fetched:
 
 
 def required_weights(
-    preset: str, settings: Settings, with_choices: bool = False, essential_only: bool = False
+    preset: str,
+    settings: Settings,
+    with_choices: bool = False,
+    essential_only: bool = False,
+    skip: Iterable[str] = (),
 ) -> list[HubWeights]:
     """Every ``HubWeights`` the preset's backends would fetch, without duplicates, in order.
 
     ``with_choices`` adds the other models a person may pick (e.g. ViLT beside BLIP), so a
     downloaded cache serves every choice offline; tasks pinned by ``MMDEMO_BACKENDS`` offer
-    no other choice. ``essential_only`` leaves out the opt-in tasks (``OPTIONAL_TASKS``).
+    no other choice. ``essential_only`` leaves out the opt-in tasks (``OPTIONAL_TASKS``);
+    ``skip`` leaves out the tasks named (``download --skip chat,generate``: a Space that
+    does not serve the generative models need not store their gigabytes). A weight another
+    kept task also uses is still fetched.
     """
     overrides = parse_backend_overrides(settings.backends)
     defaults = {task: names[0] for task, names in get_preset(preset).items()}
     tasks = {**defaults, **overrides}
     if essential_only:
         tasks = {task: name for task, name in tasks.items() if task not in OPTIONAL_TASKS}
+    skipped = set(skip)
+    tasks = {task: name for task, name in tasks.items() if task not in skipped}
     pairs = list(tasks.items())
     if with_choices:
         pairs += [
@@ -118,10 +127,14 @@ def download_weights(weights: Iterable[HubWeights], cache_dir: Path | None) -> l
     ]
 
 
-def download_preset(preset: str, settings: Settings, cache_dir: Path | None) -> list[Fetched]:
-    """Every file ``preset`` needs (its choices included), downloading what is missing.
+def download_preset(
+    preset: str, settings: Settings, cache_dir: Path | None, skip: Iterable[str] = ()
+) -> list[Fetched]:
+    """Every file ``preset`` needs (its choices included, the ``skip`` tasks left out),
+    downloading what is missing.
 
     ``cache_dir`` None means the default Hugging Face cache. Raises ``ModelLoadError`` at
     once (no library retries) when something is missing and the hub cannot be reached.
     """
-    return download_weights(required_weights(preset, settings, with_choices=True), cache_dir)
+    needed = required_weights(preset, settings, with_choices=True, skip=skip)
+    return download_weights(needed, cache_dir)
