@@ -61,18 +61,23 @@ def test_unreachable_hub_fails_fast_with_advice(offline, tmp_path, monkeypatch):
 
 
 def test_full_needs_clip_blip_caption_blip_vqa_and_both_sentiment_models():
-    repos = [w.repo_id for w in required_weights("full", Settings())]
-    assert repos == [
+    repos = list(dict.fromkeys(w.repo_id for w in required_weights("full", Settings())))
+    essential = [
         FULL_REPO,
         "FacebookAI/xlm-roberta-base",  # the multilingual text tower's config and tokenizer
         "Salesforce/blip-image-captioning-base",
         "Salesforce/blip-vqa-base",
         "distilbert/distilbert-base-uncased-finetuned-sst-2-english",
         "lxyuan/distilbert-base-multilingual-cased-sentiments-student",  # Chinese text
-        "Salesforce/blip-itm-base-coco",  # re-rank (opt-in)
     ]
-    essential = [w.repo_id for w in required_weights("full", Settings(), essential_only=True)]
-    assert essential == repos[:-1]  # auto does not need the opt-in matcher cached
+    opt_in = {  # re-rank, image generation and chat: downloaded, but auto does not need them
+        "Salesforce/blip-itm-base-coco",
+        "stabilityai/sd-turbo",
+        "HuggingFaceTB/SmolVLM-256M-Instruct",
+    }
+    assert repos[: len(essential)] == essential and set(repos[len(essential) :]) == opt_in
+    needed = required_weights("full", Settings(), essential_only=True)
+    assert list(dict.fromkeys(w.repo_id for w in needed)) == essential
     overridden = Settings(backends="vqa=vilt-vqa")
     assert "dandelin/vilt-b32-finetuned-vqa" in [
         w.repo_id for w in required_weights("full", overridden)
