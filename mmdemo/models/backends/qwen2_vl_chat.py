@@ -15,11 +15,13 @@ from __future__ import annotations
 from pathlib import Path
 
 from mmdemo.models.base import LoadContext
-from mmdemo.models.hub.folders import hub_files, load_folder_model
+from mmdemo.models.hub.folders import DEFAULT_PATTERNS, hub_files, load_folder_model
 from mmdemo.models.registry import ANY, BackendSpec, Capabilities
 from mmdemo.models.shared.chat_streaming import VisionChatBackend, tiny_byte_tokenizer
 
 MODEL_CLASS = "AutoModelForImageTextToText"
+# + the chat template, which newer snapshots ship as chat_template.jinja
+PATTERNS = (*DEFAULT_PATTERNS, "*.jinja")
 PROCESSOR_CLASS = "AutoProcessor"
 PIXELS_PER_TOKEN = 28 * 28  # 14-px patches merged 2x2
 # Qwen2-VL-Instruct's chat template (images only; the hub's also handles video).
@@ -122,7 +124,12 @@ SPECS = (
         label="Qwen2-VL 2B Instruct",
         description="Qwen2-VL-2B-Instruct (Qwen, Apache-2.0): chat about an image, reads and "
         "answers Chinese and English",
-        options={"repo": "Qwen/Qwen2-VL-2B-Instruct", "min_tokens": 64, "max_tokens": 256},
+        options={
+            "repo": "Qwen/Qwen2-VL-2B-Instruct",
+            "min_tokens": 64,
+            "max_tokens": 256,
+            "patterns": PATTERNS,
+        },
         capabilities=ANY_LANGUAGE,
     ),
     BackendSpec(

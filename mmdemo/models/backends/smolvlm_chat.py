@@ -15,11 +15,13 @@ from __future__ import annotations
 from pathlib import Path
 
 from mmdemo.models.base import LoadContext
-from mmdemo.models.hub.folders import hub_files, load_folder_model
+from mmdemo.models.hub.folders import DEFAULT_PATTERNS, hub_files, load_folder_model
 from mmdemo.models.registry import BackendSpec, Capabilities
 from mmdemo.models.shared.chat_streaming import VisionChatBackend, tiny_byte_tokenizer
 
 MODEL_CLASS = "AutoModelForImageTextToText"
+# + the chat template, which newer snapshots ship as chat_template.jinja
+PATTERNS = (*DEFAULT_PATTERNS, "*.jinja")
 PROCESSOR_CLASS = "AutoProcessor"
 # SmolVLM-Instruct's own chat template (tokenizer_config.json of the hub repos).
 CHAT_TEMPLATE = (
@@ -116,7 +118,7 @@ SPECS = (
         label="SmolVLM 256M Instruct",
         description="SmolVLM-256M-Instruct (HuggingFaceTB, Apache-2.0): chat about an image, "
         "English",
-        options={"repo": "HuggingFaceTB/SmolVLM-256M-Instruct"},
+        options={"repo": "HuggingFaceTB/SmolVLM-256M-Instruct", "patterns": PATTERNS},
         capabilities=ENGLISH,
     ),
     BackendSpec(
@@ -127,7 +129,7 @@ SPECS = (
         label="SmolVLM 500M Instruct",
         description="SmolVLM-500M-Instruct (HuggingFaceTB, Apache-2.0): chat about an image, "
         "English",
-        options={"repo": "HuggingFaceTB/SmolVLM-500M-Instruct"},
+        options={"repo": "HuggingFaceTB/SmolVLM-500M-Instruct", "patterns": PATTERNS},
         capabilities=ENGLISH,
     ),
     BackendSpec(
