@@ -20,10 +20,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     from mmdemo.services.status import status
 
-    report = status(*gallery_for(settings_for(args)))
+    server, gallery = gallery_for(settings_for(args))
+    report = status(server, gallery)
+    memory = server.memory_state()
     code = EXIT_NO_INDEX if report.error else 0
     if args.json:
-        print_json(report.to_json())
+        print_json({**report.to_json(), "memory_budget": memory})
         return code
     lines = [
         f"preset: {report.preset} ({report.preset_reason})",
@@ -42,7 +44,29 @@ def run(args: argparse.Namespace) -> int:
             f"index: {idx.count} images, {idx.kind} search, {idx.dim}-d, "
             f"{'GPU' if idx.on_gpu else 'CPU'}"
         )
+    lines += memory_lines(memory)
     print_lines(lines)
     if report.error:
         warn(f"error: {report.error}")
     return code
+
+
+def memory_lines(state: dict) -> list[str]:
+    """The memory budget, the model TTL and the recent unloads (``ModelServer.memory_state``)."""
+    budget = state["budget_gb"]
+    ttl = state["ttl_s"]
+    lines = [
+        f"memory budget: {state['loaded_gb']:.2f} GB of models loaded"
+        + (
+            f", budget {budget:g} GB"
+            if budget is not None
+            else ", no budget (MMDEMO_MEMORY_BUDGET_GB)"
+        )
+        + (f"; idle models unloaded after {ttl:g} s" if ttl is not None else "; no model TTL")
+    ]
+    for event in state["unloaded"]:
+        lines.append(
+            f"unloaded[{event['task']}]: {event['backend']} ({event['reason']}), "
+            f"{event['gb']:.2f} GB, idle {event['idle_s']:.0f} s"
+        )
+    return lines

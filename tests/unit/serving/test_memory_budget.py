@@ -262,3 +262,16 @@ def test_the_estimate_prefers_measured_then_disk_then_approx(preset, tmp_path, m
     assert (found.bytes, found.source) == (3002, "weights on disk")
     bare = BackendSpec(task="vqa", name="bare", load=sized_loader, description="x")
     assert estimate(bare, settings, None).source == "unknown"
+
+
+def test_info_lists_the_budget_and_each_unload_with_its_reason(make_server):
+    from mmdemo.cli.commands.info import memory_lines
+
+    server = make_server(memory_budget_gb=4.5, model_ttl_s=600)
+    for task in ("caption", "vqa", "embed"):  # caption goes for embed
+        server.get(task)
+    lines = memory_lines(server.memory_state())
+    assert lines[0] == (
+        "memory budget: 3.00 GB of models loaded, budget 4.5 GB; idle models unloaded after 600 s"
+    )
+    assert lines[1].startswith("unloaded[caption]: sized-caption (budget), 2.50 GB, idle ")
