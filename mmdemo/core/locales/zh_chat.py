@@ -52,3 +52,39 @@ ZH = {
 }
 
 # --- chat service/tab ---
+ZH_SERVICE = {
+    "Chat needs a vision-language model, and none installs from PyPI: the {preset} preset "
+    "has none. Start the app with the full preset (MMDEMO_PRESET=full) to chat; lite can "
+    "still caption this image or answer a question about it.": (
+        "对话需要一个视觉语言模型，而这类模型无法从 PyPI 安装：{preset} 预设里没有。"
+        "要对话，请用完整预设启动应用（MMDEMO_PRESET=full）；lite 仍然可以为这张图片生成描述，"
+        "或回答关于它的问题。"
+    ),
+    "The conversation history is {n} characters of JSON; the limit is {limit}. "
+    "Clear it and start again.": (
+        "对话记录的 JSON 有 {n} 个字符，上限是 {limit} 个。请清空后重新开始。"
+    ),
+    "The conversation history must be a JSON list of messages, each with a role and a "
+    "content.": "对话记录必须是一个 JSON 消息列表，每条消息都要有角色（role）和内容（content）。",
+    "The conversation history must be a list of messages.": "对话记录必须是一组消息。",
+    "Each message of the history must have a role and a content, or be a [question, answer] "
+    "pair.": "对话记录里的每条消息都要有角色和内容，或者是一对 [问题, 回答]。",
+    "The message must be text, not {type}.": "消息必须是文字，而不是 {type}。",
+    "The image must be an image file, not {type}.": "图片必须是一个图片文件，而不是 {type}。",
+    "The chat options must be ChatOptions.": "对话选项必须是 ChatOptions。",
+    "There is no answer to save yet: ask a question first.": (
+        "还没有可以保存的回答：请先提一个问题。"
+    ),
+    "The answer is {n} characters long; a caption may have {limit}.": (
+        "这个回答有 {n} 个字符，而图片描述最多 {limit} 个。"
+    ),
+    "The image could not be added: {problem}.": "这张图片没能加入图库：{problem}。",
+    "The image was removed from the gallery meanwhile; try again.": (
+        "这张图片刚刚被移出了图库；请重试。"
+    ),
+    "Changing the caption of a shared gallery image": "修改共享图库里图片的描述",
+    "The chat model": "对话模型",
+    "The maximum new tokens": "最大新词元数",
+    "The seed": "随机种子",
+}
+ZH.update(ZH_SERVICE)
