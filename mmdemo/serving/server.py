@@ -259,7 +259,7 @@ class ModelServer:
 
     def _busy(self) -> set[tuple[str, str]]:
         """Loaded backends of a task with a long job running now: never unloaded."""
-        tasks = {task for task, jobs in self._long_jobs.items() if jobs.running}
+        tasks = {task for task, jobs in list(self._long_jobs.items()) if jobs.running}
         return {key for key in self._backends if key[0] in tasks}
 
     def _needed_by(self, key: tuple[str, str]) -> set[tuple[str, str]]:
@@ -374,7 +374,7 @@ class ModelServer:
                 }
                 for key, size in sorted(loaded.items())
             ],
-            "unloaded": [event.to_json() for event in reversed(self._memory.history)],
+            "unloaded": [event.to_json() for event in reversed(list(self._memory.history))],
         }
 
     def wait_unloaded(self, task: str, backend: str | None = None, timeout: float = 10.0) -> bool:
