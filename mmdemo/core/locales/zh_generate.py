@@ -47,6 +47,7 @@ ZH = {
     ),
     "The options must be a mapping, not {type}.": "选项必须是键值对，而不是 {type}。",
     "Unknown generation options: {names}.": "未知的生成选项：{names}。",
+    "Draw an image first: there is nothing to use yet.": "请先画一张图片：现在还没有可用的图片。",
     "Loading {model} …": "正在加载 {model}……",
     "Loading {model} … (about {seconds} s last time)": "正在加载 {model}……（上次约 {seconds} 秒）",
 }
