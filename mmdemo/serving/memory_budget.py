@@ -12,9 +12,10 @@ What the budget counts: each loaded model's own tensors (``info().memory_bytes``
 after its load), not the process RSS (Python, torch's kernels, the gallery and the
 allocator's slack are outside any model's control). The estimate for a model not loaded
 yet is, best first: its size when it was last loaded in this process ("measured"), the
-size of its weight files in the local cache ("weights on disk": a float32 checkpoint loaded
-in float32 is about its file size), its spec's ``approx_gb`` option ("approx_gb"), else 0
-("unknown"). The log line of each load says which was used.
+size of its weight files in the local cache once loaded ("weights on disk": safetensors
+headers give each tensor's shape, counted in the serving dtype, so SD-Turbo's float16 files
+count double on a CPU; other files count their size), its spec's ``approx_gb`` option
+("approx_gb"), else 0 ("unknown"). The log line of each load says which was used.
 
 What is never unloaded: a model with a long job running (a chat reply being streamed: its
 reference is held by the request anyway, so unloading it would free nothing until it
@@ -35,7 +36,9 @@ import collections
 import ctypes
 import ctypes.util
 import gc
+import json
 import logging
+import math
 import sys
 import threading
 import time
@@ -84,18 +87,44 @@ class Unloaded:
         }
 
 
-def weights_on_disk(paths: Iterable) -> int:
-    """Total size in bytes of ``paths`` (hub cache entries are links to blobs: followed)."""
+FLOAT_DTYPES = {"F16", "BF16", "F32", "F64"}
+
+
+def weights_on_disk(paths: Iterable, itemsize: int = 4) -> int:
+    """Bytes ``paths`` take once loaded: a safetensors file's floating tensors at
+    ``itemsize`` bytes per value (its header lists every tensor's shape and dtype, so a
+    float16 file loaded in float32 counts double), other files at their size on disk."""
     total = 0
     for path in paths:
         try:
-            total += path.stat().st_size
-        except OSError:
+            if str(path).endswith(".safetensors"):
+                total += _safetensors_bytes(path, itemsize)
+            else:
+                total += path.stat().st_size
+        except (OSError, ValueError):
             continue
     return total
 
 
-def estimate(spec, settings, measured: int | None) -> Estimate:
+def _safetensors_bytes(path, itemsize: int) -> int:
+    with open(path, "rb") as handle:
+        length = int.from_bytes(handle.read(8), "little")
+        if not 0 < length < 100 * 2**20:
+            raise ValueError(f"not a safetensors header: {length} bytes")
+        header = json.loads(handle.read(length))
+    total = 0
+    for name, tensor in header.items():
+        if name == "__metadata__":
+            continue
+        if tensor["dtype"] in FLOAT_DTYPES:
+            total += math.prod(tensor["shape"]) * itemsize
+        else:
+            start, end = tensor["data_offsets"]
+            total += end - start
+    return total
+
+
+def estimate(spec, settings, measured: int | None, itemsize: int = 4) -> Estimate:
     """``spec``'s expected size before loading it (module docstring: the order and why)."""
     if measured:
         return Estimate(int(measured), "measured")
@@ -103,7 +132,7 @@ def estimate(spec, settings, measured: int | None) -> Estimate:
         from mmdemo.models.hub.files import cached_files
 
         on_disk = sum(
-            weights_on_disk(cached_files(weights, settings.cache_dir))
+            weights_on_disk(cached_files(weights, settings.cache_dir), itemsize)
             for weights in spec.weights(settings)
         )
     except Exception as err:  # a broken cache: fall back to the spec's own figure

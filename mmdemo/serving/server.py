@@ -271,10 +271,11 @@ class ModelServer:
     def _make_room(self, spec: BackendSpec) -> Estimate:
         """Before ``spec`` loads (under ``_LOADING``): estimate it, and unload the least
         recently used backends until the budget holds it; the estimate, for the ledger."""
+        if self.settings.memory_budget_gb is None:  # no budget: no look at the cache
+            return Estimate(0, "unknown")
         key = (spec.task, spec.name)
-        expected = estimate(spec, self.settings, self._memory.measured.get(key))
-        if self.settings.memory_budget_gb is None:
-            return expected
+        itemsize = self.dtype.itemsize
+        expected = estimate(spec, self.settings, self._memory.measured.get(key), itemsize)
         budget = int(self.settings.memory_budget_gb * GB)
         loaded = self._loaded_sizes()
         protected = self._busy() | {self._default_key(task) for task in spec.needs}

@@ -240,7 +240,7 @@ def test_the_estimate_prefers_measured_then_disk_then_approx(preset, tmp_path, m
     from mmdemo.models.hub.files import HubWeights
     from mmdemo.models.registry import get_backend
 
-    weights = [tmp_path / "model.safetensors", tmp_path / "config.json"]
+    weights = [tmp_path / "pytorch_model.bin", tmp_path / "config.json"]
     weights[0].write_bytes(b"\0" * 3000)
     weights[1].write_bytes(b"{}")
     spec = get_backend("vqa", "sized-vqa")
@@ -275,3 +275,21 @@ def test_info_lists_the_budget_and_each_unload_with_its_reason(make_server):
         "memory budget: 3.00 GB of models loaded, budget 4.5 GB; idle models unloaded after 600 s"
     )
     assert lines[1].startswith("unloaded[caption]: sized-caption (budget), 2.50 GB, idle ")
+
+
+def test_safetensors_count_in_the_serving_dtype(tmp_path):
+    import torch
+    from safetensors.torch import save_file
+
+    from mmdemo.serving.memory_budget import weights_on_disk
+
+    path = tmp_path / "unet.fp16.safetensors"
+    save_file(
+        {"w": torch.zeros(100, 10, dtype=torch.float16), "ids": torch.zeros(8, dtype=torch.int64)},
+        str(path),
+    )
+    other = tmp_path / "vocab.txt"
+    other.write_bytes(b"x" * 10)
+    assert weights_on_disk([path], itemsize=4) == 1000 * 4 + 64  # float16 loaded as float32
+    assert weights_on_disk([path], itemsize=2) == 1000 * 2 + 64
+    assert weights_on_disk([path, other, tmp_path / "gone"], itemsize=4) == 4064 + 10
