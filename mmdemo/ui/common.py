@@ -47,6 +47,7 @@ MODEL_QUEUE = {
     "caption": "model-caption",
     "vqa": "model-vqa",
     "sentiment": "model-sentiment",
+    "chat": "model-chat",
     "generate": "model-generate",
 }
 
