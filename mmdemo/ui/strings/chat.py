@@ -33,7 +33,7 @@ STRINGS = {
     "chat.clear": ("Clear", "清空"),
     "chat.settings": ("Generation settings", "生成设置"),
     "chat.temperature": ("Temperature (0 = always the same answer)", "温度（0 = 每次回答都一样）"),
-    "chat.top_p": ("Top-p", "Top-p"),
+    "chat.top_p": ("Top-p (nucleus sampling)", "Top-p（核采样）"),
     "chat.max_tokens": ("Max new tokens", "最多生成的词元数"),
     "chat.save": ("Save answer as caption", "把回答存为图片描述"),
     "chat.save_info": (
