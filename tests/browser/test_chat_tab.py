@@ -66,6 +66,10 @@ def test_chat_in_chinese(zh_page):
     page.locator("#chat-image input[type=file]").set_input_files(str(GALLERY / "china_temple.jpg"))
     page.locator("#chat-model input").click()
     page.get_by_role("option", name="Qwen2-VL").first.click()
+    page.wait_for_function(
+        "() => document.querySelector('#chat-message textarea, #chat-message input')"
+        ".placeholder === '例如：这张图片里有什么？'"
+    )  # Qwen2-VL reads Chinese: no "ask in English" any more
     ask(page, "这张照片里是什么建筑？")
     page.locator("#chat-status").get_by_text("词元").wait_for(state="visible")
     assert "这张照片里是什么建筑？" in page.locator(BOT).inner_text()

@@ -287,10 +287,12 @@ def build_chat(ctx: TabContext) -> None:
     image.change(lambda: ([], "", ""), None, [chatbot, status, saved], api_visibility="private")
 
     def follow(name):
+        """The model named above the chat, and a placeholder saying if it reads English only."""
         choice = by_name.get(name or default.name, default)
-        return model_line(choice)
+        key = "chat.placeholder" if reads_chinese(choice) else "chat.placeholder_english"
+        return model_line(choice), gr.update(placeholder=text(key))
 
-    model.change(follow, model, named, api_visibility="private")
+    model.change(follow, model, [named, message], api_visibility="private")
 
     @friendly
     def save_caption(upload, answer, admin_password="", request: gr.Request = None):
