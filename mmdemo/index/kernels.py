@@ -24,7 +24,7 @@ from typing import Any
 
 import numpy as np
 
-from mmdemo.index import runtime
+from mmdemo.index import runtime, types
 
 log = logging.getLogger(__name__)
 
@@ -180,7 +180,8 @@ def search_hnsw(
     graph: Any, q: np.ndarray, k: int, *, alive: np.ndarray, dead: int,
     live_bits: np.ndarray | None, excluded_rows: np.ndarray, ef_search: int,
 ) -> tuple[np.ndarray, np.ndarray]:  # fmt: skip
-    """Approximate top-k (rows, scores) over the live, non-excluded rows of ``graph``.
+    """Approximate top-k (rows, scores) over the live, non-excluded rows of ``graph`` (an
+    HNSW graph or an IVF-PQ index: both keep removed rows as tombstones).
 
     HNSW cannot delete nodes, so a removed row stays in the graph (it still helps the walk)
     and ``live_bits`` (``None``: every row may be returned) hides it: faiss then returns k
@@ -188,19 +189,18 @@ def search_hnsw(
     recall holds while tombstones pile up.
     """
     faiss = runtime.faiss()
-    params = faiss.SearchParametersHNSW()
     live_fraction = max(0.1, 1.0 - dead / max(1, len(alive)))
-    params.efSearch = int(max(ef_search, 2 * k) / live_fraction)
     sel = None
     if live_bits is not None:
         sel = faiss.IDSelectorBitmap(len(live_bits), faiss.swig_ptr(live_bits))  # n is in bytes
-        params.sel = sel
+    params = types.search_params(graph, k, ef_search=ef_search, live_fraction=live_fraction,
+                                 sel=sel)  # fmt: skip
     scores, rows = graph.search(q, k, params=params)
-    del sel  # only now: faiss reads the bitmap during the search
+    del sel, params  # only now: faiss reads the bitmap during the search
     short = np.flatnonzero((rows < 0).any(axis=1))
     if short.size:  # the walk found fewer than k live rows (tiny or badly pruned graph)
         rows, scores = rows.copy(), scores.copy()
-        view = vectors_view(graph)
+        view = vectors_view(graph) if types.type_of(graph) == "hnsw" else types.decoded(graph)
         for i in short:
             rows[i], scores[i] = masked_exact(view, q[i], k, alive, excluded_rows)
     return rows, scores

@@ -29,14 +29,16 @@ import numpy as np
 
 from mmdemo.core.errors import IndexCorruptError, IndexMismatchError
 from mmdemo.core.results import ItemMeta
-from mmdemo.index import kernels, runtime
+from mmdemo.index import kernels, runtime, types
 
 log = logging.getLogger(__name__)
 
 FORMAT_VERSION = 1
 MANIFEST_NAME = "manifest.json"
 METRIC = "inner_product"
-_DATA_FILE = re.compile(r"^(?:vectors|ids|metadata|hnsw-rows|hnsw)-\d+\.(?:npy|jsonl|faiss)$")
+_DATA_FILE = re.compile(
+    r"^(?:vectors|ids|metadata|hnsw-rows|hnsw|sq8|fp16|ivfpq)-\d+\.(?:npy|jsonl|faiss)$"
+)
 
 
 # -- file helpers -----------------------------------------------------------------------------
@@ -137,7 +139,7 @@ def read_manifest(directory: str | Path) -> dict:
         "next_id": lambda v: isinstance(v, int) and not isinstance(v, bool) and v >= 0,
         "metric": lambda v: v == METRIC,
         "normalized": lambda v: v is True,
-        "kind": lambda v: v in ("flat", "hnsw"),
+        "kind": lambda v: v in types.TYPES,
         "files": lambda v: isinstance(v, dict),
     }
     for key, ok in checks.items():
@@ -155,13 +157,17 @@ def save(
     directory: Path, *, model_id: str, dim: int, next_id: int, created_at: str,
     metas: Mapping[int, ItemMeta], vectors: np.ndarray, live_rows: np.ndarray | None,
     graph: Any = None, graph_rows: np.ndarray | None = None, hnsw_params: Mapping | None = None,
+    recall: tuple[float | None, int] = (1.0, 0),
 ) -> None:  # fmt: skip
     """Write one generation of files, then atomically point the manifest at it.
 
     ``metas`` in id order; ``vectors`` holds one row per faiss row, of which ``live_rows``
-    (``None``: all of them) are written. With ``graph``, the HNSW graph itself is saved too,
-    with ``graph_rows`` (the id of each of its rows) and ``hnsw_params`` (how it was built).
+    (``None``: all of them) are written (decoded fp32 for the compact types). With ``graph``
+    (any non-flat structure: HNSW, sq8, fp16, IVF-PQ) the structure itself is saved too, with
+    ``graph_rows`` (the id of each of its rows) and ``hnsw_params`` (how an HNSW was built),
+    so a load need not rebuild it. ``recall`` is (recall@10, queries it was measured on).
     """
+    kind = "flat" if graph is None else types.type_of(graph)
     directory.mkdir(parents=True, exist_ok=True)
     try:
         generation = int(read_manifest(directory).get("generation", 0)) + 1
@@ -173,7 +179,7 @@ def save(
         "metadata": f"metadata-{generation}.jsonl",
     }
     if graph is not None:
-        names["faiss_index"] = f"hnsw-{generation}.faiss"
+        names["faiss_index"] = f"{kind}-{generation}.faiss"
         names["hnsw_rows"] = f"hnsw-rows-{generation}.npy"
     tmp = directory / (MANIFEST_NAME + ".tmp")
     try:
@@ -197,15 +203,18 @@ def save(
             "normalized": True,
             "count": len(metas),
             "next_id": next_id,
-            "kind": "flat" if graph is None else "hnsw",
+            "kind": kind,
+            "index_type": kind,
+            "recall_at_10": recall[0],
+            "recall_measured_on": recall[1],
             "faiss_version": runtime.faiss().__version__,
             "created_at": created_at,
             "updated_at": runtime.now(),
             "generation": generation,
             "files": names,
         }
-        if graph is not None:
-            manifest["hnsw"] = dict(hnsw_params)
+        if kind == "hnsw":
+            manifest["hnsw"] = dict(hnsw_params or {})
         _write_lines(tmp, [json.dumps(manifest, indent=2)])
         _fsync_dir(directory)
         os.replace(tmp, directory / MANIFEST_NAME)
@@ -242,11 +251,12 @@ class Saved:
 
 def load(
     directory: Path, *, expected_model_id: str | None, expected_dim: int | None,
-    graph_above: int | None,
+    graph_above: int | None, want_type: Any = None,
 ) -> Saved:  # fmt: skip
     """Read the generation the manifest names, refusing one from another model or dim.
 
-    The saved HNSW graph is used when there are more than ``graph_above`` items (``None``:
+    The saved structure is used when ``want_type(count)`` names its type (``want_type``
+    ``None``: an HNSW graph when there are more than ``graph_above`` items; both ``None``:
     never; the vectors then go into a flat index). A concurrent save may replace the files
     between reading the manifest and reading them: then the new generation is read.
     """
@@ -262,7 +272,9 @@ def load(
                 f"{expected_model_id or model_id} (dim {expected_dim or dim})",
             )
         try:
-            return read_generation(directory, manifest, graph_above=graph_above)
+            return read_generation(
+                directory, manifest, graph_above=graph_above, want_type=want_type
+            )
         except FileNotFoundError as err:
             # a concurrent save may have just replaced this generation: read the new one
             try:
@@ -276,7 +288,14 @@ def load(
     raise AssertionError("unreachable")
 
 
-def read_generation(directory: Path, manifest: dict, *, graph_above: int | None) -> Saved:
+def index_type(manifest: dict) -> str:
+    """The manifest's index type; a manifest from before index types names only its kind."""
+    return str(manifest.get("index_type") or manifest["kind"])
+
+
+def read_generation(
+    directory: Path, manifest: dict, *, graph_above: int | None, want_type: Any = None
+) -> Saved:
     """The files of one manifest; FileNotFoundError (for ``load`` to retry) if one is gone."""
     where = str(directory)
     files = manifest["files"]
@@ -294,7 +313,13 @@ def read_generation(directory: Path, manifest: dict, *, graph_above: int | None)
         raise IndexCorruptError(where, str(err)) from None
     vectors_path = safe_name(directory, files.get("vectors"), "vectors")
     # reusing the saved graph skips an HNSW build over every vector
-    if graph_above is not None and count > graph_above and files.get("faiss_index"):
+    saved_type = index_type(manifest)
+    if want_type is not None:
+        wanted = want_type(count)  # an sq8 that missed its recall was saved as fp16
+        use_saved = wanted == saved_type or (wanted, saved_type) == ("sq8", "fp16")
+    else:
+        use_saved = saved_type == "hnsw" and graph_above is not None and count > graph_above
+    if use_saved and files.get("faiss_index"):
         graph, row_ids, alive = read_graph(directory, files, ids, vectors_path, dim)
         return Saved(manifest, metas, row_ids, alive, graph=graph)
     flat = read_flat(vectors_path, count, dim, where)
@@ -378,7 +403,7 @@ def read_graph(directory: Path, files: dict, ids: np.ndarray, vectors_path: Path
     except ValueError as err:
         raise IndexCorruptError(where, str(err)) from None
     if (
-        not isinstance(graph, faiss.IndexHNSWFlat)
+        types.type_of(graph) not in types.TYPES[1:]
         or graph.d != dim
         or graph.metric_type != faiss.METRIC_INNER_PRODUCT
         or graph.ntotal != len(row_ids)
@@ -390,6 +415,10 @@ def read_graph(directory: Path, files: dict, ids: np.ndarray, vectors_path: Path
     alive = np.isin(row_ids, ids, assume_unique=True)
     if int(alive.sum()) != len(ids):
         raise IndexCorruptError(where, f"{rows_path.name} does not list every saved id")
+    if not isinstance(graph, faiss.IndexHNSWFlat):  # compact codes decode lossily: no spot check
+        if types.type_of(graph) == "ivfpq":
+            types.ivf(graph).nprobe = types.IVF_NPROBE
+        return graph, row_ids, alive
     view = kernels.vectors_view(graph)  # spot-check the first, middle and last live vectors
     live_rows = np.flatnonzero(alive)
     for i in {0, len(ids) // 2, len(ids) - 1} if len(ids) else ():

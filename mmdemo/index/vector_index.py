@@ -8,20 +8,27 @@ never searched with vectors from another model.
 This module holds the state and its lifecycle; the rest is pure functions beside it. The
 design choices (and why), each explained in full where it is implemented:
 
-* **Exact, then approximate.** Up to ``approx_threshold`` items the vectors live in an
-  ``IndexFlatIP`` (exact). Above it, on CPU, they move into an ``IndexHNSWFlat``; falling
-  back to the threshold or below switches back to exact (``VectorIndex._rebalance``).
-* **Removal on HNSW = tombstones.** A removed row stays in the graph and is hidden by a
-  bitmap of live rows (``kernels.search_hnsw``); when more than a quarter of the rows are
-  dead the graph is rebuilt from the live rows (an O(n) build, done under the lock).
+* **The type follows the size** (``types.choose``, ``VectorIndex._rebalance``): exact
+  ``IndexFlatIP`` up to ``compact_threshold`` (``None``: no compact range), compact exact
+  storage (sq8, else fp16, ``IndexScalarQuantizer``) up to ``approx_threshold`` - kept only
+  where its recall@10 measured against the fp32 vectors is >= 0.99 - then
+  ``IndexHNSWFlat``, then OPQ+IVF-PQ above ``ivfpq_threshold`` or when the memory budget
+  is too small. Every switch measures recall@10 vs exact (``types.measure_recall``); the
+  manifest and ``stats()`` carry it. Shrinking switches back.
+* **Removal.** Flat and compact indexes delete rows in place (order kept). HNSW and IVF-PQ
+  keep a removed row as a tombstone hidden by a bitmap of live rows
+  (``kernels.search_hnsw``); when more than a quarter of the rows are dead the structure
+  is rebuilt from the live rows (an O(n) build, done under the lock).
 * **One copy of the vectors.** The faiss storage is the only in-memory copy: reads, saves
-  and the CPU scan use a zero-copy view of it (``kernels.vectors_view``) and ``load``
-  reads the ``.npy`` straight into it (``storage.read_flat``). Row order always equals id
-  order, so the row of an id is a ``searchsorted`` (``VectorIndex._rows``).
+  and the CPU scan use a zero-copy view of it (``kernels.vectors_view``; compact and PQ
+  codes are decoded on demand, ``types.decoded``) and ``load`` reads the ``.npy`` straight
+  into it (``storage.read_flat``). Row order always equals id order, so the row of an id
+  is a ``searchsorted`` (``VectorIndex._rows``).
 * **Single queries on CPU use our own parallel scan**, which runs at memory bandwidth where
   faiss's own single-query paths do not; batches use faiss's sgemm path (``kernels``).
 * **GPU.** When ``use_gpu`` and faiss sees a GPU, search is exact there at any size, with
-  no HNSW; the host copy stays the source of truth (``VectorIndex._attach_gpu``).
+  no HNSW; with several GPUs the rows are sharded over all of them (``types.to_gpus``);
+  the host copy stays the source of truth (``VectorIndex._attach_gpu``).
 * **Storage.** One generation of files per save, then an atomic manifest replace: a save
   that fails at any point leaves the previous index loadable (``storage``).
 * **Threads.** One ``RLock`` around every mutation, search and save (``VectorIndex``).
@@ -40,7 +47,7 @@ import numpy as np
 
 from mmdemo.core.errors import BadInputError
 from mmdemo.core.results import IndexStats, ItemMeta
-from mmdemo.index import kernels, runtime, storage, validation
+from mmdemo.index import kernels, runtime, storage, types, validation
 
 log = logging.getLogger(__name__)
 
@@ -53,9 +60,8 @@ class VectorIndex:
     user adds images. ``len``, ``has_hash`` and ``get`` are single dict reads (atomic in
     CPython) and skip it, so they do not wait behind a long save.
 
-    Why ~350 lines: every method left here reads or changes the locked state (the faiss
-    structures, the id/row bookkeeping, the metadata) - validation, kernels and storage are
-    already pure functions in their own modules; splitting the state would split the lock.
+    Why this long: every method here reads or changes the locked state; validation,
+    kernels, types and storage are pure functions in their own modules.
     """
 
     # M=32, efConstruction=80, efSearch>=128: recall@10 >= 0.95 on the unit tests' clustered data
@@ -75,16 +81,25 @@ class VectorIndex:
         approx_threshold: int = 50_000,
         use_gpu: bool = True,
         first_id: int = 0,
+        compact_threshold: int | None = None,
+        ivfpq_threshold: int | None = None,
+        memory_budget_bytes: int | None = None,
     ):
         """``first_id``: where new ids start - a reset keeps counting where the old index
-        stopped (ids are never reused), and a visitor's overlay starts far above the base."""
+        stopped (ids are never reused), and a visitor's overlay starts far above the base.
+        The thresholds and budget choose the index type (``types.choose``)."""
         self.dim = validation.as_dim(dim)
         self.model_id = validation.as_model_id(model_id)
         self.approx_threshold = max(0, int(approx_threshold))
         self.use_gpu = bool(use_gpu)
+        self.compact_threshold = compact_threshold
+        self.ivfpq_threshold = ivfpq_threshold
+        self.memory_budget_bytes = memory_budget_bytes
+        self._recall: tuple[float | None, int] = (1.0, 0)  # (recall@10, queries measured on)
+        self._compact_refused_at = 0  # size at which compact storage last missed its recall
         self._lock = threading.RLock()
-        self._flat: Any = None  # faiss.IndexFlatIP while exact (also the host copy on GPU)
-        self._hnsw: Any = None  # faiss.IndexHNSWFlat while approximate (CPU only)
+        self._flat: Any = None  # IndexFlatIP / IndexScalarQuantizer (host copy on GPU)
+        self._hnsw: Any = None  # IndexHNSWFlat or IVF-PQ while approximate (CPU only)
         self._gpu: Any = None  # GPU copy of _flat
         self._gpu_res: Any = None
         self._row_ids = np.empty(0, dtype=np.int64)  # id of each faiss row, ascending
@@ -102,8 +117,13 @@ class VectorIndex:
     # -- properties --------------------------------------------------------------------------
     @property
     def kind(self) -> str:
-        """Either "hnsw" (approximate) or "flat" (exact), for the current size and device."""
-        return "hnsw" if self._hnsw is not None else "flat"
+        """The index type now: "flat", "sq8", "fp16" (exact scans), "hnsw" or "ivfpq"."""
+        return types.type_of(self._hnsw if self._hnsw is not None else self._flat)
+
+    @property
+    def recall_at_10(self) -> float | None:
+        """Recall@10 vs exact search measured when the current structure was built."""
+        return self._recall[0]
 
     @property
     def next_id(self) -> int:
@@ -125,8 +145,12 @@ class VectorIndex:
 
     # -- internals: rows and structures --------------------------------------------------------
     def _storage_view(self) -> np.ndarray:
-        """Zero-copy (rows, dim) view of the faiss storage; only valid until the next mutation."""
-        return kernels.vectors_view(self._flat if self._hnsw is None else self._hnsw)
+        """Zero-copy (rows, dim) view of the faiss storage, only valid until the next
+        mutation; a decoded copy for compact and PQ codes."""
+        index = self._flat if self._hnsw is None else self._hnsw
+        if self.kind in ("flat", "hnsw"):
+            return kernels.vectors_view(index)
+        return types.decoded(index)
 
     def _live_vectors(self) -> np.ndarray:
         view = self._storage_view()
@@ -147,9 +171,13 @@ class VectorIndex:
         try:
             if self._gpu_res is None:
                 self._gpu_res = faiss.StandardGpuResources()
-            if self._hnsw is not None:  # GPU search stays exact: bring the vectors back to flat
+            if self.kind != "flat":  # GPU search stays exact: bring the vectors back to flat
                 self._to_flat()
-            self._gpu = faiss.index_cpu_to_gpu(self._gpu_res, 0, self._flat)
+            gpus = runtime.gpu_count()
+            if gpus > 1:  # shard the rows over every GPU faiss sees
+                self._gpu = types.to_gpus(self._flat, gpus)
+            else:
+                self._gpu = faiss.index_cpu_to_gpu(self._gpu_res, 0, self._flat)
         except Exception:
             log.warning("Could not move the index to the GPU; searching on CPU", exc_info=True)
             self._gpu = None
@@ -165,30 +193,60 @@ class VectorIndex:
     def _to_flat(self) -> None:
         """Exact index over the live rows (drops the graph and its tombstones)."""
         self._install(flat=kernels.build_flat(self._live_vectors(), self.dim))
+        self._recall = (1.0, 0)
 
-    def _build_hnsw(self) -> None:
-        """(Re)build the graph over the live rows; replaces the flat index or old graph."""
-        graph = kernels.build_hnsw(
-            self._live_vectors(), self.dim, m=self.HNSW_M,
-            ef_construction=self.HNSW_EF_CONSTRUCTION, ef_search=self.HNSW_EF_SEARCH,
+    def _target(self, n: int) -> str:
+        """The type ``n`` items should have (``types.choose`` with this index's limits)."""
+        return types.choose(
+            n, self.dim, approx_threshold=self.approx_threshold,
+            compact_threshold=self.compact_threshold, ivfpq_threshold=self.ivfpq_threshold,
+            memory_budget_bytes=self.memory_budget_bytes,
         )  # fmt: skip
-        self._install(hnsw=graph)
+
+    def _build(self, kind: str) -> None:
+        """(Re)build the live rows as ``kind`` and measure its recall@10 vs exact. A compact
+        type that misses ``types.COMPACT_MIN_RECALL`` (sq8, then fp16) leaves the index flat."""
+        exact = self._live_vectors()
+        if kind == "flat":
+            return self._to_flat()
+        if kind in ("sq8", "fp16"):
+            built, recall = types.build_compact_checked(exact, self.dim, kind)
+            if built is not None:
+                self._install(flat=built)
+                self._recall = recall
+            else:
+                self._compact_refused_at = len(exact)
+                if self.kind != "flat":
+                    self._to_flat()
+            return None
+        if kind == "hnsw":
+            built = kernels.build_hnsw(
+                exact, self.dim, m=self.HNSW_M,
+                ef_construction=self.HNSW_EF_CONSTRUCTION, ef_search=self.HNSW_EF_SEARCH,
+            )  # fmt: skip
+        else:
+            built = types.build_ivfpq(exact, self.dim)
+        recall = types.measure_recall(exact, built)
+        self._install(hnsw=built)
+        self._recall = recall
+        log.info("%s over %d items: recall@10 %.3f", kind, len(exact), recall[0])
+        return None
 
     def _rebalance(self) -> None:
-        """Exact up to ``approx_threshold`` items, HNSW above it (on CPU; exact on GPU at any
-        size); compact a graph once more than ``REBUILD_DEAD_FRACTION`` of its rows are dead."""
+        """Switch to the type the size asks for (on CPU; exact on GPU at any size); rebuild
+        a tombstoned structure once more than ``REBUILD_DEAD_FRACTION`` of its rows are dead."""
         if self.on_gpu:
             return
         n = len(self._metas)
-        if self._hnsw is None and n > self.approx_threshold:
-            log.info("%d items > approx_threshold %d: switching to HNSW", n, self.approx_threshold)
-            self._build_hnsw()
-        elif self._hnsw is not None and n <= self.approx_threshold:
-            log.info("%d items <= approx_threshold: switching back to exact search", n)
-            self._to_flat()
+        want, have = self._target(n), self.kind
+        if want in ("sq8", "fp16") and have == "flat" and 0 < n < 2 * self._compact_refused_at:
+            return  # compact storage missed its recall lately: retry when the size doubles
+        if want != have and not (want == "sq8" and have == "fp16"):
+            log.info("%d items: switching the index from %s to %s", n, have, want)
+            self._build(want)
         elif self._hnsw is not None and self._dead > self.REBUILD_DEAD_FRACTION * len(self._alive):
-            log.info("%d of %d graph rows removed: rebuilding HNSW", self._dead, len(self._alive))
-            self._build_hnsw()
+            log.info("%d of %d rows removed: rebuilding %s", self._dead, len(self._alive), have)
+            self._build(have)
 
     # -- mutations --------------------------------------------------------------------------
     def add(self, vectors: np.ndarray, metas: Sequence[dict]) -> list[int | None]:
@@ -317,6 +375,8 @@ class VectorIndex:
                 return [[] for _ in range(len(q))]
             if self._hnsw is not None:
                 rows, scores = self._search_hnsw(q, want, excluded)
+            elif self._gpu is None and self.kind != "flat":  # compact codes: faiss's scan
+                scores, rows = self._flat.search(q, min(want + len(excluded), n))
             else:  # exact: ask for the excluded ids too, then drop them
                 rows, scores = kernels.search_flat(
                     self._flat, self._gpu, q, min(want + len(excluded), n),
@@ -343,7 +403,9 @@ class VectorIndex:
     def _search_path(self, nq: int) -> str:
         """Which kernel a batch of ``nq`` queries takes (logged, and printed by the benchmark)."""
         if self._hnsw is not None:
-            return "faiss HNSW (approximate)"
+            return f"faiss {self.kind} (approximate)"
+        if self._gpu is None and self.kind != "flat":
+            return f"faiss {self.kind} scalar-quantizer scan (compact exact)"
         return kernels.flat_search_path(
             nq, int(self._flat.ntotal), self.dim, on_gpu=self._gpu is not None,
             blas_min_queries=self.BLAS_MIN_QUERIES, min_rows_per_task=self.SCAN_MIN_ROWS_PER_TASK,
@@ -355,11 +417,14 @@ class VectorIndex:
                 "next_id": self._next_id,
                 "approx_threshold": self.approx_threshold,
                 "tombstones": self._dead,
-                "vector_bytes": len(self._alive) * self.dim * 4,
+                "vector_bytes": len(self._alive) * types.bytes_per_vector(self.kind, self.dim),
+                "index_type": self.kind,
+                "recall_at_10": self._recall[0],
+                "recall_measured_on": self._recall[1],
                 "faiss_version": runtime.faiss().__version__,
                 "search_threads": runtime.cpu_count(),
             }
-            if self._hnsw is not None:
+            if self.kind == "hnsw":
                 extra.update(hnsw_m=self.HNSW_M, ef_search=self.HNSW_EF_SEARCH)
             return IndexStats(
                 count=len(self._metas), dim=self.dim, kind=self.kind, model_id=self.model_id,
@@ -382,8 +447,9 @@ class VectorIndex:
             storage.save(
                 Path(directory), model_id=self.model_id, dim=self.dim, next_id=self._next_id,
                 created_at=self._created_at, metas=self._metas, vectors=self._storage_view(),
-                live_rows=self._alive if self._dead else None, graph=self._hnsw,
-                graph_rows=self._row_ids,
+                live_rows=self._alive if self._dead else None,
+                graph=self._hnsw if self.kind == "flat" or self._hnsw is not None else self._flat,
+                graph_rows=self._row_ids, recall=self._recall,
                 hnsw_params={"M": self.HNSW_M, "ef_construction": self.HNSW_EF_CONSTRUCTION},
             )  # fmt: skip
 
@@ -391,18 +457,24 @@ class VectorIndex:
     def load(
         cls, directory: str | Path, *, expected_model_id: str | None = None,
         expected_dim: int | None = None, approx_threshold: int = 50_000, use_gpu: bool = True,
+        compact_threshold: int | None = None, ivfpq_threshold: int | None = None,
+        memory_budget_bytes: int | None = None,
     ) -> VectorIndex:  # fmt: skip
-        """Load a saved index, refusing one built by another model or dimension."""
+        """Load a saved index, refusing one built by another model or dimension. The saved
+        structure is reused when its type is the one this size asks for (none on GPU)."""
         directory = Path(directory)
         wants_gpu = use_gpu and runtime.gpu_count() > 0
+        limits = dict(
+            approx_threshold=approx_threshold, compact_threshold=compact_threshold,
+            ivfpq_threshold=ivfpq_threshold, memory_budget_bytes=memory_budget_bytes,
+        )  # fmt: skip
+        manifest = storage.read_manifest(directory)
+        index = cls(manifest["dim"], manifest["model_id"], use_gpu=False, **limits)
         saved = storage.load(
             directory, expected_model_id=expected_model_id, expected_dim=expected_dim,
-            graph_above=None if wants_gpu else approx_threshold,  # no HNSW on GPU
+            graph_above=None, want_type=(lambda n: "flat") if wants_gpu else index._target,
         )  # fmt: skip
         manifest = saved.manifest
-        index = cls(
-            manifest["dim"], manifest["model_id"], approx_threshold=approx_threshold, use_gpu=False
-        )
         index._created_at = str(manifest.get("created_at") or index._created_at)
         index._next_id = manifest["next_id"]
         index._metas = {m.id: m for m in saved.metas}
@@ -410,7 +482,12 @@ class VectorIndex:
         index._flat, index._hnsw = saved.flat, saved.graph
         index._row_ids, index._alive = saved.row_ids, saved.alive
         index._dead = int(len(saved.alive) - saved.alive.sum())
-        if index._hnsw is not None:
+        if saved.graph is not None and types.type_of(saved.graph) in ("sq8", "fp16"):
+            index._flat, index._hnsw = saved.graph, None
+        if saved.graph is not None:
+            recall = manifest.get("recall_at_10")
+            index._recall = (recall, int(manifest.get("recall_measured_on") or 0))
+        if index.kind == "hnsw":
             index._hnsw.hnsw.efSearch = cls.HNSW_EF_SEARCH
         index.use_gpu = use_gpu
         if wants_gpu:
