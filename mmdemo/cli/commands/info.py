@@ -44,6 +44,12 @@ def run(args: argparse.Namespace) -> int:
             f"index: {idx.count} images, {idx.kind} search, {idx.dim}-d, "
             f"{'GPU' if idx.on_gpu else 'CPU'}"
         )
+        recall = idx.extra.get("recall_at_10")
+        if recall is not None:
+            lines.append(
+                f"index type: {idx.extra.get('index_type', idx.kind)}, recall@10 {recall:.3f} "
+                f"vs exact on {idx.extra.get('recall_measured_on', 0)} queries"
+            )
     lines += memory_lines(memory)
     print_lines(lines)
     if report.error:
