@@ -14,6 +14,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import torch
+
 from mmdemo.models.base import LoadContext
 from mmdemo.models.hub.folders import DEFAULT_PATTERNS, hub_files, load_folder_model
 from mmdemo.models.registry import ANY, BackendSpec, Capabilities
@@ -97,20 +99,35 @@ class Qwen2VlChat(VisionChatBackend):
     """Qwen2-VL: the image sized to the spec's pixel budget, the processor's chat template."""
 
 
+def cpu_bf16() -> bool:
+    """Whether this CPU runs bfloat16 matmuls natively (AVX512-BF16 / AMX, through oneDNN)."""
+    try:
+        return bool(torch.ops.mkldnn._is_mkldnn_bf16_supported())
+    except (AttributeError, RuntimeError):
+        return False
+
+
 def load(spec: BackendSpec, ctx: LoadContext) -> Qwen2VlChat:
-    """The spec's ``repo`` | ``tiny`` folder (``hub.folders``), on the device."""
+    """The spec's ``repo`` | ``tiny`` folder (``hub.folders``), on the device.
+
+    ``cpu_bf16`` specs load in bfloat16 on a CPU that supports it: 2.2 B parameters are
+    8.8 GB in float32, 4.4 GB in bfloat16 (the dtype the weights are published in).
+    """
+    dtype = ctx.dtype
+    if spec.option("cpu_bf16") and ctx.device.type == "cpu" and cpu_bf16():
+        dtype = torch.bfloat16
     model, processor, label, _ = load_folder_model(
         spec,
         ctx.settings,
         ctx.device,
-        ctx.dtype,
+        dtype,
         model_class=MODEL_CLASS,
         processor_class=PROCESSOR_CLASS,
         tiny=build_tiny_qwen2_vl,
     )
     low, high = spec.option("min_tokens", 64), spec.option("max_tokens", 256)
     size = {"shortest_edge": low * PIXELS_PER_TOKEN, "longest_edge": high * PIXELS_PER_TOKEN}
-    return Qwen2VlChat(spec, model, processor, ctx.device, ctx.dtype, label, {"size": size})
+    return Qwen2VlChat(spec, model, processor, ctx.device, dtype, label, {"size": size})
 
 
 ANY_LANGUAGE = Capabilities(languages=(ANY,))
@@ -128,6 +145,7 @@ SPECS = (
             "repo": "Qwen/Qwen2-VL-2B-Instruct",
             "min_tokens": 64,
             "max_tokens": 256,
+            "cpu_bf16": True,
             "patterns": PATTERNS,
         },
         capabilities=ANY_LANGUAGE,
