@@ -28,7 +28,7 @@ STRINGS = {
     ),
     "generate.steps": ("Steps", "步数"),
     "generate.seed": ("Seed", "种子"),
-    "generate.random_seed": ("🎲 Random seed", "🎲 随机种子"),
+    "generate.random_seed": ("Random seed", "随机种子"),
     "generate.width": ("Width (px)", "宽度（像素）"),
     "generate.height": ("Height (px)", "高度（像素）"),
     "generate.button": ("Generate", "开始画"),
@@ -62,6 +62,10 @@ STRINGS = {
     "generate.similar_none": (
         "No photos in the gallery to compare with.",
         "图库里没有可比较的照片。",
+    ),
+    "generate.similar_count": (
+        "The {count} closest photos in the gallery (the first may be this image, once added).",
+        "图库里最接近的 {count} 张照片（加入图库后，第一张可能就是这张图片本身）。",
     ),
     "generate.answered": ("{answer} ({confidence})", "{answer}（{confidence}）"),
 }

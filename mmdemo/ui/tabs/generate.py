@@ -254,7 +254,7 @@ def build(ctx: TabContext) -> None:
         result = ctx.search.image(picture(path), SIMILAR_K, overlay=ctx.overlay(request))
         language = request_language(request)
         items = [(shown_file(h), hit_label(h, language)) for h in result.hits]
-        note = localised(result.message, language) if result.message else ""
+        note = text("generate.similar_count", language, count=len(items))
         if not items:
             note = text("generate.similar_none", language)
         return gr.update(value=items, visible=True), note
