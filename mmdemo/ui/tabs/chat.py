@@ -159,7 +159,10 @@ def build_chat(ctx: TabContext) -> None:
             with gr.Row():
                 save = gr.Button(t("chat.save"), size="sm", elem_id="chat-save")
                 password = gr.Textbox(
-                    label=t("chat.save_info"), type="password", elem_id="chat-password"
+                    value="",  # an API caller may leave it out, as the Gallery tab's
+                    label=t("chat.save_info"),
+                    type="password",
+                    elem_id="chat-password",
                 )
             saved = gr.Markdown(elem_id="chat-saved")
     assets = Path(ctx.settings.assets_dir)
