@@ -62,11 +62,14 @@ register(
             "where a photo lands close to the words that describe it. Each tab uses that "
             "space: find photos by words or by another photo, name what is in a photo, ask "
             "about it, and read the mood of a text and a photo together. Explore draws the "
-            "space itself as a map of your photos; Evaluate measures how well the models do.",
+            "space itself as a map of your photos; Evaluate measures how well the models do. "
+            "Chat talks with you about a photo, and Generate draws a new picture from words "
+            "that you can then search with.",
             "一个模型把每张照片和每句话都变成同一个空间里的一个点：照片会落在描述它的文字附近。"
             "每个标签页都用这个空间：用文字或另一张照片找照片，说出照片里有什么，就照片提问，"
             "以及一起读出一段文字和一张照片的情绪。“探索”把这个空间画成一张照片地图；"
-            "“评测”当场量出模型做得有多好。",
+            "“评测”当场量出模型做得有多好。“图片对话”就一张照片和你聊天，“画图”按文字画出新图，"
+            "画好的图还能拿来搜索。",
         ),
         "page.how_it_works_fold": ("How it works", "原理"),
         "page.how_it_works": (
