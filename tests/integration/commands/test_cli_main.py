@@ -32,6 +32,12 @@ PLACEHOLDERS = {
     "QUESTION": "What is this?",
     "TEXT": "a cat",
     "ID...": "3",
+    "TEMP": "0.7",
+    "TOP_P": "0.9",
+    "SEED": "7",
+    "PX": "512",
+    "PROMPT": "a red bicycle",
+    "FILE.png": "out.png",
 }
 
 

@@ -101,8 +101,11 @@ def test_every_task_runs_in_its_models_queue(tmp_path):
         "caption": "caption",
         "vqa": "vqa",
         "sentiment": "sentiment",
+        "chat": "chat",
+        "generate": "generate",
     }
     assert {name: queues[name] for name in expected} == {
         name: MODEL_QUEUE[task] for name, task in expected.items()
     }
-    assert len(set(MODEL_QUEUE.values())) == 4  # embed (search + classify), caption, vqa, sentiment
+    # embed (search + classify), caption, vqa, sentiment, chat, generate
+    assert len(set(MODEL_QUEUE.values())) == 6
