@@ -8,10 +8,18 @@ ones plus the new one fit. ``MMDEMO_MODEL_TTL_S``: a daemon thread unloads model
 longer. A request for an unloaded model simply loads it again (the page shows
 ``last_load_seconds`` as the wait).
 
-What the budget counts: each loaded model's own tensors (``info().memory_bytes``, measured
-after its load), not the process RSS (Python, torch's kernels, the gallery and the
-allocator's slack are outside any model's control). The estimate for a model not loaded
-yet is, best first: its size when it was last loaded in this process ("measured"), the
+What the budget counts: the tensors of the loaded models (their ``modules()``' parameters
+and buffers, looked at after each load), each storage once (by device and
+``untyped_storage().data_ptr()``) across all of them, not the process RSS (Python, torch's
+kernels, the gallery and the allocator's slack are outside any model's control). Why once:
+models are built on others (zero-shot classify on the embedder, the routed sentiment on
+its two models) and weights are tied, and summing each model's own tensors counted those
+twice (about a third too much with every ``full`` model loaded), so the budget unloaded
+models it had room for. The loaded total is the union of the storages; a model's own size
+is what unloading it alone would free (its storages no other loaded model holds), and
+unloading a group frees what none of the rest holds. A backend without ``modules()`` counts
+as one block of its ``info().memory_bytes`` (else its estimate). The estimate for a model
+not loaded yet is, best first: what its last load in this process added ("measured"), the
 size of its weight files in the local cache once loaded ("weights on disk": safetensors
 headers give each tensor's shape, counted in the serving dtype, so SD-Turbo's float16 files
 count double on a CPU; other files count their size), its spec's ``approx_gb`` option
@@ -52,6 +60,8 @@ TTL_KEEPS = ("embed",)  # tasks whose default backend the TTL leaves loaded (see
 HISTORY = 20  # unloads remembered for the status panel and the info command
 
 Key = tuple[str, str]  # (task, backend name)
+StorageId = tuple[str, int]  # (device, data_ptr) of one tensor storage
+Storages = Mapping[StorageId, int]  # each storage a model holds -> its bytes
 
 
 @dataclass(frozen=True)
@@ -125,8 +135,9 @@ def _safetensors_bytes(path, itemsize: int) -> int:
 
 
 def estimate(spec, settings, measured: int | None, itemsize: int = 4) -> Estimate:
-    """``spec``'s expected size before loading it (module docstring: the order and why)."""
-    if measured:
+    """``spec``'s expected size before loading it (module docstring: the order and why);
+    ``measured`` 0 is a measurement too (a model built wholly on others adds nothing)."""
+    if measured is not None:
         return Estimate(int(measured), "measured")
     try:
         from mmdemo.models.hub.files import cached_files
@@ -146,8 +157,55 @@ def estimate(spec, settings, measured: int | None, itemsize: int = 4) -> Estimat
     return Estimate(0, "unknown")
 
 
+def storages_of(backend, fallback: int = 0) -> dict[StorageId, int]:
+    """Each distinct tensor storage ``backend``'s modules hold (parameters and buffers) and
+    its bytes: tied weights and views of one tensor count once. A backend without
+    ``modules()`` is one block of its ``info().memory_bytes``, else of ``fallback``."""
+    modules = getattr(backend, "modules", None)
+    if not callable(modules):
+        try:
+            size = int(backend.info().memory_bytes)
+        except Exception:  # a backend without a usable info(): the estimate stands
+            size = 0
+        return {("opaque", id(backend)): size or int(fallback)}
+    found: dict[StorageId, int] = {}
+    for module in modules():
+        for tensor in [*module.parameters(), *module.buffers()]:
+            try:
+                storage = tensor.untyped_storage()
+                pointer, size = storage.data_ptr(), storage.nbytes()
+            except (RuntimeError, NotImplementedError):  # sparse, quantised: no plain storage
+                pointer, size = id(tensor), tensor.numel() * tensor.element_size()
+            if pointer:  # 0: a meta tensor, which holds no memory
+                found[(str(tensor.device), pointer)] = size
+    return found
+
+
+def union_bytes(held: Iterable[Storages]) -> int:
+    """The bytes of every storage in ``held``, each counted once."""
+    seen: dict[StorageId, int] = {}
+    for storages in held:
+        seen.update(storages)
+    return sum(seen.values())
+
+
+def own_sizes(loaded: Mapping[Key, Storages]) -> dict[Key, int]:
+    """Each model's own bytes, what unloading it alone would free: its storages no other
+    loaded model holds (one pass: how many models hold each storage)."""
+    holders = collections.Counter(sid for storages in loaded.values() for sid in storages)
+    return {
+        key: sum(size for sid, size in storages.items() if holders[sid] == 1)
+        for key, storages in loaded.items()
+    }
+
+
+def own_bytes(key: Key, loaded: Mapping[Key, Storages]) -> int:
+    """What unloading ``key`` alone would free (``own_sizes``)."""
+    return own_sizes(loaded).get(key, 0)
+
+
 def plan_unloads(
-    loaded: Mapping[Key, int],
+    loaded: Mapping[Key, Storages],
     last_used: Mapping[Key, float],
     needed_by: Callable[[Key], set[Key]],
     incoming: int,
@@ -157,23 +215,37 @@ def plan_unloads(
     """Which loaded models to unload (least recently used first) so that the rest plus
     ``incoming`` bytes fit ``budget``; and whether they then fit.
 
-    ``needed_by(key)``: the loaded models built on ``key`` (they go with it, or it stays);
-    ``protected``: never unloaded (running long jobs, what the incoming model needs).
+    ``loaded``: each model's storages (a storage two models hold counts once, and frees
+    only when both go); ``needed_by(key)``: the loaded models built on ``key`` (they go
+    with it, or it stays); ``protected``: never unloaded (running long jobs, what the
+    incoming model needs). A group whose unloading would free nothing stays.
     """
-    total = sum(loaded.values())
+    remaining = dict(loaded)
+    total = union_bytes(remaining.values())
     chosen: list[Key] = []
-    for key in sorted(loaded, key=lambda k: last_used.get(k, 0.0)):
-        if total + incoming <= budget:
+    while total + incoming > budget:
+        step = _first_that_frees(remaining, total, last_used, needed_by, protected)
+        if step is None:
             break
-        if key in chosen:
-            continue
-        group = with_dependents(key, needed_by, set(loaded))
+        group, remaining, total = step
+        chosen += sorted(group, key=lambda k: last_used.get(k, 0.0))
+    return chosen, total + incoming <= budget
+
+
+def _first_that_frees(remaining, total, last_used, needed_by, protected):
+    """The least recently used unloadable group (a model and what is built on it) whose
+    unloading frees something, with what then remains and its bytes; None if none does.
+    Looked for again after each unload: a storage shared with a model just unloaded may
+    now be the next one's own."""
+    for key in sorted(remaining, key=lambda k: last_used.get(k, 0.0)):
+        group = with_dependents(key, needed_by, set(remaining))
         if group & protected:
             continue
-        for member in sorted(group - set(chosen), key=lambda k: last_used.get(k, 0.0)):
-            chosen.append(member)
-            total -= loaded[member]
-    return chosen, total + incoming <= budget
+        rest = {k: s for k, s in remaining.items() if k not in group}
+        after = union_bytes(rest.values())
+        if after < total:
+            return group, rest, after
+    return None
 
 
 def with_dependents(key: Key, needed_by: Callable[[Key], set[Key]], loaded: set[Key]) -> set:
@@ -187,7 +259,8 @@ def with_dependents(key: Key, needed_by: Callable[[Key], set[Key]], loaded: set[
 
 
 class MemoryLedger:
-    """When each loaded model was last used, its measured size, and the recent unloads.
+    """When each loaded model was last used, the storages it holds, what its last load
+    added, and the recent unloads.
 
     The server calls ``touch`` on every ``get`` (one dict store: the hot path stays a
     lookup) and ``loaded``/``forget`` around loads and unloads; ``changed`` is notified on
@@ -196,24 +269,41 @@ class MemoryLedger:
 
     def __init__(self) -> None:
         self.last_used: dict[Key, float] = {}
-        self.sizes: dict[Key, int] = {}  # loaded now
-        self.measured: dict[Key, int] = {}  # last measured size, kept after an unload
+        self.storages: dict[Key, dict[StorageId, int]] = {}  # loaded now
+        self.measured: dict[Key, int] = {}  # what its last load added, kept after an unload
         self.history: collections.deque[Unloaded] = collections.deque(maxlen=HISTORY)
         self.changed = threading.Condition()
 
     def touch(self, key: Key) -> None:
         self.last_used[key] = time.monotonic()
 
-    def loaded(self, key: Key, size: int) -> None:
-        self.sizes[key] = size
-        self.measured[key] = size
+    def loaded(self, key: Key, storages: Storages) -> None:
+        """``key`` is loaded holding ``storages``; what others did not hold yet is what the
+        load added (the estimate of its next load)."""
+        before = dict(self.storages)
+        before.pop(key, None)
+        self.storages[key] = dict(storages)
+        self.measured[key] = union_bytes([*before.values(), storages]) - union_bytes(
+            before.values()
+        )
         self.touch(key)
+
+    def total(self) -> int:
+        """The loaded models' bytes, each storage once."""
+        return union_bytes(list(self.storages.values()))
+
+    def own(self, key: Key) -> int:
+        """What unloading ``key`` alone would free now."""
+        return own_bytes(key, dict(self.storages))
 
     def idle_s(self, key: Key) -> float:
         return time.monotonic() - self.last_used.get(key, time.monotonic())
 
     def forget(self, key: Key, reason: str) -> Unloaded:
-        size = self.sizes.pop(key, 0)
+        """``key`` is unloaded; the event's bytes are what that freed (what the models
+        still loaded do not hold)."""
+        size = self.own(key)
+        self.storages.pop(key, None)
         event = Unloaded(key[0], key[1], reason, size, time.time(), self.idle_s(key))
         self.history.append(event)
         return event

@@ -36,9 +36,12 @@ from mmdemo.serving.memory_budget import (
     MemoryLedger,
     Reaper,
     estimate,
+    own_sizes,
     plan_unloads,
     release_memory,
+    storages_of,
     ttl_interval,
+    union_bytes,
     with_dependents,
 )
 from mmdemo.serving.preset_choice import choose_preset
@@ -184,7 +187,7 @@ class ModelServer:
                 ready = self._load(spec)
                 self._backends[key] = ready
                 self._needs[key] = {self._default_key(task) for task in spec.needs}
-                self._memory.loaded(key, _size_of(ready, expected))
+                self._memory.loaded(key, storages_of(ready, expected.bytes))
                 self._start_reaper()
         self._memory.touch(key)
         return ready
@@ -265,8 +268,9 @@ class ModelServer:
     def _needed_by(self, key: tuple[str, str]) -> set[tuple[str, str]]:
         return {other for other, needs in list(self._needs.items()) if key in needs}
 
-    def _loaded_sizes(self) -> dict[tuple[str, str], int]:
-        return {key: self._memory.sizes.get(key, 0) for key in list(self._backends)}
+    def _loaded_sizes(self) -> dict[tuple[str, str], dict]:
+        """Each loaded backend's tensor storages (a shared one counts once in a total)."""
+        return {key: self._memory.storages.get(key, {}) for key in list(self._backends)}
 
     def _make_room(self, spec: BackendSpec) -> Estimate:
         """Before ``spec`` loads (under ``_LOADING``): estimate it, and unload the least
@@ -284,7 +288,7 @@ class ModelServer:
         )
         log.info(
             "Memory budget: %s/%s is estimated at %s; %.2f GB of %.2f GB loaded; unloading %s",
-            spec.task, spec.name, expected.describe(), sum(loaded.values()) / GB,
+            spec.task, spec.name, expected.describe(), union_bytes(loaded.values()) / GB,
             budget / GB, ", ".join("/".join(k) for k in chosen) or "nothing",
         )  # fmt: skip
         for dropped in chosen:
@@ -360,20 +364,25 @@ class ModelServer:
 
     def memory_state(self) -> dict:
         """The budget, the TTL, what is loaded (size, idle seconds) and the recent unloads
-        with their reasons: for the status panel and ``info``."""
+        with their reasons: for the status panel and ``info``. ``loaded_gb`` counts each
+        tensor storage once; a row's ``gb`` is what unloading that model alone would free,
+        so the rows add up to ``loaded_gb`` less ``shared_gb`` (held by several models)."""
         loaded = self._loaded_sizes()
+        total = union_bytes(loaded.values())
+        own = own_sizes(loaded)
         return {
             "budget_gb": self.settings.memory_budget_gb,
             "ttl_s": self.settings.model_ttl_s,
-            "loaded_gb": round(sum(loaded.values()) / GB, 3),
+            "loaded_gb": round(total / GB, 3),
+            "shared_gb": round((total - sum(own.values())) / GB, 3),
             "loaded": [
                 {
                     "task": key[0],
                     "backend": key[1],
-                    "gb": round(size / GB, 3),
+                    "gb": round(own[key] / GB, 3),
                     "idle_s": round(self._memory.idle_s(key), 1),
                 }
-                for key, size in sorted(loaded.items())
+                for key in sorted(loaded)
             ],
             "unloaded": [event.to_json() for event in reversed(list(self._memory.history))],
         }
@@ -471,12 +480,3 @@ class ModelServer:
 
             report["cuda_allocated_mib"] = torch.cuda.memory_allocated(self._device) / 2**20
         return report
-
-
-def _size_of(backend: Any, expected: Estimate) -> int:
-    """A loaded backend's own tensors in bytes (its ``info()``), else the estimate."""
-    try:
-        measured = int(backend.info().memory_bytes)
-    except Exception:  # a backend without a usable info(): the estimate stands
-        measured = 0
-    return measured or expected.bytes

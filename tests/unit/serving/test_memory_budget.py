@@ -223,7 +223,7 @@ def test_concurrent_gets_and_unloads_do_not_break_the_server(make_server, monkey
 
 
 def test_plan_unloads_frees_only_what_is_needed():
-    loaded = {("a", "1"): 2 * GB, ("b", "1"): 2 * GB, ("c", "1"): 2 * GB}
+    loaded = {(name, "1"): {("cpu", i + 1): 2 * GB} for i, name in enumerate("abc")}
     used = {("a", "1"): 3.0, ("b", "1"): 1.0, ("c", "1"): 2.0}
     chosen, fits = plan_unloads(loaded, used, lambda key: set(), GB, 5 * GB, set())
     assert chosen == [("b", "1")] and fits  # 4 + 1 fits 5: one is enough
