@@ -48,6 +48,9 @@ ZH = {
     "The options must be a mapping, not {type}.": "选项必须是键值对，而不是 {type}。",
     "Unknown generation options: {names}.": "未知的生成选项：{names}。",
     "Draw an image first: there is nothing to use yet.": "请先画一张图片：现在还没有可用的图片。",
+    "That drawing was cleared from the server (older drawings are removed); draw it again.": (
+        "这张图片已从服务器上清除（较早画的图片会被删除）；请再画一次。"
+    ),
     "Loading {model} …": "正在加载 {model}……",
     "Loading {model} … (about {seconds} s last time)": "正在加载 {model}……（上次约 {seconds} 秒）",
 }

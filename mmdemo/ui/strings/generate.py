@@ -41,6 +41,16 @@ STRINGS = {
         "Drawn by {model} in {seconds} s ({steps} steps, seed {seed}, {width}×{height}).",
         "由 {model} 画成，用时 {seconds} 秒（{steps} 步，种子 {seed}，{width}×{height}）。",
     ),
+    # English has a singular; Chinese says 1 步 like any other count
+    "generate.done_one": (
+        "Drawn by {model} in {seconds} s ({steps} step, seed {seed}, {width}×{height}).",
+        "由 {model} 画成，用时 {seconds} 秒（{steps} 步，种子 {seed}，{width}×{height}）。",
+    ),
+    "generate.loading": ("Loading {model} …", "正在加载 {model}……"),
+    "generate.loading_last": (
+        "Loading {model} … (about {seconds} s last time)",
+        "正在加载 {model}……（上次约 {seconds} 秒）",
+    ),
     "generate.time": (
         "⚠️ The time limit stopped it after {done} of {steps} steps: this is the image so far.",
         "⚠️ 到了时间上限，画到第 {done} 步（共 {steps} 步）停下了：这是目前画出的图片。",

@@ -1,4 +1,4 @@
-"""The caption and VQA models' menu labels in the page's language.
+"""The caption, VQA, chat and image models' menu labels in the page's language.
 
 Why here and not in the backends: a spec's ``label`` is the model's English name for the
 CLI, the API and the log; only the page shows it in Chinese. Each Chinese label is keyed by
@@ -41,6 +41,23 @@ LABELS = {
         "shapes-vqa": (
             "Shapes model trained here (easy-VQA world only)",
             "这里训练的形状模型（仅限 easy-VQA 的形状世界）",
+        ),
+    },
+    "chat": {
+        "smolvlm-256m": ("SmolVLM 256M Instruct", "SmolVLM 256M 指令版"),
+        "smolvlm-500m": ("SmolVLM 500M Instruct", "SmolVLM 500M 指令版"),
+        "smolvlm-tiny": ("SmolVLM, tiny random (tests)", "SmolVLM，小型随机权重（测试用）"),
+        "qwen2-vl-2b": ("Qwen2-VL 2B Instruct", "通义千问 Qwen2-VL 2B 指令版"),
+        "qwen2-vl-tiny": (
+            "Qwen2-VL, tiny random (tests)",
+            "通义千问 Qwen2-VL，小型随机权重（测试用）",
+        ),
+    },
+    "generate": {
+        "sd-turbo": ("SD-Turbo (512 px, 1-4 steps)", "SD-Turbo（512 像素，1–4 步）"),
+        "sd-tiny": (
+            "Stable Diffusion, tiny random (tests)",
+            "Stable Diffusion，小型随机权重（测试用）",
         ),
     },
 }

@@ -34,6 +34,7 @@ from mmdemo.ui.common import (
 )
 from mmdemo.ui.i18n import localised, request_language, t, text
 from mmdemo.ui.strings import chat as _strings  # noqa: F401  (registers the tab's strings)
+from mmdemo.ui.tabs._model_labels import model_label, model_menu
 from mmdemo.ui.tabs.vqa import top_answer
 
 TITLE = t("tab.chat")
@@ -72,7 +73,7 @@ def model_line(choice: tasks.ModelChoice, language: str | None = None) -> str:
     note = text("chat.random", language) if choice.is_random else ""
     if not reads_chinese(choice) and (language or request_language()) != "en":
         note += text("chat.english_only", language)
-    return text("chat.model_line", language, model=choice.label, note=note)
+    return text("chat.model_line", language, model=model_label("chat", choice, language), note=note)
 
 
 def example_rows(assets: Path, language: str, model: str | None) -> list[list]:
@@ -185,10 +186,11 @@ def build_chat(ctx: TabContext) -> None:
         return (
             gr.update(value=model_line(default, lang)),
             gr.update(placeholder=text(placeholder, lang)),
+            model_menu("chat", choices, lang),
             *shown_examples(sets, lang),
         )
 
-    ctx.in_language([named, message, *sets.values()], render)
+    ctx.in_language([named, message, model, *sets.values()], render)
 
     def answer_stream(upload, turns, temperature, top_p, max_tokens, model_name):
         """Checks first (image, options, model: refused before any slot), then the stream."""

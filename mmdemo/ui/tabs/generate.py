@@ -2,10 +2,11 @@
 Cancel, then the loop back into the shared space (add to gallery, find similar photos,
 caption it, ask about it) on the image just drawn.
 
-Why the drawn image lives in a ``gr.State`` path (a PNG we wrote, in a private temp folder):
-the loop's buttons act on what this server drew for this session, never on a path the
-browser sends. ``/generate`` is the API; the loop's buttons are private (an API caller holds
-the image file and has ``/index_add``, ``/search_image``, ``/caption`` and ``/vqa``).
+Why the drawn image lives in a ``gr.State`` path (a PNG we wrote, in a private temp folder,
+``services.drawn_images``: bounded, removed at exit, never served itself): the loop's buttons
+act on what this server drew for this session, never on a path the browser sends.
+``/generate`` is the API; the loop's buttons are private (an API caller holds the image file
+and has ``/index_add``, ``/search_image``, ``/caption`` and ``/vqa``).
 
 Chinese prompts are refused with a plain message (``services.generation.check_english``):
 SD-Turbo's CLIP text encoder read English captions only, so a Chinese prompt would draw
@@ -17,8 +18,6 @@ from __future__ import annotations
 
 import logging
 import random
-import tempfile
-import uuid
 from pathlib import Path
 
 import gradio as gr
@@ -34,10 +33,12 @@ from mmdemo.core.generate_results import (
 )
 from mmdemo.core.imaging import load_image
 from mmdemo.services import generation, tasks
+from mmdemo.services.drawn_images import DrawnImages
 from mmdemo.ui.common import MODEL_QUEUE, TabContext, friendly, model_dropdown, session_of
 from mmdemo.ui.i18n import localised, register, request_language, t, text
 from mmdemo.ui.panels.search_results import hit_label, shown_file
 from mmdemo.ui.strings.generate import STRINGS
+from mmdemo.ui.tabs._model_labels import model_label, model_menu
 from mmdemo.ui.tabs.gallery import report_markdown
 
 log = logging.getLogger(__name__)
@@ -56,10 +57,6 @@ EXAMPLES = (
 SIMILAR_K = 6
 
 
-def _out_dir() -> Path:
-    return Path(tempfile.mkdtemp(prefix="mmdemo-generated-"))
-
-
 def done_markdown(result: GenerateResult, language: str | None = None) -> str:
     """What drew the image and how (and a stop, or the model's note), in ``language``."""
     lines = []
@@ -67,7 +64,7 @@ def done_markdown(result: GenerateResult, language: str | None = None) -> str:
         lines.append(text("generate.time", language, done=result.steps_done, steps=result.steps))
     lines.append(
         text(
-            "generate.done",
+            "generate.done_one" if result.steps_done == 1 else "generate.done",
             language,
             model=result.model,
             seconds=f"{result.seconds:.1f}",
@@ -85,18 +82,31 @@ def done_markdown(result: GenerateResult, language: str | None = None) -> str:
 def intro(server, language: str = "en") -> str:
     if not generation.available(server):
         return text("generate.needs_full", language)
-    spec = server.spec_for("generate")
-    note = text("generate.random", language) if spec.is_random else ""
-    return text("generate.intro", language, model=spec.label, note=note)
+    default = tasks.model_choices(server, "generate")[0]
+    note = text("generate.random", language) if default.is_random else ""
+    label = model_label("generate", default, language)
+    return text("generate.intro", language, model=label, note=note)
+
+
+def loading_markdown(server, chosen: tasks.ModelChoice, language: str | None = None) -> str:
+    """The wait before a drawing while ``chosen`` loads, naming it in ``language`` (the
+    service's English line is the CLI's)."""
+    label = model_label("generate", chosen, language)
+    last = server.last_load_seconds("generate", chosen.name)
+    if last is None:
+        return text("generate.loading", language, model=label)
+    return text("generate.loading_last", language, model=label, seconds=f"{last:.0f}")
 
 
 def build(ctx: TabContext) -> None:
     server = ctx.server
     shown = gr.Markdown(intro(server), elem_id="generate-intro")
-    ctx.in_language(shown, lambda lang: gr.update(value=intro(server, lang)))
     if not generation.available(server):
+        ctx.in_language(shown, lambda lang: gr.update(value=intro(server, lang)))
         return  # lite: the one line above, no fake controls
-    out_dir = _out_dir()
+    choices = tasks.model_choices(server, "generate")
+    by_name = {c.name: c for c in choices}
+    drawings = DrawnImages(max_age_s=ctx.settings.upload_cache_ttl_s)
     drawn = gr.State(None)  # the PNG this session drew last (our path, never the browser's)
     with gr.Row():
         with gr.Column():
@@ -137,6 +147,13 @@ def build(ctx: TabContext) -> None:
             notes = gr.Markdown(elem_id="generate-notes")
             details = gr.JSON(label=t("generate.details"), elem_id="generate-json", visible=False)
     gr.Examples([[p] for p in EXAMPLES], inputs=[prompt], label=t("generate.examples"))
+    ctx.in_language(
+        [shown, model],
+        lambda lang: (
+            gr.update(value=intro(server, lang)),
+            model_menu("generate", choices, lang),
+        ),
+    )
     with gr.Accordion(t("generate.loop"), open=True, elem_id="generate-loop"):
         with gr.Row():
             add = gr.Button(t("generate.add"), elem_id="generate-add")
@@ -198,8 +215,9 @@ def build(ctx: TabContext) -> None:
         result = None
         for item in generation.generate_steps(server, text_prompt, options, chosen):
             if isinstance(item, str):  # the model is loading: say so, with the last wait
-                progress(None, desc=localised(item, language))
-                yield gr.skip(), gr.skip(), localised(item, language), gr.skip()
+                line = loading_markdown(server, by_name.get(chosen, choices[0]), language)
+                progress(None, desc=line)
+                yield gr.skip(), gr.skip(), line, gr.skip()
             elif isinstance(item, tuple):
                 done, total = item
                 progress(
@@ -210,10 +228,8 @@ def build(ctx: TabContext) -> None:
         if result is None or result.image is None:
             yield None, None, text("generate.cancelled", language), None
             return
-        path = out_dir / f"generated-{uuid.uuid4().hex[:12]}.png"
-        result.image.save(path, format="PNG")  # our own PNG: never the visitor's bytes
-        if previous and Path(previous).parent == out_dir:
-            _forget(previous)
+        path = drawings.save(result.image)  # our own PNG: never the visitor's bytes
+        drawings.forget(previous)  # this session's last one (a gallery add made a copy)
         yield str(path), result.to_json(), done_markdown(result, language), str(path)
 
     event = gr.on(
@@ -235,8 +251,13 @@ def build(ctx: TabContext) -> None:
     lucky.click(lambda: random.randint(0, MAX_SEED), None, seed, api_visibility="private")
 
     def picture(path):
-        if not path or not Path(path).is_file():
+        if not path:
             raise BadInputError("Draw an image first: there is nothing to use yet.")
+        if not drawings.owns(path):  # cleared as one of the oldest (services.drawn_images)
+            raise BadInputError(
+                "That drawing was cleared from the server (older drawings are removed); "
+                "draw it again."
+            )
         return load_image(path, max_pixels=ctx.settings.max_image_pixels)
 
     @friendly
@@ -305,12 +326,3 @@ def _whole(value) -> int:
     if isinstance(value, float) and value.is_integer():
         return int(value)
     return value
-
-
-def _forget(path) -> None:
-    """Delete the session's previous drawing (it was copied if it was added to a gallery)."""
-    if path:
-        try:
-            Path(path).unlink(missing_ok=True)
-        except OSError:
-            log.debug("Could not delete %s", path)
