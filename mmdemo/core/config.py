@@ -41,6 +41,15 @@ class Settings:
     max_image_pixels: int = 64_000_000  # larger images are refused (decompression bombs)
     max_upload_mb: float = 50.0
     approx_threshold: int = 50_000  # above this many vectors the index becomes approximate
+    # The index's other switches (index/types.py): above index_compact_threshold vectors the
+    # exact scan uses compact storage where its recall@10 stays >= 0.99 (None: no compact
+    # range, until a measurement shows it pays off on the CPU at hand: docs/scale.md section
+    # 2); above index_ivfpq_threshold, OPQ+IVF-PQ (72 bytes a 512-d vector instead of HNSW's
+    # ~2.3 KB: 2 M are ~4.6 GB as HNSW); index_memory_gb: the vectors' budget, a smaller
+    # type is chosen when the one the size asks for would not fit (None: no budget).
+    index_compact_threshold: int | None = None
+    index_ivfpq_threshold: int | None = 2_000_000
+    index_memory_gb: float | None = None
     match_threshold: float | None = None  # override the model's calibrated "good match" score
     backends: str | None = None  # per-task overrides, e.g. "vqa=shapes-vqa,caption=..."
     clip_model: str | None = None  # override the preset's open_clip architecture
@@ -95,7 +104,8 @@ class Settings:
         counts = (
             "batch_size", "max_batch", "max_image_pixels", "approx_threshold", "max_k",
             "visitor_max_images", "max_visitors", "max_upload_files", "queue_max_size",
-            "chat_concurrency", "generate_concurrency",
+            "chat_concurrency", "generate_concurrency", "index_compact_threshold",
+            "index_ivfpq_threshold",
         )  # fmt: skip
         for name in counts:
             if getattr(self, name) is not None and getattr(self, name) < 1:
@@ -120,7 +130,7 @@ class Settings:
         for name in ("chat_max_s", "generate_image_max_s"):
             if not (math.isfinite(getattr(self, name)) and getattr(self, name) > 0):
                 raise BadInputError(f"MMDEMO_{name.upper()} must be a number of seconds above 0.")
-        for name in ("memory_budget_gb", "model_ttl_s"):
+        for name in ("memory_budget_gb", "model_ttl_s", "index_memory_gb"):
             value = getattr(self, name)
             if value is not None and not (math.isfinite(value) and value > 0):
                 raise BadInputError(
@@ -136,6 +146,16 @@ class Settings:
             return self.gallery_mode
         environ = os.environ if environ is None else environ
         return "per-visitor" if environ.get("SPACE_ID") else "shared"
+
+    def index_limits(self) -> dict:
+        """The keyword arguments ``VectorIndex`` takes to choose its type (``index.types``)."""
+        budget = self.index_memory_gb
+        return {
+            "approx_threshold": self.approx_threshold,
+            "compact_threshold": self.index_compact_threshold,
+            "ivfpq_threshold": self.index_ivfpq_threshold,
+            "memory_budget_bytes": None if budget is None else int(budget * 1024**3),
+        }
 
     def replace(self, **changes) -> Settings:
         """A copy with some fields changed (CLI flags override the environment this way)."""

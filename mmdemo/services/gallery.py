@@ -15,6 +15,7 @@ own). Uploaded files are kept as safe copies (``stored_files``) in ``store_dir``
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import re
 import threading
@@ -25,7 +26,7 @@ from mmdemo.core.config import Settings
 from mmdemo.core.errors import BadImageError, BadInputError, IndexMismatchError, StorageError
 from mmdemo.core.imaging import find_images
 from mmdemo.core.results import AddReport, Duplicate, IndexStats, Unreadable
-from mmdemo.services.ingest import Progress, embed_files
+from mmdemo.services.ingest import EmbedOutcome, Progress, embed_files
 from mmdemo.services.stored_files import remove_leftovers, store_copy
 from mmdemo.services.thumbnails import prune as prune_thumbnails
 from mmdemo.serving import ModelServer
@@ -120,9 +121,9 @@ class Gallery:
         return VectorIndex(
             embedder.dim,
             embedder.model_id,
-            approx_threshold=self.settings.approx_threshold,
             use_gpu=self.settings.faiss_gpu,
             first_id=max(first_id, self.first_id),
+            **self.settings.index_limits(),
         )
 
     def _open_index(self):
@@ -134,8 +135,8 @@ class Gallery:
                 self.index_dir,
                 expected_model_id=embedder.model_id,
                 expected_dim=embedder.dim,
-                approx_threshold=self.settings.approx_threshold,
                 use_gpu=self.settings.faiss_gpu,
+                **self.settings.index_limits(),
             )
             log.info("Loaded index from %s (%d images)", self.index_dir, len(index))
             return index
@@ -204,11 +205,9 @@ class Gallery:
 
     def _add(self, paths, *, names=None, copy=False, progress=None) -> AddReport:
         outcome = self._embed(self.index, paths, names, progress)
-        unreadable = list(outcome.unreadable)
-        vectors, metas = outcome.vectors, outcome.metas
         if copy:  # before the lock: copying is I/O; a file that fails is skipped, by name
             shown = dict(zip((str(p) for p in paths), names or (), strict=False))
-            kept = []
+            unreadable, metas, kept = list(outcome.unreadable), outcome.metas, []
             for row, meta in enumerate(metas):
                 name = shown.get(meta["path"]) or Path(meta["path"]).name
                 try:
@@ -222,14 +221,25 @@ class Gallery:
                     kept.append(row)
                 except BadImageError as err:
                     unreadable.append(Unreadable(err.filename, err.problem))
-            vectors, metas = vectors[kept], [metas[row] for row in kept]
+            outcome = dataclasses.replace(
+                outcome,
+                vectors=outcome.vectors[kept],
+                metas=[metas[row] for row in kept],
+                unreadable=unreadable,
+            )
+        return self.add_outcome(outcome)
+
+    def add_outcome(self, outcome: EmbedOutcome) -> AddReport:
+        """Add vectors embedded elsewhere (the local add, the Ray engine's merge) as one
+        locked step: into the index current *now* (a re-embed may have replaced the one
+        they were checked against), saved atomically, reported with the duplicates and
+        unreadable files the embedding found plus the rows another add put in meanwhile."""
         with self._lock:
-            index = self.index  # the current one: a re-embed may have replaced it meanwhile
-            ids = index.add(vectors, metas) if metas else []
-            added = [i for i in ids if i is not None]
-            if added:
+            index = self.index
+            ids = index.add(outcome.vectors, outcome.metas) if outcome.metas else []
+            if any(i is not None for i in ids):
                 self._save(index, "the new images")
-        report = _report(index, outcome, metas, ids, unreadable)
+        report = _report(index, outcome, outcome.metas, ids, outcome.unreadable)
         log.info("Index add: %s", report.summary())
         return report
 
@@ -350,7 +360,8 @@ class Gallery:
         if self._index is not None:
             return self._index
         if VectorIndex.exists(self.index_dir):
-            return VectorIndex.load(self.index_dir, use_gpu=False)
+            # the same limits, so loading it does not rebuild it as another type first
+            return VectorIndex.load(self.index_dir, use_gpu=False, **self.settings.index_limits())
         return None
 
     def _delete_unreferenced(self, paths: Iterable[str], index) -> None:

@@ -322,19 +322,6 @@ def ray_add_directory(
 
 
 def gallery_add_outcome(gallery, outcome: EmbedOutcome):
-    """Add an embedded outcome the way ``Gallery._add`` does: under the writer lock, into
-    the index current then, saved atomically, reported by ``gallery._report``.
-
-    Why the private parts: the lead owns ``services/gallery.py``; a public
-    ``Gallery.add_outcome`` there would replace this (asked for in the report).
-    """
-    from mmdemo.services import gallery as gallery_module
-
-    with gallery._lock:
-        index = gallery.index
-        ids = index.add(outcome.vectors, outcome.metas) if outcome.metas else []
-        if any(i is not None for i in ids):
-            gallery._save(index, "the new images")
-    report = gallery_module._report(index, outcome, outcome.metas, ids, outcome.unreadable)
-    log.info("Index add: %s", report.summary())
-    return report
+    """Add the merged outcome exactly as a local add does: ``Gallery.add_outcome`` (the
+    writer lock, the index current then, the atomic save, the same report)."""
+    return gallery.add_outcome(outcome)
