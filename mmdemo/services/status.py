@@ -1,7 +1,9 @@
 """What is running: the preset and why, the device, the loaded models, the index, memory.
 
 Why one report: ``python -m mmdemo info`` (text and ``--json``) and the UI's status panel
-show the same facts; both format this one object.
+show the same facts; both format this one object. The index's type and its recall@10 come
+from the index itself (measured when its structure was built, ``index.types``); the model
+memory budget and the recent unloads from ``ModelServer.memory_state()``.
 """
 
 from __future__ import annotations
@@ -10,8 +12,42 @@ from dataclasses import dataclass, field
 
 from mmdemo.core.errors import MMDemoError
 from mmdemo.core.results import IndexStats, ModelInfo
+from mmdemo.index.types import EXACT
 from mmdemo.services.gallery import Gallery
 from mmdemo.serving import ModelServer
+
+
+@dataclass(frozen=True)
+class IndexType:
+    """Which structure holds the vectors and the recall@10 it measured against exact search
+    when it was built (``None``: saved before recall was measured; flat is exact by
+    definition, measured on 0 queries)."""
+
+    kind: str  # flat | sq8 | fp16 | hnsw | ivfpq
+    recall_at_10: float | None
+    measured_on: int
+
+    @property
+    def exact(self) -> bool:
+        return self.kind in EXACT
+
+    @classmethod
+    def of(cls, stats: IndexStats) -> IndexType:
+        extra = stats.extra
+        recall = extra.get("recall_at_10")
+        return cls(
+            kind=str(extra.get("index_type") or stats.kind),
+            recall_at_10=None if recall is None else float(recall),
+            measured_on=int(extra.get("recall_measured_on") or 0),
+        )
+
+    def to_json(self) -> dict:
+        return {
+            "type": self.kind,
+            "exact": self.exact,
+            "recall_at_10": self.recall_at_10,
+            "recall_measured_on": self.measured_on,
+        }
 
 
 @dataclass(frozen=True)
@@ -25,6 +61,18 @@ class StatusReport:
     error: str | None  # why the index is not available, if it is not
     models: tuple[ModelInfo, ...] = ()
     memory: dict = field(default_factory=dict)  # rss_mib (+ cuda_allocated_mib on a GPU)
+    # ModelServer.memory_state(): budget_gb, ttl_s, loaded_gb, loaded, unloaded (newest first)
+    model_memory: dict = field(default_factory=dict)
+
+    @property
+    def index_type(self) -> IndexType | None:
+        return None if self.index is None else IndexType.of(self.index)
+
+    @property
+    def memory_limited(self) -> bool:
+        """A model memory budget or TTL is set: models may be unloaded, so say so."""
+        state = self.model_memory
+        return state.get("budget_gb") is not None or state.get("ttl_s") is not None
 
     def to_json(self) -> dict:
         data: dict = {
@@ -36,6 +84,7 @@ class StatusReport:
         }
         if self.index is not None:
             data["index"] = self.index.to_json()
+            data["index_type"] = IndexType.of(self.index).to_json()
         if self.error is not None:
             data["error"] = self.error
         data["models"] = [m.to_json() for m in self.models]
@@ -67,4 +116,5 @@ def status(server: ModelServer, gallery: Gallery) -> StatusReport:
         error=error,
         models=tuple(server.loaded()),
         memory=server.memory_report(),
+        model_memory=server.memory_state(),
     )

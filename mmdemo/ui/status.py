@@ -12,9 +12,11 @@ page's language; the preset's reason and package messages go through ``core.i18n
 
 from __future__ import annotations
 
+import time
+
 from mmdemo.core.errors import MMDemoError, browser_message, for_browser
 from mmdemo.services.gallery import Gallery
-from mmdemo.services.status import status
+from mmdemo.services.status import IndexType, status
 from mmdemo.services.visitors import VisitorGalleries
 from mmdemo.serving import ModelServer
 from mmdemo.ui.i18n import localised, register, registered_keys, text
@@ -107,7 +109,24 @@ register(
         "status.random": (" — *random weights*", " — *随机权重*"),
         "status.index": (
             "- **index**: {count} images, {kind} search on {where}, {dim}-d",
-            "- **索引**：{count} 张图片，{kind} 搜索，运行于 {where}，{dim} 维",
+            "- **索引**：{count} 张图片，{kind}搜索，运行于 {where}，{dim} 维",
+        ),
+        "index_type.flat": ("exact", "精确"),
+        "index_type.sq8": ("exact (8-bit compact)", "精确（8 位压缩存储）"),
+        "index_type.fp16": ("exact (16-bit compact)", "精确（16 位压缩存储）"),
+        "index_type.fastscan": (
+            "near-exact (4-bit fast scan, re-ranked)",
+            "近乎精确（4 位快速扫描后重排序）",
+        ),
+        "index_type.hnsw": ("approximate (HNSW)", "近似（HNSW）"),
+        "index_type.ivfpq": ("approximate, compressed (OPQ + IVF-PQ)", "近似压缩（OPQ + IVF-PQ）"),
+        "status.recall": (
+            " — recall@10 {recall}, measured on {queries} queries when it was built",
+            " — recall@10 为 {recall}（建立时用 {queries} 个查询测得）",
+        ),
+        "status.recall_unknown": (
+            " — recall@10 not measured (saved by an older version)",
+            " — recall@10 未测量（由旧版本保存）",
         ),
         "status.no_index": ("- **index**: not available — {error}", "- **索引**：不可用 — {error}"),
         "status.uploads": (
@@ -116,6 +135,32 @@ register(
             "- **你的上传**：{count} / {limit} 张图片（只有你能看到；与共享图库一起搜索）",
         ),
         "status.memory": ("- **memory**: {mib} MiB resident", "- **内存**：常驻 {mib} MiB"),
+        "status.models_memory": (
+            "- **model memory**: {loaded} GB of models loaded{budget}{ttl}",
+            "- **模型内存**：已加载的模型共 {loaded} GB{budget}{ttl}",
+        ),
+        "status.budget": (", budget {budget} GB", "，预算 {budget} GB"),
+        "status.no_budget": (", no budget", "，不设预算"),
+        "status.ttl": (
+            "; a model idle for {ttl} is unloaded",
+            "；闲置 {ttl}的模型会被卸载",
+        ),
+        "status.last_unload": (
+            "- **last unloaded**: {task} (`{backend}`, {gb} GB) {ago} — {reason}; "
+            "it loads again on its next request",
+            "- **最近卸载**：{task}（`{backend}`，{gb} GB），{ago} — {reason}；"
+            "下次请求时会重新加载",
+        ),
+        "unload.budget": (
+            "to make room within the memory budget",
+            "为了给内存预算腾出空间",
+        ),
+        "unload.ttl": ("idle for {idle}", "闲置了 {idle}"),
+        "unload.asked": ("on request", "应请求卸载"),
+        "time.seconds": ("{n} s", "{n} 秒"),
+        "time.minutes": ("{n} min", "{n} 分钟"),
+        "time.hours": ("{n} h", "{n} 小时"),
+        "time.ago": ("{span} ago", "{span}前"),
     }
 )
 FOLD = "<details><summary>{summary}</summary>\n\n{body}\n\n</details>"
@@ -167,10 +212,11 @@ def status_markdown(
             say(
                 "status.index",
                 count=stats.count,
-                kind=stats.kind,
+                kind=index_type_name(report.index_type.kind, lang),
                 where="GPU" if stats.on_gpu else "CPU",
                 dim=stats.dim,
             )
+            + recall_note(report.index_type, lang)
         )
     else:  # shown without the index folder's path that the CLI's wording names
         lines.append(say("status.no_index", error=localised(for_browser(report.error or ""), lang)))
@@ -184,7 +230,84 @@ def status_markdown(
             )
         )
     lines.append(say("status.memory", mib=f"{report.memory['rss_mib']:.0f}"))
+    if report.memory_limited:
+        lines += model_memory_lines(report.model_memory, lang)
     return "\n".join(lines)
+
+
+def index_type_name(kind: str, language: str | None = None) -> str:
+    """The type's name ("exact", "approximate (HNSW)"); an unknown type keeps its own."""
+    key = f"index_type.{kind}"
+    return text(key, language) if key in registered_keys() else kind
+
+
+def recall_note(index_type: IndexType, language: str | None = None) -> str:
+    """The recall@10 the index measured vs exact search at build time; nothing for plain
+    flat (exact by definition: there is nothing to measure)."""
+    if index_type.kind == "flat":
+        return ""
+    if index_type.recall_at_10 is None or not index_type.measured_on:
+        return text("status.recall_unknown", language)
+    return text(
+        "status.recall",
+        language,
+        recall=f"{index_type.recall_at_10:.2f}",
+        queries=f"{index_type.measured_on:,}",
+    )
+
+
+def span(seconds: float, language: str | None = None) -> str:
+    """A duration a reader takes in at a glance: "45 s", "12 min", "3 h"."""
+    seconds = max(0.0, float(seconds))
+    if seconds < 120:
+        return text("time.seconds", language, n=f"{seconds:.0f}")
+    if seconds < 2 * 3600:
+        return text("time.minutes", language, n=f"{seconds / 60:.0f}")
+    return text("time.hours", language, n=f"{seconds / 3600:.0f}")
+
+
+def model_memory_lines(
+    state: dict, language: str | None = None, *, now: float | None = None
+) -> list[str]:
+    """The models' loaded size against the budget, the TTL, and the last unload (if any),
+    from ``ModelServer.memory_state()`` (its ``unloaded`` list is newest first)."""
+    lang = language
+    budget, ttl = state.get("budget_gb"), state.get("ttl_s")
+    lines = [
+        text(
+            "status.models_memory",
+            lang,
+            loaded=f"{state.get('loaded_gb', 0.0):.2f}",
+            budget=(
+                text("status.budget", lang, budget=f"{budget:g}")
+                if budget is not None
+                else text("status.no_budget", lang)
+            ),
+            ttl=text("status.ttl", lang, ttl=span(ttl, lang)) if ttl is not None else "",
+        )
+    ]
+    unloads = state.get("unloaded") or []
+    if unloads:
+        last = unloads[0]
+        now = time.time() if now is None else now
+        reason_key = f"unload.{last['reason']}"
+        reason = (
+            text(reason_key, lang, idle=span(last["idle_s"], lang))
+            if reason_key in registered_keys()
+            else str(last["reason"])
+        )
+        lines.append(
+            text(
+                "status.last_unload",
+                lang,
+                task=task_name(last["task"], lang),
+                backend=last["backend"],
+                gb=f"{last['gb']:.2f}",
+                ago=text("time.ago", lang, span=span(now - last["at"], lang)),
+                reason=reason,
+            )
+        )
+    return lines
 
 
 TASKS = ("embed", "caption", "vqa", "sentiment", "image_sentiment")  # in the order of the tabs

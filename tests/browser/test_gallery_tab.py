@@ -122,7 +122,8 @@ def test_the_gallery_tab_on_a_phone(page):
 
 def test_the_gallery_tab_in_chinese(zh_page, app_server, tmp_path):
     """zh-CN: the pager, the add report (added, the twin, the unreadable file), the
-    selection, the removal and the status panel are Chinese; file names stay as given."""
+    selection, the removal and the status panel (its index line naming the index type) are
+    Chinese; file names stay as given."""
     page = zh_page
     open_tab(page, "图库")
     page.wait_for_function(f"() => ({PAINTED_JS})() >= 8")
@@ -166,6 +167,8 @@ def test_the_gallery_tab_in_chinese(zh_page, app_server, tmp_path):
             page.get_by_role("button", name=button).wait_for(state="visible")
         page.get_by_text("状态", exact=True).click()
         page.locator("#status").get_by_text("预设").first.wait_for(state="visible")
+        status = text_of(page, "#status")  # the index line names its type in Chinese
+        assert "张图片，精确搜索，运行于 CPU" in status and "exact" not in status, status
         screenshot(page, "zh_gallery_removed_status.png")
     finally:
         client = app_server.client()

@@ -54,7 +54,7 @@ def test_status_has_the_keys_info_json_printed(tmp_path):
     report = status(server, gallery)
     assert isinstance(report, StatusReport)
     data = roundtrip(report.to_json())
-    assert set(data) == TOP_KEYS | {"index", "models", "memory_mib"}
+    assert set(data) == TOP_KEYS | {"index", "index_type", "models", "memory_mib"}
     assert list(data)[:5] == ["preset", "preset_requested", "preset_reason", "device", "index_dir"]
     assert data["preset"] == "tiny" and data["preset_requested"] == "tiny"
     assert isinstance(data["preset_reason"], str) and data["preset_reason"]
@@ -65,6 +65,9 @@ def test_status_has_the_keys_info_json_printed(tmp_path):
     assert data["index"]["dim"] == server.get("embed").dim
     assert data["index"]["model_id"] == server.get("embed").model_id
     assert data["index"]["on_gpu"] is False
+    assert data["index_type"] == {  # plain flat: exact, nothing measured
+        "type": "flat", "exact": True, "recall_at_10": 1.0, "recall_measured_on": 0,
+    }  # fmt: skip
     assert data["models"] and all(set(m) == MODEL_KEYS for m in data["models"])
     embed = next(m for m in data["models"] if m["task"] == "embed")
     assert embed["backend"] == "openclip-xlm-roberta-tiny" and embed["is_random"] is True
