@@ -29,7 +29,8 @@ def test_draw_then_add_and_find_similar(page, app_server):
     assert "English" in page.locator("#generate-intro").inner_text()
     draw(page)
     assert "Drawn by" in page.locator("#generate-notes").inner_text()
-    use_the_image(page, "added 1")
+    with app_server.gallery_left_as_it_was():
+        use_the_image(page, "added 1")
     screenshot(page, "tiny_generate_desktop.png")
     assert not page.page_errors, f"uncaught errors in the page: {page.page_errors}"
 

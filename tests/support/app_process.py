@@ -11,6 +11,7 @@ failure it raises ``AppStartError`` with the tail of the app's log.
 
 from __future__ import annotations
 
+import contextlib
 import socket
 import subprocess
 import sys
@@ -18,6 +19,7 @@ import tempfile
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Iterator
 from pathlib import Path
 
 from tests.support.environment import subprocess_env
@@ -195,6 +197,30 @@ class AppProcess:
         from gradio_client import Client
 
         return Client(self.url, verbose=False)
+
+    @contextlib.contextmanager
+    def gallery_left_as_it_was(self) -> Iterator[None]:
+        """Whatever a test adds to this (shared, session-wide) app's gallery is removed again
+        afterwards, passed or failed: other tests count and open the default gallery's
+        images. Needs the shared gallery mode (no admin password)."""
+        client = self.client()
+        before = set(self._gallery_ids(client))
+        try:
+            yield
+        finally:
+            added = [i for i in self._gallery_ids(client) if i not in before]
+            if added:
+                client.predict(", ".join(map(str, added)), "", api_name="/index_remove")
+
+    @staticmethod
+    def _gallery_ids(client) -> list[int]:
+        ids, page = [], 1
+        while True:
+            data = client.predict(page, 60, api_name="/gallery_page")[3]
+            ids += [item["id"] for item in data["items"]]
+            if len(data["items"]) < 60:
+                return ids
+            page += 1
 
     def stop(self) -> None:
         """Terminate, then kill if it ignores us, always reaping the process."""

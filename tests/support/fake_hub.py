@@ -30,6 +30,14 @@ log = logging.getLogger(__name__)
 
 _CHUNK = 1 << 20
 
+# ``MMDEMO_BACKENDS`` for download tests that want one hub download only (the full CLIP):
+# every other task on a backend without hub weights (lite-style, or a tiny random twin).
+CLIP_ONLY_BUT_GENERATIVE = (
+    "embed=openclip-vit-b-32,caption=label-caption,vqa=routed-vqa,sentiment=vader,"
+    "match=blip-itm-tiny"  # the re-rank matcher: its random twin is built here, not fetched
+)
+CLIP_ONLY = CLIP_ONLY_BUT_GENERATIVE + ",chat=smolvlm-tiny,generate=sd-tiny"
+
 
 class FakeHub:
     """``with FakeHub(root) as hub:`` serves ``root`` on 127.0.0.1 at ``hub.url``."""

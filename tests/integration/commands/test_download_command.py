@@ -21,17 +21,12 @@ from mmdemo.core.config import Settings
 from mmdemo.models.hub.preset_weights import download_preset, missing_weights
 from mmdemo.serving import ModelServer
 from tests.support.app_process import free_port, run_mmdemo
-from tests.support.fake_hub import FakeHub, go_offline, use_hub
+from tests.support.fake_hub import CLIP_ONLY, FakeHub, go_offline, use_hub
 
 FULL_REPO = "laion/CLIP-ViT-B-32-laion2B-s34B-b79K"  # what open_clip names for laion2b_s34b_b79k
 # The fake hub holds only the ViT-B-32 checkpoint; these tests pin the embedder to it (so no
 # alternative embedder is downloaded) and keep `full`'s other tasks on backends without hub
 # weights (the BLIP/ViLT downloads are covered in
-# tests/unit/models/hub/test_folders.py, DistilBERT's in its backend's tests).
-CLIP_ONLY = (
-    "embed=openclip-vit-b-32,caption=label-caption,vqa=routed-vqa,sentiment=vader,"
-    "match=blip-itm-tiny"  # the re-rank matcher: its random twin is built here, not fetched
-)
 
 
 @pytest.fixture(scope="module")

@@ -11,14 +11,9 @@ from mmdemo.cli.main import main
 from mmdemo.core.config import Settings
 from mmdemo.core.errors import UnknownNameError
 from mmdemo.models.hub.preset_weights import required_weights
-from tests.support.fake_hub import FakeHub, use_hub
+from tests.support.fake_hub import CLIP_ONLY_BUT_GENERATIVE, FakeHub, use_hub
 
 CLIP_REPO = "laion/CLIP-ViT-B-32-laion2B-s34B-b79K"
-# every task but chat and generate pinned to CLIP or to backends without hub weights
-CLIP_ONLY = (
-    "embed=openclip-vit-b-32,caption=label-caption,vqa=routed-vqa,sentiment=vader,"
-    "match=blip-itm-tiny"
-)
 GENERATIVE = (
     "HuggingFaceTB/SmolVLM-256M-Instruct",
     "Qwen/Qwen2-VL-2B-Instruct",
@@ -57,7 +52,7 @@ def clip_hub(tmp_path, monkeypatch):
     with FakeHub(tmp_path / "hub") as hub:
         hub.add_file(CLIP_REPO, "open_clip_pytorch_model.bin", b"\0" * 4096)
         use_hub(monkeypatch, hub.url)
-        monkeypatch.setenv("MMDEMO_BACKENDS", CLIP_ONLY)
+        monkeypatch.setenv("MMDEMO_BACKENDS", CLIP_ONLY_BUT_GENERATIVE)
         monkeypatch.delenv("MMDEMO_CACHE_DIR", raising=False)
         yield hub
 

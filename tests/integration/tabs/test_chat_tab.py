@@ -102,18 +102,20 @@ def test_every_chat_example_is_answered(gradio_client, language):
 def test_an_answer_is_saved_as_the_caption(app_server, make_test_image):
     """Raw HTTP: the image and the answer's text (the page sends its last answer)."""
     photo = make_test_image("chat_caption.png")
-    said, saved = outputs_of(
-        call_as(app_server.url, "chat_save_caption", [photo, "A striped test picture.", ""], "en")
-    )
-    first = json.loads(saved) if isinstance(saved, str) else saved
-    assert first["added"] is True and first["caption"] == "A striped test picture."
-    assert f"#{first['id']}" in said
-    said, again = outputs_of(
-        call_as(app_server.url, "chat_save_caption", [photo, "A  better\ncaption. ", ""], "zh")
-    )
-    again = json.loads(again) if isinstance(again, str) else again
-    assert again == {"id": first["id"], "added": False, "caption": "A better caption."}
-    assert "描述" in said
+    with app_server.gallery_left_as_it_was():
+        answer = "A striped test picture."
+        said, saved = outputs_of(
+            call_as(app_server.url, "chat_save_caption", [photo, answer, ""], "en")
+        )
+        first = json.loads(saved) if isinstance(saved, str) else saved
+        assert first["added"] is True and first["caption"] == "A striped test picture."
+        assert f"#{first['id']}" in said
+        said, again = outputs_of(
+            call_as(app_server.url, "chat_save_caption", [photo, "A  better\ncaption. ", ""], "zh")
+        )
+        again = json.loads(again) if isinstance(again, str) else again
+        assert again == {"id": first["id"], "added": False, "caption": "A better caption."}
+        assert "描述" in said
 
 
 def test_lite_has_no_chat_endpoint(offline_client):

@@ -11,9 +11,8 @@ from mmdemo.models.hub.files import HubWeights
 from mmdemo.models.hub.preset_weights import download_weights
 from mmdemo.serving import ModelServer
 from mmdemo.serving.preset_choice import HUB_PROBE_SECONDS, choose_preset
-from tests.support.fake_hub import FakeHub, go_offline, use_hub
+from tests.support.fake_hub import CLIP_ONLY, FakeHub, go_offline, use_hub
 
-CLIP_ONLY = "embed=openclip-vit-b-32,caption=label-caption,vqa=routed-vqa,sentiment=vader"
 CLIP_REPO = "laion/CLIP-ViT-B-32-laion2B-s34B-b79K"
 
 

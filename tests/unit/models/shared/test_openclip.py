@@ -7,11 +7,7 @@ from mmdemo.core.config import Settings
 from mmdemo.models.hub.preset_weights import required_weights
 from mmdemo.models.registry import get_backend
 from mmdemo.models.shared.openclip import checkpoint_weights, model_choice, openclip_hub_files
-
-CLIP_ONLY = (
-    "embed=openclip-vit-b-32,caption=label-caption,vqa=routed-vqa,sentiment=vader,"
-    "match=blip-itm-tiny"  # the re-rank matcher: its random twin is built here, not fetched
-)
+from tests.support.fake_hub import CLIP_ONLY
 
 
 def test_open_clip_weights_follow_settings_overrides(tmp_path):
