@@ -45,11 +45,15 @@ def run(args: argparse.Namespace) -> int:
             f"{'GPU' if idx.on_gpu else 'CPU'}"
         )
         recall = idx.extra.get("recall_at_10")
-        if recall is not None:
+        measured_on = idx.extra.get("recall_measured_on", 0)
+        index_type = idx.extra.get("index_type", idx.kind)
+        if recall is not None and measured_on:
             lines.append(
-                f"index type: {idx.extra.get('index_type', idx.kind)}, recall@10 {recall:.3f} "
-                f"vs exact on {idx.extra.get('recall_measured_on', 0)} queries"
+                f"index type: {index_type}, recall@10 {recall:.3f} "
+                f"vs exact on {measured_on} queries"
             )
+        elif recall is not None:  # an exact scan: nothing to measure
+            lines.append(f"index type: {index_type} (exact)")
     lines += memory_lines(memory)
     print_lines(lines)
     if report.error:

@@ -32,6 +32,15 @@ def test_a_low_threshold_builds_hnsw_and_info_shows_its_recall(indexed, tmp_path
     }  # fmt: skip
 
 
+def test_an_exact_index_says_exact_not_a_recall_on_no_queries(indexed, tmp_path):
+    photos, _, _ = indexed
+    index_dir = str(tmp_path / "index")
+    assert run_main("index", str(photos), "--index-dir", index_dir).returncode == 0
+    text = run_main("info", "--index-dir", index_dir).stdout
+    assert "index type: flat (exact)" in text
+    assert "on 0 queries" not in text
+
+
 @pytest.mark.parametrize(
     ("name", "value"),
     [("MMDEMO_INDEX_IVFPQ_THRESHOLD", "0"), ("MMDEMO_INDEX_MEMORY_GB", "nan"),
