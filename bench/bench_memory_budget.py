@@ -1,28 +1,34 @@
 """RSS with every ``full`` model loaded, versus with ``MMDEMO_MEMORY_BUDGET_GB=8``, and what
 unloading costs the next request (a reload) against a warm call.
 
-Run (it holds ~10 GB): ``flock /tmp/mmdemo-bigmem.lock python -m bench.bench_memory_budget``
+Run (it holds ~16 GB): ``flock /tmp/mmdemo-bench.lock python -m bench.bench_memory_budget``
 
 Each measurement runs in a fresh offline child process (RSS is per process) that loads,
 through ``ModelServer``, every backend ``full`` offers (each task's default and its
 choices), in the order of the tabs, then times a BLIP caption warm and after an unload.
 Weights are full-size random stand-ins served by the fake hub and fetched by the real
 download code (``bench/_random_full.py``, ``bench/_random_diffusion.py`` for SD-Turbo).
-Chat: the SmolVLM models are included when ``bench/_random_chat.py`` has built them into
-the cache (this script does not build them); Qwen2-VL-2B is left out (about 9 GB in float32
-on its own, on a 24 GB VM shared by several people). Without a cached SmolVLM, chat is
-pinned to its tiny twin only so that the cache check passes, and not loaded.
+Chat: SmolVLM-256M/500M and Qwen2-VL-2B (bfloat16 on a CPU with native bf16, ~4.4 GB) are
+included when ``bench/_random_chat.py`` has built them into the cache (``--build-chat``
+builds the missing ones first, under the same lock). Without any, chat is pinned to its
+tiny twin only so that the cache check passes, and not loaded.
 
-In the budget run, after the last load the biggest model is unloaded twice over: first
-with ``gc.collect()`` only, then glibc's ``malloc_trim`` is called, to show what each
-returns to the OS. The app fixes glibc's mmap threshold at start-up (serving/allocator.py);
-the children do the same, as the app would.
+Each row prints the models' bytes as the budget counts them (each tensor storage once,
+``memory_state()["loaded_gb"]``) beside the old count (each backend's ``info()`` summed),
+so the two can be compared with the RSS.
+
+In the budget run, after the last load: what a request for a model the budget unloaded
+waits (the default embedder, which every search needs, reloaded), then the biggest model is
+unloaded twice over: first with ``gc.collect()`` only, then glibc's ``malloc_trim`` is
+called, to show what each returns to the OS. The app fixes glibc's mmap threshold at
+start-up (serving/allocator.py); the children do the same, as the app would.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import subprocess
 import sys
 import time
@@ -36,7 +42,7 @@ from tests.support.app_process import REPO_ROOT
 IMAGE = PROJECT_ROOT / "assets" / "gallery" / "coffee_cup.png"
 BUDGET_GB = 8.0
 CHAT_PIN = "chat=smolvlm-tiny"  # no cached full-size random chat model: see the docstring
-CHAT_BACKENDS = ("smolvlm-256m", "smolvlm-500m")  # qwen2-vl-2b left out: see the docstring
+CHAT_BACKENDS = ("smolvlm-256m", "smolvlm-500m", "qwen2-vl-2b")
 
 
 def cached_chat(cache: Path) -> tuple[str, ...]:
@@ -106,6 +112,7 @@ def child(cache: Path, budget: float | None, chat: tuple[str, ...]) -> dict:
                     "step": f"{task}/{backend}",
                     "load_s": round(time.perf_counter() - started, 2),
                     "loaded_gb": state["loaded_gb"],
+                    "old_count_gb": round(sum(i.memory_bytes for i in server.loaded()) / 2**30, 3),
                     "unloads": len(state["unloaded"]),
                     **rss(),
                 }
@@ -129,6 +136,10 @@ def child(cache: Path, budget: float | None, chat: tuple[str, ...]) -> dict:
         "after_unload_s": round(cold, 2),
         "reload_s": round(server.last_load_seconds("caption") or 0.0, 2),
     }
+    if budget is not None and not server.is_loaded("embed"):  # the budget unloaded it
+        started = time.perf_counter()
+        server.get("embed")
+        result["embed_reload_s"] = round(time.perf_counter() - started, 2)
     if budget is not None:  # what an unload gives back: gc alone, then malloc_trim
         biggest = max(result["state"]["loaded"], key=lambda row: row["gb"])
         released = server_module.release_memory
@@ -169,7 +180,8 @@ def report(label: str, result: dict) -> None:
             print(f"  {row['step']:48s} not loaded: {row['skipped']}")
             continue
         extra = (
-            f" load {row['load_s']:5.1f} s, models {row['loaded_gb']:5.2f} GB, "
+            f" load {row['load_s']:5.1f} s, models {row['loaded_gb']:5.2f} GB "
+            f"(old count {row['old_count_gb']:5.2f}), "
             if ("load_s" in row)
             else " "
         )
@@ -183,6 +195,10 @@ def report(label: str, result: dict) -> None:
         f"  caption: warm {caption['warm_s']:.2f} s; after an unload "
         f"{caption['after_unload_s']:.2f} s (reload {caption['reload_s']:.2f} s)"
     )
+    if "embed_reload_s" in result:
+        print(
+            f"  the embedder, unloaded by the budget, reloads in {result['embed_reload_s']:.2f} s"
+        )
     for event in result["state"]["unloaded"]:
         print(
             f"  unloaded {event['task']}/{event['backend']} ({event['reason']}), {event['gb']} GB"
@@ -202,6 +218,9 @@ def main() -> None:
     parser.add_argument("--cache", type=Path)
     parser.add_argument("--budget", type=float, default=None)
     parser.add_argument("--chat", default="", help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--build-chat", action="store_true", help="build missing random chat models first"
+    )
     args = parser.parse_args()
     if args.child:
         chat = tuple(filter(None, args.chat.split(",")))
@@ -212,10 +231,15 @@ def main() -> None:
     pinned = tuple(",".join(filter(None, (CHAT_PIN, b))) for b in FULL_CHOICES)
     cache = ensure_full_cache(args.cache, pinned)
     ensure_sd_turbo_cache(cache)
+    if args.build_chat:
+        from bench._random_chat import BACKENDS, ensure_chat_cache
+
+        ensure_chat_cache(tuple(r for r, n in BACKENDS.items() if n in CHAT_BACKENDS), cache)
     chat = cached_chat(cache)
     print(
         f"machine: {cpu_model()}, {cpu_count()} cores; fp32 on CPU; chat models: "
-        f"{', '.join(chat) or 'none (no random SmolVLM cached)'}"
+        f"{', '.join(chat) or 'none (no random chat model cached)'}; load average "
+        f"{', '.join(f'{x:.2f}' for x in os.getloadavg())}"
     )
     results = {"all": run_child(cache, None, chat), "budget": run_child(cache, BUDGET_GB, chat)}
     report("every full model loaded (no budget)", results["all"])
