@@ -37,7 +37,7 @@ FORMAT_VERSION = 1
 MANIFEST_NAME = "manifest.json"
 METRIC = "inner_product"
 _DATA_FILE = re.compile(
-    r"^(?:vectors|ids|metadata|hnsw-rows|hnsw|sq8|fp16|ivfpq)-\d+\.(?:npy|jsonl|faiss)$"
+    r"^(?:vectors|ids|metadata|hnsw-rows|hnsw|sq8|fp16|ivfpq|fastscan)-\d+\.(?:npy|jsonl|faiss)$"
 )
 
 
@@ -315,8 +315,8 @@ def read_generation(
     # reusing the saved graph skips an HNSW build over every vector
     saved_type = index_type(manifest)
     if want_type is not None:
-        wanted = want_type(count)  # an sq8 that missed its recall was saved as fp16
-        use_saved = wanted == saved_type or (wanted, saved_type) == ("sq8", "fp16")
+        wanted = want_type(count)  # a compact type that missed its recall: the next one saved
+        use_saved = wanted == saved_type or saved_type in types.COMPACT_CHAIN.get(wanted, ())
     else:
         use_saved = saved_type == "hnsw" and graph_above is not None and count > graph_above
     if use_saved and files.get("faiss_index"):

@@ -3,16 +3,26 @@
 Types, smallest collection first (``choose``):
 
 * ``flat``  - ``IndexFlatIP``, exact, 4 bytes per dimension.
-* ``sq8`` / ``fp16`` - ``IndexScalarQuantizer`` (compact exact storage): the same brute-force
-  scan over 1 or 2 bytes per dimension, kept only where recall@10 >= ``COMPACT_MIN_RECALL``
-  measured at build time; otherwise the index stays flat.
+* ``fastscan`` / ``sq8`` / ``fp16`` - compact exact storage, kept only where recall@10 >=
+  ``COMPACT_MIN_RECALL`` measured at build time (tried in that order, ``COMPACT_CHAIN``;
+  none reaches it: the index stays flat). ``fastscan`` is two stages in one ``IndexRefine``:
+  a 4-bit PQ fast-scan code (``fastscan_bytes``, dim/4 bytes) scanned in full for
+  ``k * k_factor`` candidates, re-ranked exactly against fp16 copies of the vectors
+  (2 bytes per dimension); ``k_factor`` is one step above the smallest of
+  ``FASTSCAN_K_FACTORS`` that reaches the recall (new queries do a little worse than the
+  stored ones it is measured with). It is the one compact type faster than the fp32 scan
+  on one query (fast-scan reads 1/16 of the bytes, in SIMD registers); ``sq8`` / ``fp16``
+  (``IndexScalarQuantizer``, 1 or 2 bytes per dimension) are smaller or as small but scan
+  slower than fp32 on this CPU (docs/scale.md section 2).
 * ``hnsw`` - ``IndexHNSWFlat``, approximate, fp32 vectors plus the graph.
 * ``ivfpq`` - ``OPQ,IVF,PQ`` from ``index_factory``: for the largest collections or when
   HNSW's fp32 vectors would not fit the memory budget (``PQ_BYTES`` bytes per vector).
 
 Recall@10 is measured against exact search over the fp32 vectors at hand when a structure
-is built (``measure_recall``): a sample of the stored vectors are the queries, nothing is
-excluded. Several GPUs: ``to_gpus`` shards an exact index over all of them.
+is built (``measure_recall``): a sample of the stored vectors are the queries; for the
+compact types each query's own row is left out of both lists (it would be found trivially),
+for HNSW and IVF-PQ nothing is excluded. Several GPUs: ``to_gpus`` shards an exact index
+over all of them.
 """
 
 from __future__ import annotations
@@ -28,8 +38,9 @@ from mmdemo.index import runtime
 
 log = logging.getLogger(__name__)
 
-TYPES = ("flat", "sq8", "fp16", "hnsw", "ivfpq")
-EXACT = ("flat", "sq8", "fp16")  # scanned in full: removal keeps row order
+TYPES = ("flat", "sq8", "fp16", "hnsw", "ivfpq", "fastscan")  # new names go last
+COMPACT = ("fastscan", "sq8", "fp16")
+EXACT = ("flat", *COMPACT)  # scanned in full: removal keeps row order
 TOMBSTONED = ("hnsw", "ivfpq")  # cannot delete rows: removed rows are hidden
 COMPACT_MIN_RECALL = 0.99
 RECALL_SAMPLE = 1000
@@ -40,11 +51,31 @@ IVF_NPROBE = 32
 OPQ_ITERATIONS = 4  # rotation refinements; the default 50 costs minutes for little recall
 TRAIN_ROWS = 65_536  # rows k-means and PQ train on (a seeded sample above that)
 HNSW_GRAPH_BYTES_PER_M = 8  # ~2*M int32 links per vector on level 0
+# compact types tried in order when one is asked for: the first that keeps its recall stays
+COMPACT_CHAIN = {"fastscan": ("fastscan", "sq8", "fp16"), "sq8": ("sq8", "fp16"), "fp16": ("fp16",)}
+# dims per 4-bit sub-quantizer: 512-d -> 256 codes = 128 bytes. Measured at 1 M x 512
+# (bench/bench_index_types.py): 4 dims (64 bytes) needed k_factor 512 for recall 0.994,
+# 2 dims reach 0.993 at 128 and 0.996 at 256, both ~0.1-0.2 of the fp32 scan's time
+FASTSCAN_DIMS_PER_CODE = 2
+FASTSCAN_K_FACTORS = (8, 16, 32, 64, 128, 256, 512)  # candidates per wanted hit, smallest first
 
 
 def pq_bytes(dim: int) -> int:
     """The PQ code size for ``dim``: ``PQ_BYTES``, fewer for small dims."""
     return min(PQ_BYTES, dim // PQ_MIN_DSUB)
+
+
+def fastscan_codes(dim: int) -> int:
+    """Sub-quantizers of the fast-scan code: ``dim / FASTSCAN_DIMS_PER_CODE`` rounded down
+    to an even number (faiss packs two 4-bit codes a byte), at least 2; 0: dim too small."""
+    m = dim // FASTSCAN_DIMS_PER_CODE
+    m -= m % 2
+    return m if m >= 2 and dim % m == 0 else 0
+
+
+def fastscan_bytes(dim: int) -> int:
+    """Bytes per vector of the 4-bit fast-scan code (faiss stores it packed, same size)."""
+    return fastscan_codes(dim) // 2
 
 
 def bytes_per_vector(index_type: str, dim: int, *, hnsw_m: int = 32) -> int:
@@ -53,6 +84,7 @@ def bytes_per_vector(index_type: str, dim: int, *, hnsw_m: int = 32) -> int:
         "flat": 4 * dim,
         "sq8": dim,
         "fp16": 2 * dim,
+        "fastscan": 2 * dim + fastscan_bytes(dim),
         "hnsw": 4 * dim + HNSW_GRAPH_BYTES_PER_M * hnsw_m,
         "ivfpq": pq_bytes(dim) + 8,  # code + its id in the inverted list
     }[index_type]
@@ -61,11 +93,14 @@ def bytes_per_vector(index_type: str, dim: int, *, hnsw_m: int = 32) -> int:
 def choose(
     n: int, dim: int, *, approx_threshold: int, compact_threshold: int | None = None,
     ivfpq_threshold: int | None = None, memory_budget_bytes: int | None = None,
-    compact_type: str = "sq8",
+    compact_type: str = "fastscan",
 ) -> str:  # fmt: skip
     """The type for ``n`` vectors: flat up to ``compact_threshold`` (``None``: no compact
     range), compact up to ``approx_threshold``, HNSW above it, IVF-PQ above
-    ``ivfpq_threshold`` or when the HNSW (or compact/flat) bytes exceed the budget."""
+    ``ivfpq_threshold`` or when the HNSW (or compact/flat) bytes exceed the budget (then the
+    next smaller of fastscan, sq8, IVF-PQ that fits)."""
+    if compact_type == "fastscan" and not fastscan_codes(dim):
+        compact_type = "sq8"
     if n > approx_threshold:
         kind = "hnsw"
     elif compact_threshold is not None and n > compact_threshold:
@@ -73,7 +108,11 @@ def choose(
     else:
         kind = "flat"
     if memory_budget_bytes is not None and n * bytes_per_vector(kind, dim) > memory_budget_bytes:
-        for smaller in ("sq8", "ivfpq") if kind in ("flat", "fp16") else ("ivfpq",):
+        smaller_types = {"flat": ("fastscan", "sq8", "ivfpq"), "fastscan": ("sq8", "ivfpq"),
+                         "fp16": ("sq8", "ivfpq")}.get(kind, ("ivfpq",))  # fmt: skip
+        for smaller in smaller_types:
+            if smaller == "fastscan" and not fastscan_codes(dim):
+                continue
             if n >= 1000 or smaller != "ivfpq":
                 kind = smaller
                 if n * bytes_per_vector(kind, dim) <= memory_budget_bytes:
@@ -90,6 +129,8 @@ def type_of(index: Any) -> str:
     faiss = runtime.faiss()
     if isinstance(index, faiss.IndexHNSW):
         return "hnsw"
+    if isinstance(index, faiss.IndexRefine):
+        return "fastscan"
     if isinstance(index, faiss.IndexScalarQuantizer):
         return "fp16" if index.sq.qtype == faiss.ScalarQuantizer.QT_fp16 else "sq8"
     if isinstance(index, faiss.IndexFlat):
@@ -98,8 +139,12 @@ def type_of(index: Any) -> str:
 
 
 def build_compact(vectors: np.ndarray, dim: int, index_type: str) -> Any:
-    """An ``IndexScalarQuantizer`` (8-bit or fp16 per dimension) holding ``vectors``."""
+    """Compact storage holding ``vectors``: an ``IndexScalarQuantizer`` (8-bit or fp16 per
+    dimension) or, for "fastscan", fast-scan candidates re-ranked from fp16 (``k_factor``
+    left at its smallest: ``build_compact_checked`` raises it until the recall holds)."""
     faiss = runtime.faiss()
+    if index_type == "fastscan":
+        return _build_fastscan(vectors, dim)
     qtype = faiss.ScalarQuantizer.QT_fp16 if index_type == "fp16" else faiss.ScalarQuantizer.QT_8bit
     index = faiss.IndexScalarQuantizer(dim, qtype, faiss.METRIC_INNER_PRODUCT)
     if len(vectors):
@@ -108,19 +153,70 @@ def build_compact(vectors: np.ndarray, dim: int, index_type: str) -> Any:
     return index
 
 
+def _build_fastscan(vectors: np.ndarray, dim: int) -> Any:
+    """``IndexRefine(IndexPQFastScan 4-bit, IndexScalarQuantizer fp16)``: the PQ trains on at
+    most ``TRAIN_ROWS`` rows (16 centroids per sub-quantizer need few), both hold every row."""
+    faiss = runtime.faiss()
+    m = fastscan_codes(dim)
+    base = faiss.IndexPQFastScan(dim, m, 4, faiss.METRIC_INNER_PRODUCT)
+    fine = faiss.IndexScalarQuantizer(
+        dim, faiss.ScalarQuantizer.QT_fp16, faiss.METRIC_INNER_PRODUCT
+    )
+    index = faiss.IndexRefine(base, fine)
+    index.own_fields = True  # the refine index frees both when it goes
+    base.this.disown()
+    fine.this.disown()
+    index.k_factor = FASTSCAN_K_FACTORS[0]
+    if len(vectors):
+        train = vectors
+        if len(vectors) > TRAIN_ROWS:
+            pick = np.random.default_rng(0).choice(len(vectors), TRAIN_ROWS, replace=False)
+            train = vectors[np.sort(pick)]
+        index.train(train)
+        index.add(vectors)
+    return index
+
+
 def build_compact_checked(
     exact: np.ndarray, dim: int, index_type: str
 ) -> tuple[Any, tuple[float, int]]:
-    """Compact storage of ``exact`` that keeps recall@10 >= ``COMPACT_MIN_RECALL``: sq8,
-    else fp16 (``index_type`` "fp16": fp16 only), else ``None`` with the last recall."""
+    """Compact storage of ``exact`` that keeps recall@10 >= ``COMPACT_MIN_RECALL``: the
+    first of ``COMPACT_CHAIN[index_type]`` that does (fastscan: at the smallest k_factor
+    that does), else ``None`` with the last recall."""
     recall = (0.0, 0)
-    for candidate in ("sq8", "fp16") if index_type == "sq8" else ("fp16",):
+    truth = exact_neighbours(exact, skip_self=True)
+    for candidate in COMPACT_CHAIN[index_type]:
+        if candidate == "fastscan" and (not fastscan_codes(dim) or len(exact) < 1000):
+            continue  # too few rows to train 16 centroids per sub-quantizer well
         built = build_compact(exact, dim, candidate)
-        recall = measure_recall(exact, built)
-        if recall[0] >= COMPACT_MIN_RECALL:
-            return built, recall
+        factors = FASTSCAN_K_FACTORS if candidate == "fastscan" else (None,)
+        for step, k_factor in enumerate(factors):
+            if k_factor is not None:
+                built.k_factor = float(k_factor)
+            recall = recall_against(built, exact, truth, skip_self=True)
+            if recall[0] >= COMPACT_MIN_RECALL:
+                if k_factor is not None and step + 1 < len(factors):  # the margin step
+                    built.k_factor = float(factors[step + 1])
+                    recall = recall_against(built, exact, truth, skip_self=True)
+                log.info("%s storage: recall@10 %.3f%s", candidate, recall[0],
+                         f" (k_factor {built.k_factor:g})" if k_factor else "")  # fmt: skip
+                return built, recall
         log.info("%s storage: recall@10 %.3f < %.2f", candidate, recall[0], COMPACT_MIN_RECALL)
+        del built
     return None, recall
+
+
+def remove_rows(index: Any, rows: np.ndarray) -> int:
+    """Delete ``rows`` from an exact or compact structure, keeping the order of the rest; a
+    fastscan ``IndexRefine`` (which faiss cannot remove from) through both of its parts."""
+    faiss = runtime.faiss()
+    if not isinstance(index, faiss.IndexRefine):
+        return int(index.remove_ids(rows))
+    removed = int(faiss.downcast_index(index.refine_index).remove_ids(rows))
+    if int(faiss.downcast_index(index.base_index).remove_ids(rows)) != removed:
+        raise RuntimeError("fast-scan codes and fp16 vectors removed different rows")
+    index.ntotal = index.refine_index.ntotal
+    return removed
 
 
 def build_ivfpq(vectors: np.ndarray, dim: int) -> Any:
@@ -193,23 +289,56 @@ def search_params(index: Any, k: int, *, ef_search: int, live_fraction: float, s
 
 
 def measure_recall(exact_vectors: np.ndarray, index: Any, *, sample: int = RECALL_SAMPLE,
-                   k: int = RECALL_K) -> tuple[float, int]:  # fmt: skip
+                   k: int = RECALL_K, skip_self: bool = False) -> tuple[float, int]:  # fmt: skip
     """Recall@k of ``index`` against exact search over ``exact_vectors`` (fp32, the same
-    rows in the same order): ``min(sample, n)`` stored vectors as queries, seeded."""
+    rows in the same order): ``min(sample, n)`` stored vectors as queries, seeded.
+    ``skip_self``: each query's own row is left out of both lists, a stand-in for a new
+    query (finding oneself is easy for a compact code; the compact types are judged so)."""
+    truth = exact_neighbours(exact_vectors, sample=sample, k=k, skip_self=skip_self)
+    return recall_against(index, exact_vectors, truth, skip_self=skip_self)
+
+
+def exact_neighbours(
+    exact_vectors: np.ndarray, *, sample: int = RECALL_SAMPLE, k: int = RECALL_K,
+    skip_self: bool = False,
+) -> tuple[np.ndarray, np.ndarray]:  # fmt: skip
+    """(query rows, their exact top-k rows) for ``measure_recall``: one exact search, reused
+    while ``build_compact_checked`` tries several k_factors (no copy of the vectors)."""
     faiss = runtime.faiss()
     n = len(exact_vectors)
-    if n == 0:
-        return 1.0, 0
-    k = min(k, n)
+    k = min(k, n - 1 if skip_self else n)
     rows = np.sort(np.random.default_rng(0).choice(n, min(sample, n), replace=False))
+    if k <= 0:
+        return rows, np.empty((len(rows), 0), dtype=np.int64)
     queries = np.ascontiguousarray(exact_vectors[rows])
-    exact = faiss.IndexFlatIP(exact_vectors.shape[1])
-    exact.add(exact_vectors)
-    _, truth = exact.search(queries, k)
-    del exact
-    _, found = index.search(queries, k)
-    hits = sum(len(set(a) & set(b)) for a, b in zip(truth.tolist(), found.tolist(), strict=True))
+    _, truth = faiss.knn(queries, exact_vectors, k + int(skip_self), faiss.METRIC_INNER_PRODUCT)
+    return rows, _without_self(truth, rows, k) if skip_self else truth
+
+
+def recall_against(
+    index: Any, exact_vectors: np.ndarray, truth: tuple[np.ndarray, np.ndarray], *,
+    skip_self: bool = False,
+) -> tuple[float, int]:  # fmt: skip
+    """Recall of ``index`` against ``exact_neighbours``' answer."""
+    rows, best = truth
+    k = best.shape[1]
+    if len(rows) == 0 or k == 0:
+        return 1.0, len(rows)
+    queries = np.ascontiguousarray(exact_vectors[rows])
+    _, found = index.search(queries, k + int(skip_self))
+    if skip_self:
+        found = _without_self(found, rows, k)
+    hits = sum(len(set(a) & set(b)) for a, b in zip(best.tolist(), found.tolist(), strict=True))
     return hits / (k * len(rows)), len(rows)
+
+
+def _without_self(found: np.ndarray, rows: np.ndarray, k: int) -> np.ndarray:
+    """Each row of ``found`` without the query's own row, cut to ``k``."""
+    out = np.empty((len(found), k), dtype=np.int64)
+    for i, (listed, own) in enumerate(zip(found, rows, strict=True)):
+        kept = listed[listed != own]
+        out[i] = np.pad(kept[:k], (0, max(0, k - len(kept))), constant_values=-1)
+    return out
 
 
 def to_gpus(index: Any, gpus: int) -> Any:

@@ -10,8 +10,9 @@ design choices (and why), each explained in full where it is implemented:
 
 * **The type follows the size** (``types.choose``, ``VectorIndex._rebalance``): exact
   ``IndexFlatIP`` up to ``compact_threshold`` (``None``: no compact range), compact exact
-  storage (sq8, else fp16, ``IndexScalarQuantizer``) up to ``approx_threshold`` - kept only
-  where its recall@10 measured against the fp32 vectors is >= 0.99 - then
+  storage (fast-scan candidates re-ranked from fp16, else sq8, else fp16) up to
+  ``approx_threshold`` - kept only where its recall@10 measured against the fp32 vectors is
+  >= 0.99 - then
   ``IndexHNSWFlat``, then OPQ+IVF-PQ above ``ivfpq_threshold`` or when the memory budget
   is too small. Every switch measures recall@10 vs exact (``types.measure_recall``); the
   manifest and ``stats()`` carry it. Shrinking switches back.
@@ -117,7 +118,8 @@ class VectorIndex:
     # -- properties --------------------------------------------------------------------------
     @property
     def kind(self) -> str:
-        """The index type now: "flat", "sq8", "fp16" (exact scans), "hnsw" or "ivfpq"."""
+        """The index type now: "flat", "fastscan", "sq8", "fp16" (exact scans), "hnsw" or
+        "ivfpq"."""
         return types.type_of(self._hnsw if self._hnsw is not None else self._flat)
 
     @property
@@ -205,11 +207,12 @@ class VectorIndex:
 
     def _build(self, kind: str) -> None:
         """(Re)build the live rows as ``kind`` and measure its recall@10 vs exact. A compact
-        type that misses ``types.COMPACT_MIN_RECALL`` (sq8, then fp16) leaves the index flat."""
+        type that misses ``types.COMPACT_MIN_RECALL`` (and each type after it in
+        ``types.COMPACT_CHAIN``) leaves the index flat."""
         exact = self._live_vectors()
         if kind == "flat":
             return self._to_flat()
-        if kind in ("sq8", "fp16"):
+        if kind in types.COMPACT:
             built, recall = types.build_compact_checked(exact, self.dim, kind)
             if built is not None:
                 self._install(flat=built)
@@ -239,9 +242,9 @@ class VectorIndex:
             return
         n = len(self._metas)
         want, have = self._target(n), self.kind
-        if want in ("sq8", "fp16") and have == "flat" and 0 < n < 2 * self._compact_refused_at:
+        if want in types.COMPACT and have == "flat" and 0 < n < 2 * self._compact_refused_at:
             return  # compact storage missed its recall lately: retry when the size doubles
-        if want != have and not (want == "sq8" and have == "fp16"):
+        if want != have and have not in types.COMPACT_CHAIN.get(want, ()):  # not a fallback
             log.info("%d items: switching the index from %s to %s", n, have, want)
             self._build(want)
         elif self._hnsw is not None and self._dead > self.REBUILD_DEAD_FRACTION * len(self._alive):
@@ -312,7 +315,7 @@ class VectorIndex:
                 self._alive_bits = None
                 self._dead += len(rows)
             else:
-                removed = self._flat.remove_ids(rows.astype(np.int64))  # keeps row order
+                removed = types.remove_rows(self._flat, rows.astype(np.int64))  # keeps order
                 if removed != len(rows):  # cannot happen unless the bookkeeping is wrong
                     raise RuntimeError(f"faiss removed {removed} rows, expected {len(rows)}")
                 self._row_ids = np.delete(self._row_ids, rows)
@@ -404,6 +407,9 @@ class VectorIndex:
         """Which kernel a batch of ``nq`` queries takes (logged, and printed by the benchmark)."""
         if self._hnsw is not None:
             return f"faiss {self.kind} (approximate)"
+        if self._gpu is None and self.kind == "fastscan":
+            k_factor = self._flat.k_factor
+            return f"faiss 4-bit fast-scan, k x {k_factor:g} re-ranked from fp16 (compact exact)"
         if self._gpu is None and self.kind != "flat":
             return f"faiss {self.kind} scalar-quantizer scan (compact exact)"
         return kernels.flat_search_path(
@@ -482,7 +488,7 @@ class VectorIndex:
         index._flat, index._hnsw = saved.flat, saved.graph
         index._row_ids, index._alive = saved.row_ids, saved.alive
         index._dead = int(len(saved.alive) - saved.alive.sum())
-        if saved.graph is not None and types.type_of(saved.graph) in ("sq8", "fp16"):
+        if saved.graph is not None and types.type_of(saved.graph) in types.COMPACT:
             index._flat, index._hnsw = saved.graph, None
         if saved.graph is not None:
             recall = manifest.get("recall_at_10")

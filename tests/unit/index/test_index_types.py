@@ -1,4 +1,5 @@
-"""Index types (flat, sq8, fp16, HNSW, IVF-PQ): each builds, saves, loads, searches and removes,
+"""Index types (flat, fastscan, sq8, fp16, HNSW, IVF-PQ): each builds, saves, loads, searches and
+removes,
 with recall@10 against exact search measured at build time and kept in the manifest.
 
 Small clustered synthetic vectors (``tests/support/vectors.clustered``); expected hits come
@@ -21,7 +22,9 @@ N = 3000
 # limits that put N items in each type
 LIMITS = {
     "flat": {},
-    "sq8": {"compact_threshold": 100, "approx_threshold": 10_000},
+    "fastscan": {"compact_threshold": 100, "approx_threshold": 10_000},
+    # a budget under fastscan's 144 bytes per vector (64-d) but over sq8's 64
+    "sq8": {"compact_threshold": 100, "approx_threshold": 10_000, "memory_budget_bytes": 300_000},
     "hnsw": {"approx_threshold": 100},
     "ivfpq": {"approx_threshold": 100, "ivfpq_threshold": 1000},
 }
@@ -33,7 +36,7 @@ def data() -> np.ndarray:
 
 
 # IVF-PQ's k-means + PQ training takes ~30 s on the shared 2-core machine: opt in with -m slow
-TYPES = ["flat", "sq8", "hnsw", pytest.param("ivfpq", marks=pytest.mark.slow)]
+TYPES = ["flat", "fastscan", "sq8", "hnsw", pytest.param("ivfpq", marks=pytest.mark.slow)]
 
 
 @pytest.fixture(scope="module")
@@ -60,12 +63,18 @@ def _recall(index: VectorIndex, data: np.ndarray, queries: np.ndarray) -> float:
 def test_choose_follows_size_and_budget():
     kw = {"approx_threshold": 50_000, "compact_threshold": 10_000, "ivfpq_threshold": 5_000_000}
     assert types.choose(5_000, 512, **kw) == "flat"
-    assert types.choose(20_000, 512, **kw) == "sq8"
+    assert types.choose(20_000, 512, **kw) == "fastscan"
+    assert types.choose(20_000, 512, **kw, compact_type="sq8") == "sq8"
+    assert types.choose(20_000, 50, **kw) == "sq8"  # 50 dims do not split into 4-bit codes
     assert types.choose(100_000, 512, **kw) == "hnsw"
     assert types.choose(6_000_000, 512, **kw) == "ivfpq"
     assert types.choose(20_000, 512, approx_threshold=50_000) == "flat"  # no compact range
-    # 20k x 512 fp32 = 41 MB does not fit 20 MB: sq8 (10 MB) does
+    # 20k x 512 fp32 = 41 MB does not fit 30 MB: fastscan (23 MB) does; in 20 MB only sq8 (10 MB)
+    assert (
+        types.choose(20_000, 512, approx_threshold=50_000, memory_budget_bytes=30e6) == "fastscan"
+    )
     assert types.choose(20_000, 512, approx_threshold=50_000, memory_budget_bytes=20e6) == "sq8"
+    assert types.bytes_per_vector("fastscan", 512) == 2 * 512 + 128
     # 1 M HNSW (2.3 GB) over a 1 GB budget: IVF-PQ
     assert types.choose(10**6, 512, approx_threshold=50_000, memory_budget_bytes=1e9) == "ivfpq"
     assert types.choose(10**6, 500, approx_threshold=50_000, ivfpq_threshold=1) == "hnsw"
@@ -82,9 +91,9 @@ def test_each_type_builds_searches_and_stores_its_recall(built, data, name):
     else:
         assert stats["recall_measured_on"] == 1000
         assert abs(stats["recall_at_10"] - measured) < 0.1  # the stored figure is what we see
-    floor = {"flat": 1.0, "sq8": 0.99, "hnsw": 0.9, "ivfpq": 0.3}[name]
-    # sq8 that misses 0.99 falls back to fp16: either way compact storage kept its recall
-    assert index.kind == name or (name == "sq8" and index.kind == "fp16")
+    floor = {"flat": 1.0, "fastscan": 0.99, "sq8": 0.99, "hnsw": 0.9, "ivfpq": 0.3}[name]
+    # a compact type that misses 0.99 falls back along its chain: either way it kept its recall
+    assert index.kind == name or index.kind in types.COMPACT_CHAIN.get(name, ())
     assert stats["recall_at_10"] >= floor and measured >= floor - 0.02
 
 
@@ -106,9 +115,57 @@ def test_each_type_saves_loads_and_removes(tmp_path, data, name):
     assert not any(i in set(gone) for row in hits for i in hit_ids(row))
     assert all(len(row) == 10 for row in hits)
     # a live item finds itself first on the exact and compact types
-    if name in ("flat", "sq8"):
+    if name in ("flat", "fastscan", "sq8"):
         assert [hit_ids(r)[0] for r in loaded.search(data[200:260], 1)] == list(range(200, 260))
     assert np.allclose(loaded.vector(500), data[500], atol=0.2 if name == "ivfpq" else 0.02)
+
+
+def test_fastscan_meets_its_goal_at_build_and_keeps_a_margin(data):
+    index = VectorIndex(DIM, MODEL, use_gpu=False, **LIMITS["fastscan"])
+    index.add(data, make_metas(N))
+    assert index.kind == "fastscan"
+    built = index._flat
+    factors = types.FASTSCAN_K_FACTORS
+    chosen = factors.index(built.k_factor)
+    truth = types.exact_neighbours(data, skip_self=True)
+
+    def recall_at(k_factor: int) -> float:
+        built.k_factor = float(k_factor)
+        return types.recall_against(built, data, truth, skip_self=True)[0]
+
+    assert recall_at(factors[chosen]) == index.recall_at_10 >= types.COMPACT_MIN_RECALL
+    if chosen >= 1:  # one step below is where it first reached the recall...
+        assert recall_at(factors[chosen - 1]) >= types.COMPACT_MIN_RECALL
+    if chosen >= 2:  # ...and two steps below it had not
+        assert recall_at(factors[chosen - 2]) < types.COMPACT_MIN_RECALL
+    built.k_factor = float(factors[chosen])
+    assert index._search_path(1).startswith("faiss 4-bit fast-scan")
+
+
+def test_fastscan_missing_its_recall_falls_back_and_stays(monkeypatch, data):
+    monkeypatch.setattr(types, "FASTSCAN_K_FACTORS", (1,))  # 10 candidates: too few for 0.99
+    index = VectorIndex(DIM, MODEL, use_gpu=False, **LIMITS["fastscan"])
+    index.add(data[:2000], make_metas(2000))
+    assert index.kind in ("sq8", "fp16") and index.recall_at_10 >= types.COMPACT_MIN_RECALL
+    kind, built = index.kind, index._flat
+    index.add(data[2000:], make_metas(N - 2000, start=2000))  # no rebuild on every add
+    assert index.kind == kind and index._flat is built
+
+
+def test_an_index_saved_as_sq8_or_fp16_loads_as_it_was(tmp_path, data):
+    index = VectorIndex(DIM, MODEL, use_gpu=False, **LIMITS["sq8"])
+    index.add(data, make_metas(N))
+    assert index.kind in types.COMPACT_CHAIN["sq8"]  # fp16 where sq8 missed its recall
+    index.save(tmp_path)
+    # without the budget fastscan would be chosen, but a compact type of its chain is kept
+    loaded = VectorIndex.load(tmp_path, use_gpu=False, **LIMITS["fastscan"])
+    assert loaded.kind == index.kind and loaded.recall_at_10 == index.recall_at_10
+
+
+def test_without_self_drops_the_query_row_and_pads():
+    found = np.array([[5, 1, 2], [3, 4, 9], [7, 7, 8]])
+    out = types._without_self(found, np.array([5, 9, 7]), 2)
+    assert out.tolist() == [[1, 2], [3, 4], [8, -1]]
 
 
 def test_compact_storage_missing_its_recall_stays_flat(monkeypatch, data):
