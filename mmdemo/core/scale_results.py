@@ -18,7 +18,7 @@ class RayIndexReport:
     images: int  # files listed in the folder (every one was read and hashed)
     seconds: float  # pipeline + merge + save, wall time (ray.init not included)
     init_seconds: float  # ray.init (0.0 when Ray was already running)
-    actors: int  # model actors
+    actors: int  # model actors (0: the driver embedded, one machine without GPUs)
     gpus: int  # GPUs the actors used (0: CPU)
     shards: int  # shard files written and merged
 
@@ -28,9 +28,10 @@ class RayIndexReport:
 
     def summary(self) -> str:
         device = f"{self.gpus} GPU(s)" if self.gpus else "CPU"
+        models = f"{self.actors} model actor(s)" if self.actors else "the driver's model"
         speed = (
             f"ray: {self.images} file(s) in {self.seconds:.1f} s ({self.images_per_s:.1f} img/s) "
-            f"on {self.actors} model actor(s), {device}; {self.shards} shard(s) merged; "
+            f"on {models}, {device}; {self.shards} shard(s) merged; "
             f"ray.init {self.init_seconds:.1f} s"
         )
         return "\n".join([self.report.summary(), speed])

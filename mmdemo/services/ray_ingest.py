@@ -1,27 +1,37 @@
-"""``index DIR --engine ray``: the local engine's indexing, spread over a Ray Data pipeline.
+"""``index DIR --engine ray``: the local engine's indexing, spread over Ray tasks and actors.
 
-Why Ray Data and not a home-made scheduler: it already streams blocks between CPU tasks and
-GPU actors with backpressure, retries lost workers and runs unchanged on one machine
-(``ray.init()``) or a cluster (``ray.init(address=...)``).
+Why Ray core (tasks, actors, ``ray.wait``) and not Ray Data: the pipeline is two fixed
+steps with one batch per call, which Ray core runs with its own retries and placement; Ray
+Data's streaming executor, operator autoscaling and ``import ray.data`` (pyarrow, pandas)
+cost seconds of CPU per run on the 2-core VM and bought nothing here (docs/scale.md §1).
+It runs unchanged on one machine (``ray.init()``) or a cluster (``ray.init(address=...)``).
 
 The pipeline, and why each step runs where it does:
 
 1. The driver lists the files exactly as the local engine does (``find_images``: same filter,
    same order) and numbers them, so the merge can restore that order.
-2. CPU tasks read, hash, decode and preprocess each file with the local engine's own
-   ``ingest.prepare_file`` and the embedder's own ``preprocess_image`` - run on a stand-in
-   that carries only the embedder's transform, so no task has to load the model's weights.
+2. Start-up is overlapped: while ``ray.init`` runs in the main thread, a driver thread loads
+   the model and opens the index (the gallery needs both: dim, model id, known hashes); as
+   soon as Ray is up the model actors are created (each loads the model in its own process)
+   and the decode workers import torch - on a machine whose second core the local engine
+   leaves idle while it loads, this costs little wall time.
+3. CPU tasks read, hash, decode and preprocess each batch of files with the local engine's
+   own ``ingest.prepare_file`` and the embedder's own ``preprocess_image`` - run on a
+   stand-in that carries only the embedder's transform, so no task loads the weights.
    Files already in the index (by content hash) are marked there, before any model work:
-   a re-run embeds nothing it has.
-3. Model actors (one per GPU, fp16 there as ``ModelServer`` decides; CPU otherwise), each
+   a re-run embeds nothing it has. The tensors travel as one numpy array per batch
+   through the object store (read zero-copy by the actor on the same node).
+4. Model actors (one per GPU, fp16 there as ``ModelServer`` decides; CPU otherwise), each
    built through ``ModelServer`` with the driver's ``Settings``, embed whole batches and
    write each batch as one ``.npz`` shard into a scratch folder (on a cluster, a shared
-   filesystem), returning only the shard's name - vectors never queue in the driver.
-4. The driver merges the shards in file order, drops repeats within the folder (the first
-   file wins, as locally), and adds them to the gallery's index under its writer lock with
+   filesystem), returning only the shard's name. At most a window of batches is in flight
+   (decode slots + two per actor): memory stays bounded for any folder size.
+5. The driver merges the shards in file order, drops repeats within the folder (the first
+   file wins, as locally), and adds them through ``Gallery.add_outcome``: the writer lock,
    the same validation, dedup and atomic save as the local engine.
 
-So the index (ids, metadata, vectors) is the one the local engine would have built.
+So the index (ids, metadata, vectors) is the one the local engine would have built. Each
+run logs where its time went ("Ray stages: ..."): the benchmark's per-stage breakdown.
 ``import ray`` happens only inside these functions: the app never needs it.
 """
 
@@ -32,9 +42,12 @@ import logging
 import math
 import os
 import shutil
+import sys
 import time
 import uuid
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -55,33 +68,38 @@ _KNOWN_CACHE: dict[str, frozenset] = {}  # per worker process: the known hashes,
 
 
 def import_ray():
-    """``ray`` and ``ray.data``, or a MissingPackageError that names the requirements file."""
+    """``ray``, or a MissingPackageError that names the requirements file."""
     try:
         import ray
-        import ray.data  # the Data library is a separate extra
     except ImportError as err:
-        raise MissingPackageError(ENGINE, "ray[data]", f"-r {REQUIREMENTS}") from err
+        raise MissingPackageError(ENGINE, "ray", f"-r {REQUIREMENTS}") from err
     return ray
 
 
 def start_ray(address: str | None = None, num_cpus: int | None = None) -> float:
     """Connect to ``address`` (a cluster) or start Ray on this machine; returns the seconds.
 
-    Already running (a test module, a notebook): reused as it is, 0.0 seconds. Workers get
-    the project on their ``PYTHONPATH``, so on a cluster every node needs the same path.
+    Already running (a test module, a notebook): reused as it is, 0.0 seconds. Workers need
+    the project on their ``PYTHONPATH``: a local Ray inherits it from this process's
+    environment (so its prestarted workers serve our tasks; a job ``runtime_env`` would make
+    Ray start fresh ones), a cluster gets it through the job's ``runtime_env`` (every node
+    needs the same path). No dashboard, no usage-stats report (unless asked for).
     """
     ray = import_ray()
     if ray.is_initialized():
         return 0.0
     started = time.perf_counter()
-    path = os.pathsep.join(p for p in (str(PROJECT_ROOT), os.environ.get("PYTHONPATH")) if p)
-    ray.init(
-        address=address,
-        num_cpus=None if address else num_cpus,
-        include_dashboard=False,
-        log_to_driver=False,
-        runtime_env={"env_vars": {"PYTHONPATH": path}},
-    )
+    root = str(PROJECT_ROOT)
+    path = os.pathsep.join(p for p in (root, os.environ.get("PYTHONPATH")) if p)
+    options: dict = {"include_dashboard": False, "log_to_driver": False}
+    if address:
+        options["runtime_env"] = {"env_vars": {"PYTHONPATH": path}}
+    else:
+        if root not in os.environ.get("PYTHONPATH", "").split(os.pathsep):
+            os.environ["PYTHONPATH"] = path
+        os.environ.setdefault("RAY_USAGE_STATS_ENABLED", "0")
+        options["num_cpus"] = num_cpus
+    ray.init(address=address, **options)
     seconds = time.perf_counter() - started
     log.info("ray.init(%s) took %.1f s", address or "local", seconds)
     return seconds
@@ -103,29 +121,62 @@ class _PreprocessOnly:
         return self.embedder_class.preprocess_image(self, image)
 
 
-def _stand_in(embedder) -> tuple[_PreprocessOnly, tuple[int, ...]]:
-    """A weightless stand-in for ``embedder``'s preprocessing, and its tensor shape."""
+def _stand_in(embedder):
+    """A weightless stand-in for ``embedder``'s preprocessing, and its tensor shape.
+
+    First choice: the PIL + numpy twin of its transform (``ray_preprocess``: decode workers
+    then never import torch), used only if it gives the embedder's own tensor bit for bit
+    on probe images of several shapes; else the embedder's ``preprocess_image`` on its
+    transform alone (workers import torch).
+    """
     import torch
     from PIL import Image
 
+    from mmdemo.services.ray_preprocess import TwinPreprocess, numpy_twin
+
     side = model_input_side(embedder) or 224
-    probe = Image.new("RGB", (side + 17, side + 5), (120, 80, 40))
-    expected = embedder.preprocess_image(probe)
-    stand_in = _PreprocessOnly(type(embedder), getattr(embedder, "transform", None))
+    sizes = [(side + 17, side + 5), (side // 2 + 3, side * 2 + 1), (side * 3, side - 7)]
+    probes = [_probe(Image, size, seed) for seed, size in enumerate(sizes)]
+    expected = [embedder.preprocess_image(probe) for probe in probes]
+    transform = getattr(embedder, "transform", None)
+    twin = numpy_twin(transform)
+    if twin is not None:
+        stand_in = TwinPreprocess(twin)
+        try:
+            same = all(
+                np.array_equal(stand_in.preprocess_image(probe), want.numpy())
+                for probe, want in zip(probes, expected, strict=True)
+            )
+        except (ValueError, TypeError):
+            same = False
+        if same:
+            return stand_in, tuple(expected[0].shape)
+        log.info("%s: the numpy preprocessing differs; decode tasks use torch", type(embedder))
+    stand_in = _PreprocessOnly(type(embedder), transform)
     try:
-        got = stand_in.preprocess_image(probe)
+        got = [stand_in.preprocess_image(probe) for probe in probes]
     except Exception as err:  # a backend whose preprocessing needs more than its transform
         raise RuntimeError(
             f"{type(embedder).__name__}.preprocess_image needs more than its transform; "
             "the Ray engine cannot run it on CPU tasks (use --engine local)."
         ) from err
-    if not torch.equal(got, expected):
+    if not all(torch.equal(a, b) for a, b in zip(got, expected, strict=True)):
         raise RuntimeError(f"{type(embedder).__name__}: stand-in preprocessing differs")
-    return stand_in, tuple(expected.shape)
+    return stand_in, tuple(expected[0].shape)
+
+
+def _probe(image_module, size: tuple[int, int], seed: int):
+    """A noisy RGB test image (every pixel differs, so any resampling difference shows)."""
+    pixels = np.random.default_rng(seed).integers(0, 256, (size[1], size[0], 3), np.uint8)
+    return image_module.fromarray(pixels, "RGB")
 
 
 def _known(ref_box: list) -> frozenset:
-    """The index's known hashes, fetched from the object store once per worker process."""
+    """The index's known hashes, fetched from the object store once per worker process.
+
+    Why boxed in a list: Ray resolves a top-level ``ObjectRef`` argument (deserialising the
+    whole set) for every task; inside a list it stays a reference, fetched here once.
+    """
     ray = import_ray()
     key = ref_box[0].hex()
     if key not in _KNOWN_CACHE:
@@ -134,11 +185,33 @@ def _known(ref_box: list) -> frozenset:
     return _KNOWN_CACHE[key]
 
 
-def prepare_batch(batch: dict, *, stand_in, shape, max_pixels: int, known_ref: list) -> dict:
-    """CPU task: read, hash, decode, preprocess a batch of files (``ingest.prepare_file``)."""
-    import torch
+def warm_worker() -> float:
+    """Decode worker warm-up, run while the driver loads the model: the imports of every
+    ``prepare_batch`` with a numpy stand-in (PIL, the twin), once per process."""
+    started = time.perf_counter()
+    from PIL import Image  # noqa: F401
 
-    torch.set_num_threads(1)  # small tensor ops: one thread each (``ingest._one_torch_thread``)
+    from mmdemo.services import ray_preprocess  # noqa: F401
+
+    return time.perf_counter() - started
+
+
+def _one_torch_thread() -> None:
+    """Small tensor ops in a decode task: one thread each (``ingest._one_torch_thread``);
+    nothing to do (and nothing imported) when the stand-in is torch-free."""
+    torch = sys.modules.get("torch")
+    if torch is not None:
+        torch.set_num_threads(1)
+
+
+def prepare_batch(batch: dict, *, stand_in, shape, max_pixels: int, known_ref: list) -> dict:
+    """CPU task: read, hash, decode, preprocess a batch of files (``ingest.prepare_file``).
+
+    ``batch`` holds ``path`` and ``order`` (the file's place in the listing); the result holds
+    per file its status, reason, hash, name and metadata, and one float32 tensor array.
+    """
+    started = time.perf_counter()
+    _one_torch_thread()
     known = _known(known_ref)
     n = len(batch["path"])
     tensors = np.zeros((n, *shape), np.float32)
@@ -154,25 +227,27 @@ def prepare_batch(batch: dict, *, stand_in, shape, max_pixels: int, known_ref: l
             reason.append(item.skipped.reason)
         else:
             status.append(OK)
-            tensors[row] = item.tensor.numpy()
+            tensors[row] = np.asarray(item.tensor)  # numpy twin or torch tensor
         reason += [""] * (len(status) - len(reason))
         meta.append(json.dumps(item.meta) if item.meta else "")
     return {
-        "order": batch["order"],
+        "order": np.asarray(batch["order"], np.int64),
         "status": np.array(status),
         "reason": np.array(reason),
         "sha256": np.array(sha),
         "name": np.array(name),
         "meta": np.array(meta),
         "tensor": tensors,
+        "seconds": time.perf_counter() - started,
     }
 
 
 class EmbedActor:
-    """Model actor: the embedder built once through ``ModelServer``; each call embeds one
-    batch and writes it as one shard, returning the shard's path and row count."""
+    """Model actor: the embedder built once through ``ModelServer``; each ``embed`` call
+    embeds one prepared batch and writes it as one shard, returning the shard's path."""
 
     def __init__(self, settings: Settings, scratch: str, threads: int | None, device: str):
+        self.started_at = time.time()  # wall clock: the driver compares it with its own
         import torch
 
         from mmdemo.serving import ModelServer
@@ -181,10 +256,24 @@ class EmbedActor:
             torch.set_num_threads(threads)
         self.embedder = ModelServer(settings.replace(device=device)).get("embed")
         self.scratch = Path(scratch)
+        self.ready_at = time.time()
 
-    def __call__(self, batch: dict) -> dict:
+    @classmethod
+    def around(cls, embedder, scratch: str | Path) -> EmbedActor:
+        """The same ``embed`` on a model already loaded (the driver's): nothing loads."""
+        self = cls.__new__(cls)
+        self.started_at = self.ready_at = time.time()
+        self.embedder, self.scratch = embedder, Path(scratch)
+        return self
+
+    def ready(self) -> tuple[float, float]:
+        """(when the constructor started, when the model was loaded): time.time() seconds."""
+        return self.started_at, self.ready_at
+
+    def embed(self, batch: dict) -> dict:
         import torch
 
+        started = time.perf_counter()
         ok = batch["status"] == OK
         vectors = np.zeros((len(ok), self.embedder.dim), np.float32)
         if ok.any():
@@ -195,7 +284,14 @@ class EmbedActor:
             key: batch[key].astype(str) for key in ("status", "reason", "sha256", "name", "meta")
         }
         np.savez(shard, vectors=vectors, order=batch["order"], **text)  # no pickled objects
-        return {"shard": np.array([str(shard)]), "rows": np.array([len(ok)])}
+        return {
+            "shard": str(shard),
+            "rows": len(ok),
+            "decode_s": float(batch["seconds"]),
+            "embed_s": time.perf_counter() - started,
+        }
+
+    __call__ = embed  # one batch in, one shard out, without Ray (tests)
 
 
 def _merge(shards: Sequence[str], known_as) -> tuple[EmbedOutcome, int]:
@@ -228,11 +324,76 @@ def _merge(shards: Sequence[str], known_as) -> tuple[EmbedOutcome, int]:
     return EmbedOutcome(vectors, metas, unreadable, len(duplicate_of), duplicate_of), len(parts)
 
 
-def _actors_and_gpus(ray, actors: int | None) -> tuple[int, int]:
-    gpus = int(ray.cluster_resources().get("GPU", 0))
-    if gpus:
-        return (min(actors, gpus) if actors else gpus), 1
-    return actors or 1, 0
+@dataclass
+class _Plan:
+    """How the cluster is used: actors, what each reserves, decode slots, the window."""
+
+    actors: int
+    gpu_per_actor: int
+    actor_cpus: float
+    decode_cpus: float
+    decode_slots: int
+    window: int  # batches in flight at most (decoding, queued at an actor, embedding)
+
+
+def plan(
+    cpus: float, gpus: int, actors: int | None, prepare_cpus: float, actor_cpus: float,
+    *, here: bool = False,
+) -> _Plan:  # fmt: skip
+    """Model actors and decode slots for a cluster of ``cpus`` CPUs and ``gpus`` GPUs.
+
+    ``actors`` None: one actor per GPU; without GPUs, none when Ray was started ``here``
+    (one machine: the driver embeds with the model it has already loaded, as the local
+    engine does - an actor would load a second copy and buy nothing), else one. 0: the
+    driver embeds. CPU actors shrink their Ray CPUs when they would leave no room for one
+    decode task (else no decode task ever starts); GPU actors reserve no CPU; a driver that
+    embeds is counted as ``actor_cpus`` so decode tasks do not crowd its forward. The window
+    keeps every decode slot busy and two batches at each model (one embedding, one waiting).
+    """
+    if gpus and actors != 0:
+        n = min(actors, gpus) if actors else gpus
+        return _Plan(n, 1, 0.0, prepare_cpus, slots := _slots(cpus, prepare_cpus), slots + 2 * n)
+    n = (0 if here else 1) if actors is None else actors
+    room = cpus - prepare_cpus
+    if n * actor_cpus > room:
+        actor_cpus = max(room / max(n, 1), 0.01)
+        log.info("%d CPU model(s) on this cluster: %.2f Ray CPUs each", max(n, 1), actor_cpus)
+    slots = _slots(cpus - max(n, 1) * actor_cpus, prepare_cpus)
+    return _Plan(n, 0, actor_cpus, prepare_cpus, slots, slots + 2 * max(n, 1))
+
+
+def _one_machine(ray, address: str | None) -> bool:
+    """Whether the driver runs on the cluster's only node (not a remote ``ray://`` client)."""
+    if address and address.startswith("ray://"):
+        return False
+    return sum(1 for node in ray.nodes() if node.get("Alive")) == 1
+
+
+def _slots(cpus: float, prepare_cpus: float) -> int:
+    return max(1, math.floor(cpus / prepare_cpus + 1e-9))
+
+
+@dataclass
+class _Clock:
+    """Where one run's time went (seconds from the start of ``ray_add_directory``)."""
+
+    origin: float = field(default_factory=time.perf_counter)
+    origin_wall: float = field(default_factory=time.time)  # to place the actors' clocks
+    marks: dict[str, float] = field(default_factory=dict)
+
+    def mark(self, name: str) -> None:
+        self.marks[name] = time.perf_counter() - self.origin
+
+    def at(self, name: str) -> float:
+        return self.marks.get(name, float("nan"))
+
+
+def _driver_side(gallery):
+    """The driver's model, index, stand-in and known hashes (run in a thread beside ray.init)."""
+    index = gallery.index  # loads the model (dim, model id) and opens or creates the index
+    stand_in, shape = _stand_in(gallery.embedder)
+    items = index.items()
+    return stand_in, shape, frozenset(item.sha256 for item in items), items
 
 
 def ray_add_directory(
@@ -249,14 +410,14 @@ def ray_add_directory(
     num_cpus: int | None = None,
     scratch_dir: str | Path | None = None,
 ) -> RayIndexReport:
-    """Index every image under ``directory`` into ``gallery`` on Ray Data (module docstring).
+    """Index every image under ``directory`` into ``gallery`` on Ray (module docstring).
 
     ``actors``: model actors (default one per GPU, else 1); ``batch_size``: images per
-    model call and per shard (default ``settings.batch_size``); ``prepare_cpus``: Ray CPUs
-    one decode task reserves (0.5 lets two decode beside each CPU actor); ``actor_threads``:
-    torch threads per CPU actor (default all cores, as the local engine's forward uses);
-    ``scratch_dir``: where shards go (default inside the index folder; on a cluster, a
-    folder every node sees at the same path).
+    decode task, model call and shard (default ``settings.batch_size``); ``prepare_cpus``:
+    Ray CPUs one decode task reserves (0.5: two decode beside one CPU actor on 2 cores);
+    ``actor_threads``: torch threads per CPU actor (default all cores, as the local
+    engine's forward uses); ``scratch_dir``: where shards go (default inside the index
+    folder; on a cluster, a folder every node sees at the same path).
     """
     directory = Path(directory)
     if not directory.is_dir():
@@ -265,60 +426,142 @@ def ray_add_directory(
     if not paths:
         raise BadInputError(f"No images (jpg, jpeg, png, webp, bmp, gif) found in {directory}.")
     ray = import_ray()
-    init_seconds = start_ray(address, num_cpus)
-    started = time.perf_counter()
+    clock = _Clock()
     settings = gallery.settings
     batch_size = batch_size or settings.batch_size
-    index = gallery.index
-    stand_in, shape = _stand_in(gallery.embedder)
-    known_ref = [ray.put(frozenset(item.sha256 for item in index.items()))]
-    n_actors, gpu_per_actor = _actors_and_gpus(ray, actors)
-    room = float(ray.cluster_resources().get("CPU", 1)) - prepare_cpus
-    if not gpu_per_actor and n_actors * actor_cpus > room:  # else decode tasks never start
-        actor_cpus = max(room / n_actors, 0.01)
-        log.info("%d CPU actors on this cluster: %.2f Ray CPUs each", n_actors, actor_cpus)
     scratch = Path(scratch_dir or gallery.index_dir) / f".ray-shards-{uuid.uuid4().hex[:12]}"
-    scratch.mkdir(parents=True)
+    embedders: list = []
     try:
-        context = ray.data.DataContext.get_current()
-        context.enable_progress_bars = False  # ours is the one tqdm bar, as locally
-        items = [{"path": str(p), "order": i} for i, p in enumerate(paths)]
-        blocks = max(1, math.ceil(len(items) / batch_size))
-        dataset = ray.data.from_items(items, override_num_blocks=blocks)
-        dataset = dataset.map_batches(
-            prepare_batch, batch_size=batch_size, batch_format="numpy", num_cpus=prepare_cpus,
-            fn_kwargs={"stand_in": stand_in, "shape": shape, "known_ref": known_ref,
-                       "max_pixels": settings.max_image_pixels},
+        with ThreadPoolExecutor(1, thread_name_prefix="mmdemo-ray-driver") as pool:
+            loading = pool.submit(_driver_side, gallery)  # beside ray.init and the actors' start
+            init_seconds = start_ray(address, num_cpus)
+            clock.mark("ray_up")
+            resources = ray.cluster_resources()
+            layout = plan(
+                float(resources.get("CPU", 1)), int(resources.get("GPU", 0)), actors,
+                prepare_cpus, actor_cpus, here=address is None,
+            )  # fmt: skip
+            scratch.mkdir(parents=True)
+            embedders, ready, warming = _start_workers(
+                ray, settings, scratch, layout, actor_threads
+            )
+            stand_in, shape, known, items = loading.result()
+            clock.mark("driver_ready")
+        report, shards, stats = _run_pipeline(
+            ray, gallery, paths, embedders or [EmbedActor.around(gallery.embedder, scratch)],
+            layout, clock,
+            stand_in=stand_in, shape=shape, known=known, items=items, batch_size=batch_size,
+            max_pixels=settings.max_image_pixels, progress=progress,
         )  # fmt: skip
-        dataset = dataset.map_batches(
-            EmbedActor, batch_size=batch_size, batch_format="numpy",
-            compute=ray.data.ActorPoolStrategy(size=n_actors),
-            num_gpus=gpu_per_actor, num_cpus=0 if gpu_per_actor else actor_cpus,
-            fn_constructor_kwargs={
-                "settings": settings, "scratch": str(scratch),
-                "threads": None if gpu_per_actor else (actor_threads or os.cpu_count()),
-                "device": "cuda" if gpu_per_actor else "cpu",
-            },
-        )  # fmt: skip
-        shards: list[str] = []
-        done = 0
-        for batch in dataset.iter_batches(batch_size=None, batch_format="numpy"):
-            shards.extend(str(s) for s in batch["shard"])
-            done += int(np.sum(batch["rows"]))
-            if progress is not None:
-                progress(done, len(paths))
-        shown = {item.sha256: item.display_name for item in index.items()}
-        outcome, merged = _merge(shards, shown.get)
-        report = gallery_add_outcome(gallery, outcome)
+        stats["warm_s"] = max(ray.get(warming), default=0.0)
+        stats["actor_ready"] = ray.get(ready)
     finally:
+        for actor in embedders:
+            ray.kill(actor)  # frees its CPU/GPU now (a long-lived Ray serves the next run)
         shutil.rmtree(scratch, ignore_errors=True)
-    seconds = time.perf_counter() - started
+    seconds = clock.at("end") - clock.at("ray_up")
     result = RayIndexReport(
         report=report, images=len(paths), seconds=seconds, init_seconds=init_seconds,
-        actors=n_actors, gpus=n_actors * gpu_per_actor, shards=merged,
+        actors=layout.actors, gpus=layout.actors * layout.gpu_per_actor, shards=shards,
     )  # fmt: skip
     log.info("Ray index add: %s", result.summary())
+    log.info("Ray stages: %s", stage_line(clock, stats, init_seconds))
     return result
+
+
+def _start_workers(ray, settings: Settings, scratch: Path, layout: _Plan, threads: int | None):
+    """The model actors (each loads the model as it starts) and a warm-up per decode slot;
+    returns at once: (actors, their ready() refs, the warm-ups' refs)."""
+    actor_class = ray.remote(EmbedActor).options(
+        num_cpus=layout.actor_cpus, num_gpus=layout.gpu_per_actor,
+        max_restarts=2, max_task_retries=2,
+    )  # fmt: skip
+    if layout.gpu_per_actor:
+        threads, device = None, "cuda"
+    else:
+        threads, device = threads or os.cpu_count(), "cpu"
+    actors = [
+        actor_class.remote(settings, str(scratch), threads, device) for _ in range(layout.actors)
+    ]
+    ready = [actor.ready.remote() for actor in actors]
+    warm = ray.remote(warm_worker).options(num_cpus=layout.decode_cpus)
+    return actors, ready, [warm.remote() for _ in range(layout.decode_slots)]
+
+
+def _run_pipeline(
+    ray, gallery, paths, models, layout: _Plan, clock: _Clock, *, stand_in, shape, known,
+    items, batch_size: int, max_pixels: int, progress,
+):  # fmt: skip
+    """Decode tasks -> models with at most ``layout.window`` batches in flight; then merge.
+
+    ``models``: Ray actor handles, or one in-process ``EmbedActor`` (the driver embeds each
+    decoded batch as it arrives, read zero-copy from the object store).
+    """
+    driver = models[0] if isinstance(models[0], EmbedActor) else None
+    known_ref = [ray.put(known)]
+    prepare = ray.remote(prepare_batch).options(num_cpus=layout.decode_cpus)
+    options = {"stand_in": ray.put(stand_in), "shape": shape, "max_pixels": max_pixels}
+    batches = [
+        {"path": [str(p) for p in paths[i : i + batch_size]],
+         "order": list(range(i, min(i + batch_size, len(paths))))}
+        for i in range(0, len(paths), batch_size)
+    ]  # fmt: skip
+    pending: list = []
+    shards: list[str] = []
+    stats = {"decode_s": 0.0, "embed_s": 0.0, "batches": len(batches)}
+    done = 0
+
+    def collect(ready_refs) -> None:
+        nonlocal done
+        for out in ray.get(ready_refs):
+            if driver is not None:
+                out = driver.embed(out)
+            if not shards:
+                clock.mark("first_shard")
+            shards.append(out["shard"])
+            stats["decode_s"] += out["decode_s"]
+            stats["embed_s"] += out["embed_s"]
+            done += out["rows"]
+            if progress is not None:
+                progress(done, len(paths))
+
+    for number, batch in enumerate(batches):
+        prepared = prepare.remote(batch, known_ref=known_ref, **options)
+        if driver is None:
+            prepared = models[number % len(models)].embed.remote(prepared)
+        pending.append(prepared)
+        if len(pending) >= layout.window:
+            finished, pending = ray.wait(pending, num_returns=1)
+            collect(finished)
+    while pending:  # stopped early (progress raised, a task failed): the caller kills actors
+        finished, pending = ray.wait(pending, num_returns=1)
+        collect(finished)
+    clock.mark("embedded")
+    shown = {item.sha256: item.display_name for item in items}
+    outcome, merged = _merge(shards, shown.get)
+    report = gallery_add_outcome(gallery, outcome)
+    clock.mark("end")
+    return report, merged, stats
+
+
+def stage_line(clock: _Clock, stats: dict, init_seconds: float) -> str:
+    """One line saying where a run's time went, for the log and the benchmark.
+
+    Times "at" are seconds since the call started; actor times come from the actors' own
+    clocks (the same machine here; a cluster's clocks may differ by their skew).
+    """
+    loads = [(a - clock.origin_wall, b - a) for a, b in stats.get("actor_ready", [])]
+    actor = ", ".join(f"started at {s:.1f} s, model loaded in {d:.1f} s" for s, d in loads)
+    pipeline = clock.at("embedded") - clock.at("driver_ready")
+    return (
+        f"ray.init {init_seconds:.1f} s (up at {clock.at('ray_up'):.1f} s); driver model + "
+        f"index ready at {clock.at('driver_ready'):.1f} s; actor(s): {actor or 'none'}; "
+        f"decode workers warm in {stats.get('warm_s', 0.0):.1f} s; first shard at "
+        f"{clock.at('first_shard'):.1f} s; pipeline {pipeline:.1f} s for "
+        f"{stats.get('batches', 0)} batch(es) (decode {stats.get('decode_s', 0.0):.1f} task-s, "
+        f"embed {stats.get('embed_s', 0.0):.1f} actor-s); merge + save "
+        f"{clock.at('end') - clock.at('embedded'):.1f} s; total {clock.at('end'):.1f} s"
+    )
 
 
 def gallery_add_outcome(gallery, outcome: EmbedOutcome):

@@ -1,6 +1,6 @@
 """``python -m mmdemo index DIR``: add every image under DIR to the index.
 
-``--engine ray`` runs the same indexing on Ray Data (``services.ray_ingest``): on this
+``--engine ray`` runs the same indexing on Ray (``services.ray_ingest``): on this
 machine, or on a cluster with ``--ray-address``; it needs ``requirements-scale.txt``."""
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--engine",
         choices=("local", "ray"),
         default="local",
-        help="local: this process (default); ray: Ray Data tasks and model actors "
+        help="local: this process (default); ray: Ray tasks decode, model actors embed "
         "(pip install -r requirements-scale.txt)",
     )
     parser.add_argument(
@@ -36,7 +36,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--ray-actors",
         type=int,
         metavar="N",
-        help="model actors for --engine ray (default: one per GPU, else 1)",
+        help="model actors for --engine ray (default: one per GPU; without GPUs, none on "
+        "one machine - the command's own model embeds - else 1)",
     )
     add_common(parser)
 

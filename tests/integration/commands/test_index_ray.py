@@ -1,13 +1,18 @@
-"""``index --engine ray``: the same index as the local engine, built on Ray Data.
+"""``index --engine ray``: the same index as the local engine, built on Ray.
 
 One local Ray (2 CPUs, no dashboard) serves the whole module; the lite preset's real
-embedder runs in a Ray actor and in this process, over the same folder with a duplicate
-and an unreadable file, and the two indexes must hold the same ids, metadata and vectors.
+embedder runs in this process (the local engine, and Ray's default on one machine: decode
+tasks feed the driver's model) and in a Ray model actor, over the same folder with a
+duplicate and an unreadable file, and every index must hold the same ids, metadata and
+vectors. The plan (actors, decode slots, window) is checked on its own, without Ray.
 """
 
 from __future__ import annotations
 
+import logging
+import pickle
 import sys
+import time
 
 import numpy as np
 import pytest
@@ -16,7 +21,7 @@ from mmdemo.core.config import Settings
 from mmdemo.core.errors import MissingPackageError
 from mmdemo.services.gallery import Gallery
 from mmdemo.serving import ModelServer
-from tests.support.app_process import run_mmdemo, user_error
+from tests.support.app_process import run_mmdemo, run_python, user_error
 from tests.support.images import write_test_image
 
 ray = pytest.importorskip("ray")
@@ -60,8 +65,7 @@ def both(photos, local_ray, tmp_path_factory):
     return local, local_report, on_ray, ray_report
 
 
-def test_same_index_as_the_local_engine(both):
-    local, local_report, on_ray, ray_report = both
+def _assert_same_index(local, local_report, on_ray, ray_report):
     assert ray_report.report.to_json() == local_report.to_json()
     assert ray_report.shards == 3  # 12 files in batches of 4: one shard per batch
     a, b = local.index.items(), on_ray.index.items()
@@ -78,6 +82,70 @@ def test_same_index_as_the_local_engine(both):
     )
     assert [i for i, _ in hits_ray] == [i for i, _ in hits_local] and hits_ray[0][0] == a[3].id
     assert [s for _, s in hits_ray] == pytest.approx([s for _, s in hits_local], abs=1e-5)
+
+
+def test_same_index_as_the_local_engine(both):
+    """Ray's default on one machine without GPUs: no actor, the driver's model embeds."""
+    _assert_same_index(*both)
+    assert both[3].actors == 0 and "on the driver's model, CPU" in both[3].summary()
+
+
+def test_a_model_actor_builds_the_same_index(both, photos, tmp_path, caplog):
+    """--ray-actors 1: the model loads in an actor process; same index, stages logged."""
+    local, local_report, _, _ = both
+    on_actor = _gallery(tmp_path / "actor")
+    with caplog.at_level(logging.INFO, logger="mmdemo.services.ray_ingest"):
+        report = ray_ingest.ray_add_directory(on_actor, photos, batch_size=4, actors=1)
+    _assert_same_index(local, local_report, on_actor, report)
+    assert report.actors == 1 and "on 1 model actor(s), CPU" in report.summary()
+    (stages,) = [r.getMessage() for r in caplog.records if r.getMessage().startswith("Ray stages")]
+    assert "model loaded in" in stages and "for 3 batch(es)" in stages
+    deadline = time.monotonic() + 30  # ray.kill is asynchronous: the CPU comes back soon
+    while ray.available_resources().get("CPU") != 2 and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert ray.available_resources().get("CPU") == 2  # the actor was killed: its CPU is free
+
+
+def test_decode_tasks_use_the_numpy_twin_and_never_import_torch(both, photos, tmp_path):
+    """The lite embedder's preprocessing is replayed without torch, bit for bit; a fresh
+    process (what a decode worker is) preprocesses a photo without importing torch."""
+    local = both[0]
+    stand_in, shape = ray_ingest._stand_in(local.embedder)
+    assert type(stand_in).__name__ == "TwinPreprocess" and shape == (3, 224, 224)
+    blob = tmp_path / "stand_in.pkl"
+    blob.write_bytes(pickle.dumps(stand_in))
+    photo = next(iter(sorted(photos.rglob("p1.jpg"))))
+    code = (
+        "import pickle, sys, numpy as np\n"
+        "from mmdemo.services.ingest import prepare_file\n"
+        f"stand_in = pickle.loads(open({str(blob)!r}, 'rb').read())\n"
+        f"item = prepare_file({str(photo)!r}, stand_in, 64_000_000, lambda sha: False)\n"
+        f"np.save({str(tmp_path / 'tensor.npy')!r}, np.asarray(item.tensor))\n"
+        "print('torch' in sys.modules)\n"
+    )
+    done = run_python(code)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "False"
+    from mmdemo.services.ingest import prepare_file
+
+    want = prepare_file(str(photo), local.embedder, 64_000_000, lambda sha: False).tensor
+    assert np.array_equal(np.load(tmp_path / "tensor.npy"), want.numpy())
+
+
+@pytest.mark.parametrize(
+    ("cpus", "gpus", "actors", "here", "want"),
+    [
+        (2, 0, None, True, (0, 0, 1.0, 2, 4)),  # one machine: the driver embeds, 2 decode
+        (2, 0, None, False, (1, 0, 1.0, 2, 4)),  # a cluster without GPUs: one CPU actor
+        (2, 0, 2, True, (2, 0, 0.75, 1, 5)),  # two actors shrink to leave one decode slot
+        (16, 4, None, False, (4, 1, 0.0, 32, 40)),  # one actor per GPU, all CPUs decode
+        (16, 4, 2, False, (2, 1, 0.0, 32, 36)),
+        (16, 4, 0, True, (0, 0, 1.0, 30, 32)),  # asked for none: the driver embeds
+    ],
+)
+def test_plan_actors_slots_and_window(cpus, gpus, actors, here, want):
+    got = ray_ingest.plan(cpus, gpus, actors, 0.5, 1.0, here=here)
+    assert (got.actors, got.gpu_per_actor, got.actor_cpus, got.decode_slots, got.window) == want
 
 
 def test_report_names_the_unreadable_file_and_the_repeat(both):
