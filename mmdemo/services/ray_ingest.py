@@ -12,20 +12,26 @@ The pipeline, and why each step runs where it does:
    same order) and numbers them, so the merge can restore that order.
 2. Start-up is overlapped: while ``ray.init`` runs in the main thread, a driver thread loads
    the model and opens the index (the gallery needs both: dim, model id, known hashes); as
-   soon as Ray is up the model actors are created (each loads the model in its own process)
-   and the decode workers import torch - on a machine whose second core the local engine
-   leaves idle while it loads, this costs little wall time.
+   soon as Ray is up any model actors are created (each loads the model in its own
+   process) and the decode workers warm up.
 3. CPU tasks read, hash, decode and preprocess each batch of files with the local engine's
-   own ``ingest.prepare_file`` and the embedder's own ``preprocess_image`` - run on a
-   stand-in that carries only the embedder's transform, so no task loads the weights.
-   Files already in the index (by content hash) are marked there, before any model work:
-   a re-run embeds nothing it has. The tensors travel as one numpy array per batch
-   through the object store (read zero-copy by the actor on the same node).
-4. Model actors (one per GPU, fp16 there as ``ModelServer`` decides; CPU otherwise), each
-   built through ``ModelServer`` with the driver's ``Settings``, embed whole batches and
-   write each batch as one ``.npz`` shard into a scratch folder (on a cluster, a shared
-   filesystem), returning only the shard's name. At most a window of batches is in flight
-   (decode slots + two per actor): memory stays bounded for any folder size.
+   own ``ingest.prepare_file``, on a weightless stand-in of the embedder's preprocessing:
+   the PIL + numpy twin of its transform (``ray_preprocess``, checked bit for bit at start,
+   so a decode worker never imports torch - ~3 s of CPU per worker otherwise), else its
+   ``preprocess_image`` on its transform alone. Files already in the index (by content
+   hash) are marked there, before any model work: a re-run embeds nothing it has. The
+   tensors travel as one numpy array per batch through the object store (read zero-copy
+   on the same node).
+4. The model. On one machine without GPUs, the driver's own model (loaded once, as the
+   local engine does) embeds each decoded batch as it arrives: an actor there would load a
+   second copy in another process and give nothing back (measured: docs/scale.md §1).
+   With GPUs, one model actor per GPU (fp16 there as ``ModelServer`` decides); on a
+   cluster without GPUs, or with ``--ray-actors N``, CPU actors - each built through
+   ``ModelServer`` with the driver's ``Settings``. Each batch becomes one ``.npz`` shard in a
+   scratch folder (on a cluster, a shared filesystem); an actor returns only its name. At
+   most a window of batches is in flight (decode slots + two per model): memory stays
+   bounded for any folder size. Actors are killed at the end (a long-lived Ray gets its
+   CPUs and GPUs back).
 5. The driver merges the shards in file order, drops repeats within the folder (the first
    file wins, as locally), and adds them through ``Gallery.add_outcome``: the writer lock,
    the same validation, dedup and atomic save as the local engine.
@@ -412,11 +418,11 @@ def ray_add_directory(
 ) -> RayIndexReport:
     """Index every image under ``directory`` into ``gallery`` on Ray (module docstring).
 
-    ``actors``: model actors (default one per GPU, else 1); ``batch_size``: images per
-    decode task, model call and shard (default ``settings.batch_size``); ``prepare_cpus``:
-    Ray CPUs one decode task reserves (0.5: two decode beside one CPU actor on 2 cores);
-    ``actor_threads``: torch threads per CPU actor (default all cores, as the local
-    engine's forward uses); ``scratch_dir``: where shards go (default inside the index
+    ``actors``: model actors (default: see ``plan``; 0: the driver embeds); ``batch_size``:
+    images per decode task, model call and shard (default ``settings.batch_size``);
+    ``prepare_cpus``: Ray CPUs one decode task reserves (0.5: two decode beside one model
+    on 2 cores); ``actor_threads``: torch threads per CPU actor (default all cores, as the
+    local engine's forward uses); ``scratch_dir``: where shards go (default inside the index
     folder; on a cluster, a folder every node sees at the same path).
     """
     directory = Path(directory)
