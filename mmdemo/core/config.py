@@ -43,8 +43,9 @@ class Settings:
     approx_threshold: int = 50_000  # above this many vectors the index becomes approximate
     # The index's other switches (index/types.py): above index_compact_threshold vectors the
     # exact scan uses compact storage where its recall@10 stays >= 0.99 (None: no compact
-    # range, until a measurement shows it pays off on the CPU at hand: docs/scale.md section
-    # 2); above index_ivfpq_threshold, OPQ+IVF-PQ (72 bytes a 512-d vector instead of HNSW's
+    # range; below approx_threshold's 50k flat is a few ms anyway - the fast scan pays off
+    # when approx_threshold is raised to keep near-exact search to ~1 M: docs/scale.md
+    # section 2); above index_ivfpq_threshold, OPQ+IVF-PQ (72 bytes a 512-d vector instead of HNSW's
     # ~2.3 KB: 2 M are ~4.6 GB as HNSW); index_memory_gb: the vectors' budget, a smaller
     # type is chosen when the one the size asks for would not fit (None: no budget).
     index_compact_threshold: int | None = None
