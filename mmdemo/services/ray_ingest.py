@@ -1,37 +1,38 @@
-"""``index DIR --engine ray``: the local engine's indexing, spread over Ray tasks and actors.
+"""``index DIR --engine ray``: the local engine's indexing, as a Ray Data pipeline.
 
-Why Ray core (tasks, actors, ``ray.wait``) and not Ray Data: the pipeline is two fixed
-steps with one batch per call, which Ray core runs with its own retries and placement; Ray
-Data's streaming executor, operator autoscaling and ``import ray.data`` (pyarrow, pandas)
-cost seconds of CPU per run on the 2-core VM and bought nothing here (docs/scale.md §1).
-It runs unchanged on one machine (``ray.init()``) or a cluster (``ray.init(address=...)``).
+Why Ray Data (issue 16: an existing distributed engine, no home-made scheduler): it streams
+blocks from CPU tasks to the model with backpressure, retries lost workers, sizes actor
+pools and runs unchanged on one machine (``ray.init()``) or a cluster (``ray.init(address=
+...)``). What made the Ray core version of this engine fast is kept (docs/scale.md §1):
+start-up overlapped with the model load, torch-free decode workers, and on one machine
+without GPUs the driver's own model. Ray Data's own start-up is trimmed: no progress bars,
+no execution banner or stats log, ``import ray.data`` and its stats actor started while
+the driver's model loads.
 
 The pipeline, and why each step runs where it does:
 
 1. The driver lists the files exactly as the local engine does (``find_images``: same filter,
-   same order) and numbers them, so the merge can restore that order.
-2. Start-up is overlapped: while ``ray.init`` runs in the main thread, a driver thread loads
-   the model and opens the index (the gallery needs both: dim, model id, known hashes); as
-   soon as Ray is up any model actors are created (each loads the model in its own
-   process) and the decode workers warm up.
-3. CPU tasks read, hash, decode and preprocess each batch of files with the local engine's
-   own ``ingest.prepare_file``, on a weightless stand-in of the embedder's preprocessing:
-   the PIL + numpy twin of its transform (``ray_preprocess``, checked bit for bit at start,
-   so a decode worker never imports torch - ~3 s of CPU per worker otherwise), else its
-   ``preprocess_image`` on its transform alone. Files already in the index (by content
-   hash) are marked there, before any model work: a re-run embeds nothing it has. The
-   tensors travel as one numpy array per batch through the object store (read zero-copy
-   on the same node).
-4. The model. On one machine without GPUs, the driver's own model (loaded once, as the
-   local engine does) embeds each decoded batch as it arrives: an actor there would load a
-   second copy in another process and give nothing back (measured: docs/scale.md §1).
-   With GPUs, one model actor per GPU (fp16 there as ``ModelServer`` decides); on a
-   cluster without GPUs, or with ``--ray-actors N``, CPU actors - each built through
-   ``ModelServer`` with the driver's ``Settings``. Each batch becomes one ``.npz`` shard in a
-   scratch folder (on a cluster, a shared filesystem); an actor returns only its name. At
-   most a window of batches is in flight (decode slots + two per model): memory stays
-   bounded for any folder size. Actors are killed at the end (a long-lived Ray gets its
-   CPUs and GPUs back).
+   same order) and numbers them (``ray.data.from_items``, one block per batch), so the
+   merge can restore that order.
+2. Start-up is overlapped: while ``ray.init`` and Ray Data's set-up run in the main thread, a
+   driver thread loads the model and opens the index (the gallery needs both: dim, model
+   id, known hashes); the decode workers warm up meanwhile.
+3. ``map_batches`` CPU tasks read, hash, decode and preprocess each batch of files with the
+   local engine's own ``ingest.prepare_file``, on a weightless stand-in of the embedder's
+   preprocessing: the PIL + numpy twin of its transform (``ray_preprocess``, checked bit for
+   bit at start, so a decode worker never imports torch - ~3 s of CPU per worker
+   otherwise), else its ``preprocess_image`` on its transform alone. Files already in the
+   index (by content hash) are marked there, before any model work: a re-run embeds
+   nothing it has. At most ``decode_slots`` decode tasks run at once (``concurrency``).
+4. The model. On one machine without GPUs, ``iter_batches`` streams the decoded batches to
+   the driver, whose model (loaded once, as the local engine does) embeds each as it
+   arrives: an actor there would load a second copy in another process and give nothing
+   back (measured: docs/scale.md §1). With GPUs, a ``map_batches`` actor pool of one model
+   actor per GPU (fp16 there as ``ModelServer`` decides); on a cluster without GPUs, or with
+   ``--ray-actors N``, N CPU actors - each built through ``ModelServer`` with the driver's
+   ``Settings``. Each batch becomes one ``.npz`` shard in a scratch folder (on a cluster, a
+   shared filesystem); an actor returns only its name. Ray Data ends the pool when the
+   dataset is done (a long-lived Ray gets its CPUs and GPUs back).
 5. The driver merges the shards in file order, drops repeats within the folder (the first
    file wins, as locally), and adds them through ``Gallery.add_outcome``: the writer lock,
    the same validation, dedup and atomic save as the local engine.
@@ -193,9 +194,12 @@ def _known(ref_box: list) -> frozenset:
 
 def warm_worker() -> float:
     """Decode worker warm-up, run while the driver loads the model: the imports of every
-    ``prepare_batch`` with a numpy stand-in (PIL, the twin), once per process."""
+    ``prepare_batch`` with a numpy stand-in (PIL, the twin) and of Ray Data's map tasks
+    (``ray.data``, pyarrow: ~2 s before the first block otherwise), once per process."""
     started = time.perf_counter()
+    import ray.data  # noqa: F401
     from PIL import Image  # noqa: F401
+    from ray.data._internal.execution.operators import map_operator  # noqa: F401
 
     from mmdemo.services import ray_preprocess  # noqa: F401
 
@@ -210,11 +214,44 @@ def _one_torch_thread() -> None:
         torch.set_num_threads(1)
 
 
+def import_ray_data():
+    """``ray.data`` (the Data library is a separate extra), or a MissingPackageError."""
+    import_ray()
+    try:
+        import ray.data
+    except ImportError as err:
+        raise MissingPackageError(ENGINE, "ray[data]", f"-r {REQUIREMENTS}") from err
+    return ray.data
+
+
+def prepare_data(ray) -> float:
+    """Ray Data's start-up, done while the driver's model loads; returns the seconds.
+
+    ``import ray.data`` (pyarrow, pandas), its quiet settings (no progress bars - ours is
+    the one tqdm bar, as locally - no execution banner, no stats log at the end) and its
+    stats actor, which every execution needs: created now, its process starts beside the
+    model load instead of before the first block.
+    """
+    started = time.perf_counter()
+    data = import_ray_data()
+    from ray.data._internal.stats import get_or_create_stats_actor
+
+    context = data.DataContext.get_current()
+    context.enable_progress_bars = False
+    context.enable_operator_progress_bars = False
+    context.print_on_execution_start = False
+    context.enable_auto_log_stats = False
+    context.execution_options.verbose_progress = False
+    get_or_create_stats_actor()  # asynchronous: only the actor's creation is sent
+    return time.perf_counter() - started
+
+
 def prepare_batch(batch: dict, *, stand_in, shape, max_pixels: int, known_ref: list) -> dict:
     """CPU task: read, hash, decode, preprocess a batch of files (``ingest.prepare_file``).
 
     ``batch`` holds ``path`` and ``order`` (the file's place in the listing); the result holds
-    per file its status, reason, hash, name and metadata, and one float32 tensor array.
+    per file its status, reason, hash, name, metadata, float32 tensor and a share of the
+    task's seconds (Ray Data's columns all have one row per file).
     """
     started = time.perf_counter()
     _one_torch_thread()
@@ -244,13 +281,13 @@ def prepare_batch(batch: dict, *, stand_in, shape, max_pixels: int, known_ref: l
         "name": np.array(name),
         "meta": np.array(meta),
         "tensor": tensors,
-        "seconds": time.perf_counter() - started,
+        "seconds": np.full(n, (time.perf_counter() - started) / max(n, 1)),
     }
 
 
 class EmbedActor:
-    """Model actor: the embedder built once through ``ModelServer``; each ``embed`` call
-    embeds one prepared batch and writes it as one shard, returning the shard's path."""
+    """Model actor (a Ray Data actor-pool UDF): the embedder built once through
+    ``ModelServer``; each call embeds one prepared batch and writes it as one shard."""
 
     def __init__(self, settings: Settings, scratch: str, threads: int | None, device: str):
         self.started_at = time.time()  # wall clock: the driver compares it with its own
@@ -272,11 +309,8 @@ class EmbedActor:
         self.embedder, self.scratch = embedder, Path(scratch)
         return self
 
-    def ready(self) -> tuple[float, float]:
-        """(when the constructor started, when the model was loaded): time.time() seconds."""
-        return self.started_at, self.ready_at
-
     def embed(self, batch: dict) -> dict:
+        """One decoded batch -> one shard on disk; returns its path, rows and seconds."""
         import torch
 
         started = time.perf_counter()
@@ -293,11 +327,15 @@ class EmbedActor:
         return {
             "shard": str(shard),
             "rows": len(ok),
-            "decode_s": float(batch["seconds"]),
+            "decode_s": float(np.sum(batch["seconds"])),
             "embed_s": time.perf_counter() - started,
+            "started_at": self.started_at,
+            "ready_at": self.ready_at,
         }
 
-    __call__ = embed  # one batch in, one shard out, without Ray (tests)
+    def __call__(self, batch: dict) -> dict:
+        """Ray Data's call: the batch's shard as a one-row block."""
+        return {key: np.array([value]) for key, value in self.embed(batch).items()}
 
 
 def _merge(shards: Sequence[str], known_as) -> tuple[EmbedOutcome, int]:
@@ -332,14 +370,13 @@ def _merge(shards: Sequence[str], known_as) -> tuple[EmbedOutcome, int]:
 
 @dataclass
 class _Plan:
-    """How the cluster is used: actors, what each reserves, decode slots, the window."""
+    """How the cluster is used: model actors, what each reserves, decode tasks at once."""
 
     actors: int
     gpu_per_actor: int
     actor_cpus: float
     decode_cpus: float
     decode_slots: int
-    window: int  # batches in flight at most (decoding, queued at an actor, embedding)
 
 
 def plan(
@@ -353,26 +390,19 @@ def plan(
     engine does - an actor would load a second copy and buy nothing), else one. 0: the
     driver embeds. CPU actors shrink their Ray CPUs when they would leave no room for one
     decode task (else no decode task ever starts); GPU actors reserve no CPU; a driver that
-    embeds is counted as ``actor_cpus`` so decode tasks do not crowd its forward. The window
-    keeps every decode slot busy and two batches at each model (one embedding, one waiting).
+    embeds is counted as ``actor_cpus`` so decode tasks do not crowd its forward (Ray Data
+    does not see the driver's work: the decode ``concurrency`` leaves its room).
     """
     if gpus and actors != 0:
         n = min(actors, gpus) if actors else gpus
-        return _Plan(n, 1, 0.0, prepare_cpus, slots := _slots(cpus, prepare_cpus), slots + 2 * n)
+        return _Plan(n, 1, 0.0, prepare_cpus, _slots(cpus, prepare_cpus))
     n = (0 if here else 1) if actors is None else actors
     room = cpus - prepare_cpus
     if n * actor_cpus > room:
         actor_cpus = max(room / max(n, 1), 0.01)
         log.info("%d CPU model(s) on this cluster: %.2f Ray CPUs each", max(n, 1), actor_cpus)
     slots = _slots(cpus - max(n, 1) * actor_cpus, prepare_cpus)
-    return _Plan(n, 0, actor_cpus, prepare_cpus, slots, slots + 2 * max(n, 1))
-
-
-def _one_machine(ray, address: str | None) -> bool:
-    """Whether the driver runs on the cluster's only node (not a remote ``ray://`` client)."""
-    if address and address.startswith("ray://"):
-        return False
-    return sum(1 for node in ray.nodes() if node.get("Alive")) == 1
+    return _Plan(n, 0, actor_cpus, prepare_cpus, slots)
 
 
 def _slots(cpus: float, prepare_cpus: float) -> int:
@@ -416,7 +446,7 @@ def ray_add_directory(
     num_cpus: int | None = None,
     scratch_dir: str | Path | None = None,
 ) -> RayIndexReport:
-    """Index every image under ``directory`` into ``gallery`` on Ray (module docstring).
+    """Index every image under ``directory`` into ``gallery`` on Ray Data (module docstring).
 
     ``actors``: model actors (default: see ``plan``; 0: the driver embeds); ``batch_size``:
     images per decode task, model call and shard (default ``settings.batch_size``);
@@ -436,10 +466,9 @@ def ray_add_directory(
     settings = gallery.settings
     batch_size = batch_size or settings.batch_size
     scratch = Path(scratch_dir or gallery.index_dir) / f".ray-shards-{uuid.uuid4().hex[:12]}"
-    embedders: list = []
     try:
         with ThreadPoolExecutor(1, thread_name_prefix="mmdemo-ray-driver") as pool:
-            loading = pool.submit(_driver_side, gallery)  # beside ray.init and the actors' start
+            loading = pool.submit(_driver_side, gallery)  # beside ray.init and Ray Data's set-up
             init_seconds = start_ray(address, num_cpus)
             clock.mark("ray_up")
             resources = ray.cluster_resources()
@@ -447,23 +476,21 @@ def ray_add_directory(
                 float(resources.get("CPU", 1)), int(resources.get("GPU", 0)), actors,
                 prepare_cpus, actor_cpus, here=address is None,
             )  # fmt: skip
+            warm = ray.remote(warm_worker).options(num_cpus=layout.decode_cpus)
+            warming = [warm.remote() for _ in range(layout.decode_slots)]
+            data_seconds = prepare_data(ray)
+            clock.mark("data_ready")
             scratch.mkdir(parents=True)
-            embedders, ready, warming = _start_workers(
-                ray, settings, scratch, layout, actor_threads
-            )
             stand_in, shape, known, items = loading.result()
             clock.mark("driver_ready")
         report, shards, stats = _run_pipeline(
-            ray, gallery, paths, embedders or [EmbedActor.around(gallery.embedder, scratch)],
-            layout, clock,
+            ray, gallery, paths, layout, clock, scratch, settings,
             stand_in=stand_in, shape=shape, known=known, items=items, batch_size=batch_size,
-            max_pixels=settings.max_image_pixels, progress=progress,
+            actor_threads=actor_threads, progress=progress,
         )  # fmt: skip
         stats["warm_s"] = max(ray.get(warming), default=0.0)
-        stats["actor_ready"] = ray.get(ready)
+        stats["data_s"] = data_seconds
     finally:
-        for actor in embedders:
-            ray.kill(actor)  # frees its CPU/GPU now (a long-lived Ray serves the next run)
         shutil.rmtree(scratch, ignore_errors=True)
     seconds = clock.at("end") - clock.at("ray_up")
     result = RayIndexReport(
@@ -475,73 +502,56 @@ def ray_add_directory(
     return result
 
 
-def _start_workers(ray, settings: Settings, scratch: Path, layout: _Plan, threads: int | None):
-    """The model actors (each loads the model as it starts) and a warm-up per decode slot;
-    returns at once: (actors, their ready() refs, the warm-ups' refs)."""
-    actor_class = ray.remote(EmbedActor).options(
-        num_cpus=layout.actor_cpus, num_gpus=layout.gpu_per_actor,
-        max_restarts=2, max_task_retries=2,
-    )  # fmt: skip
-    if layout.gpu_per_actor:
-        threads, device = None, "cuda"
-    else:
-        threads, device = threads or os.cpu_count(), "cpu"
-    actors = [
-        actor_class.remote(settings, str(scratch), threads, device) for _ in range(layout.actors)
-    ]
-    ready = [actor.ready.remote() for actor in actors]
-    warm = ray.remote(warm_worker).options(num_cpus=layout.decode_cpus)
-    return actors, ready, [warm.remote() for _ in range(layout.decode_slots)]
-
-
 def _run_pipeline(
-    ray, gallery, paths, models, layout: _Plan, clock: _Clock, *, stand_in, shape, known,
-    items, batch_size: int, max_pixels: int, progress,
+    ray, gallery, paths, layout: _Plan, clock: _Clock, scratch: Path, settings: Settings, *,
+    stand_in, shape, known, items, batch_size: int, actor_threads: int | None, progress,
 ):  # fmt: skip
-    """Decode tasks -> models with at most ``layout.window`` batches in flight; then merge.
+    """The Ray Data pipeline (numbered files -> decode tasks -> the model), then the merge.
 
-    ``models``: Ray actor handles, or one in-process ``EmbedActor`` (the driver embeds each
-    decoded batch as it arrives, read zero-copy from the object store).
+    No model actor: ``iter_batches`` hands each decoded block to the driver's model (read
+    zero-copy from the object store on this node). Else an actor pool writes the shards and
+    the driver iterates over their names.
     """
-    driver = models[0] if isinstance(models[0], EmbedActor) else None
-    known_ref = [ray.put(known)]
-    prepare = ray.remote(prepare_batch).options(num_cpus=layout.decode_cpus)
-    options = {"stand_in": ray.put(stand_in), "shape": shape, "max_pixels": max_pixels}
-    batches = [
-        {"path": [str(p) for p in paths[i : i + batch_size]],
-         "order": list(range(i, min(i + batch_size, len(paths))))}
-        for i in range(0, len(paths), batch_size)
-    ]  # fmt: skip
-    pending: list = []
+    data = import_ray_data()
+    numbered = [{"path": str(p), "order": i} for i, p in enumerate(paths)]
+    blocks = max(1, math.ceil(len(numbered) / batch_size))
+    dataset = data.from_items(numbered, override_num_blocks=blocks).map_batches(
+        prepare_batch, batch_size=batch_size, batch_format="numpy",
+        num_cpus=layout.decode_cpus, concurrency=layout.decode_slots,
+        fn_kwargs={"stand_in": stand_in, "shape": shape, "known_ref": [ray.put(known)],
+                   "max_pixels": settings.max_image_pixels},
+    )  # fmt: skip
+    driver = None
+    if layout.actors:
+        on_gpu = bool(layout.gpu_per_actor)
+        dataset = dataset.map_batches(
+            EmbedActor, batch_size=batch_size, batch_format="numpy", concurrency=layout.actors,
+            num_gpus=layout.gpu_per_actor, num_cpus=layout.actor_cpus,
+            fn_constructor_kwargs={
+                "settings": settings, "scratch": str(scratch),
+                "threads": None if on_gpu else (actor_threads or os.cpu_count()),
+                "device": "cuda" if on_gpu else "cpu",
+            },
+        )  # fmt: skip
+    else:
+        driver = EmbedActor.around(gallery.embedder, scratch)
     shards: list[str] = []
-    stats = {"decode_s": 0.0, "embed_s": 0.0, "batches": len(batches)}
+    stats: dict = {"decode_s": 0.0, "embed_s": 0.0, "batches": 0, "actor_ready": set()}
     done = 0
-
-    def collect(ready_refs) -> None:
-        nonlocal done
-        for out in ray.get(ready_refs):
-            if driver is not None:
-                out = driver.embed(out)
+    for batch in dataset.iter_batches(batch_size=None, batch_format="numpy"):
+        outs = [driver.embed(batch)] if driver is not None else _rows(batch)
+        for out in outs:
             if not shards:
                 clock.mark("first_shard")
-            shards.append(out["shard"])
-            stats["decode_s"] += out["decode_s"]
-            stats["embed_s"] += out["embed_s"]
-            done += out["rows"]
-            if progress is not None:
-                progress(done, len(paths))
-
-    for number, batch in enumerate(batches):
-        prepared = prepare.remote(batch, known_ref=known_ref, **options)
-        if driver is None:
-            prepared = models[number % len(models)].embed.remote(prepared)
-        pending.append(prepared)
-        if len(pending) >= layout.window:
-            finished, pending = ray.wait(pending, num_returns=1)
-            collect(finished)
-    while pending:  # stopped early (progress raised, a task failed): the caller kills actors
-        finished, pending = ray.wait(pending, num_returns=1)
-        collect(finished)
+            shards.append(str(out["shard"]))
+            stats["batches"] += 1
+            stats["decode_s"] += float(out["decode_s"])
+            stats["embed_s"] += float(out["embed_s"])
+            if driver is None:
+                stats["actor_ready"].add((float(out["started_at"]), float(out["ready_at"])))
+            done += int(out["rows"])
+        if progress is not None:
+            progress(done, len(paths))
     clock.mark("embedded")
     shown = {item.sha256: item.display_name for item in items}
     outcome, merged = _merge(shards, shown.get)
@@ -550,22 +560,29 @@ def _run_pipeline(
     return report, merged, stats
 
 
+def _rows(block: dict) -> list[dict]:
+    """The actors' one-row-per-shard block (Ray Data may join several) as one dict per shard."""
+    return [{key: column[i] for key, column in block.items()} for i in range(len(block["shard"]))]
+
+
 def stage_line(clock: _Clock, stats: dict, init_seconds: float) -> str:
     """One line saying where a run's time went, for the log and the benchmark.
 
     Times "at" are seconds since the call started; actor times come from the actors' own
     clocks (the same machine here; a cluster's clocks may differ by their skew).
     """
-    loads = [(a - clock.origin_wall, b - a) for a, b in stats.get("actor_ready", [])]
+    ready = sorted(stats.get("actor_ready", ()))
+    loads = [(a - clock.origin_wall, b - a) for a, b in ready]
     actor = ", ".join(f"started at {s:.1f} s, model loaded in {d:.1f} s" for s, d in loads)
     pipeline = clock.at("embedded") - clock.at("driver_ready")
     return (
-        f"ray.init {init_seconds:.1f} s (up at {clock.at('ray_up'):.1f} s); driver model + "
-        f"index ready at {clock.at('driver_ready'):.1f} s; actor(s): {actor or 'none'}; "
+        f"ray.init {init_seconds:.1f} s (up at {clock.at('ray_up'):.1f} s); Ray Data set-up "
+        f"{stats.get('data_s', 0.0):.1f} s (ready at {clock.at('data_ready'):.1f} s); driver "
+        f"model + index ready at {clock.at('driver_ready'):.1f} s; actor(s): {actor or 'none'}; "
         f"decode workers warm in {stats.get('warm_s', 0.0):.1f} s; first shard at "
         f"{clock.at('first_shard'):.1f} s; pipeline {pipeline:.1f} s for "
         f"{stats.get('batches', 0)} batch(es) (decode {stats.get('decode_s', 0.0):.1f} task-s, "
-        f"embed {stats.get('embed_s', 0.0):.1f} actor-s); merge + save "
+        f"embed {stats.get('embed_s', 0.0):.1f} model-s); merge + save "
         f"{clock.at('end') - clock.at('embedded'):.1f} s; total {clock.at('end'):.1f} s"
     )
 

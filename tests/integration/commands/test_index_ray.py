@@ -4,7 +4,7 @@ One local Ray (2 CPUs, no dashboard) serves the whole module; the lite preset's 
 embedder runs in this process (the local engine, and Ray's default on one machine: decode
 tasks feed the driver's model) and in a Ray model actor, over the same folder with a
 duplicate and an unreadable file, and every index must hold the same ids, metadata and
-vectors. The plan (actors, decode slots, window) is checked on its own, without Ray.
+vectors. The plan (actors, decode slots) is checked on its own, without Ray.
 """
 
 from __future__ import annotations
@@ -135,17 +135,17 @@ def test_decode_tasks_use_the_numpy_twin_and_never_import_torch(both, photos, tm
 @pytest.mark.parametrize(
     ("cpus", "gpus", "actors", "here", "want"),
     [
-        (2, 0, None, True, (0, 0, 1.0, 2, 4)),  # one machine: the driver embeds, 2 decode
-        (2, 0, None, False, (1, 0, 1.0, 2, 4)),  # a cluster without GPUs: one CPU actor
-        (2, 0, 2, True, (2, 0, 0.75, 1, 5)),  # two actors shrink to leave one decode slot
-        (16, 4, None, False, (4, 1, 0.0, 32, 40)),  # one actor per GPU, all CPUs decode
-        (16, 4, 2, False, (2, 1, 0.0, 32, 36)),
-        (16, 4, 0, True, (0, 0, 1.0, 30, 32)),  # asked for none: the driver embeds
+        (2, 0, None, True, (0, 0, 1.0, 2)),  # one machine: the driver embeds, 2 decode
+        (2, 0, None, False, (1, 0, 1.0, 2)),  # a cluster without GPUs: one CPU actor
+        (2, 0, 2, True, (2, 0, 0.75, 1)),  # two actors shrink to leave one decode slot
+        (16, 4, None, False, (4, 1, 0.0, 32)),  # one actor per GPU, all CPUs decode
+        (16, 4, 2, False, (2, 1, 0.0, 32)),
+        (16, 4, 0, True, (0, 0, 1.0, 30)),  # asked for none: the driver embeds
     ],
 )
-def test_plan_actors_slots_and_window(cpus, gpus, actors, here, want):
+def test_plan_actors_and_decode_slots(cpus, gpus, actors, here, want):
     got = ray_ingest.plan(cpus, gpus, actors, 0.5, 1.0, here=here)
-    assert (got.actors, got.gpu_per_actor, got.actor_cpus, got.decode_slots, got.window) == want
+    assert (got.actors, got.gpu_per_actor, got.actor_cpus, got.decode_slots) == want
 
 
 def test_report_names_the_unreadable_file_and_the_repeat(both):
