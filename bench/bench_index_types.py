@@ -22,10 +22,12 @@ Per type, built by the functions the app uses (``mmdemo.index.types`` / ``kernel
 the per-item metadata): build time (for the compact types including the recall check that
 decides whether the app keeps them), RSS growth and bytes per vector, single-query p50 and
 per-query time in a batch of 64 (k = 10; both through the app's own search call for that
-type), recall@10 of the held-out queries vs exact fp32 search. Single queries of the exact
-and compact types are timed interleaved (flat, then each other type, per query), so the
-ratio to fp32 flat is side by side. HNSW builds at ``--hnsw-n`` (its build on 2 cores is
-long); its line says at what n.
+type), recall@10 of the held-out queries vs exact fp32 search. HNSW and IVF-PQ: at the
+search knob ``types.tune_search`` chooses at build (efSearch / nprobe, timed as ``tune_s``)
+and, on the same structure, at the old fixed one (efSearch 128 / nprobe 32), side by side.
+Single queries of the exact and compact types are timed interleaved (flat, then each other
+type, per query), so the ratio to fp32 flat is side by side. HNSW builds at ``--hnsw-n``
+(its build on 2 cores is long); its line says at what n.
 """
 
 from __future__ import annotations
@@ -231,20 +233,39 @@ class Flat:
 
 
 class Faiss:
-    """A compact type, IVF-PQ or HNSW, searched as ``VectorIndex.search`` does for it."""
+    """A compact type, IVF-PQ or HNSW, searched as ``VectorIndex.search`` does for it;
+    ``knob``: the efSearch / nprobe to search HNSW / IVF-PQ with (set before each search, so
+    two searchers can share one structure)."""
 
-    def __init__(self, name: str, index, tombstoned: bool = False):
-        self.name, self.index, self.tombstoned = name, index, tombstoned
+    def __init__(self, name: str, index, tombstoned: bool = False, knob: dict | None = None):
+        self.name, self.index, self.tombstoned, self.knob = name, index, tombstoned, knob
 
     def search(self, q: np.ndarray) -> np.ndarray:
         if self.tombstoned:  # HNSW / IVF-PQ: the app's call, with nothing hidden
             n = int(self.index.ntotal)
+            types.apply_knob(self.index, self.knob)
+            ef_search = (self.knob or {}).get("ef_search", VectorIndex.HNSW_EF_SEARCH)
             rows, _ = kernels.search_hnsw(
                 self.index, q, K, alive=np.ones(n, bool), dead=0, live_bits=None,
-                excluded_rows=np.empty(0, np.int64), ef_search=VectorIndex.HNSW_EF_SEARCH,
+                excluded_rows=np.empty(0, np.int64), ef_search=ef_search,
             )  # fmt: skip
             return rows
         return self.index.search(q, K)[1]
+
+
+def add_tuned(searchers: list, results: dict, name: str, built, exact: np.ndarray,
+              old_knob: dict) -> None:  # fmt: skip
+    """Tune ``built``'s search knob as the app does at build, then search it both at that
+    knob (``name``) and at the old fixed one (``name@old``), side by side."""
+    start = time.perf_counter()
+    knob, measured = types.tune_search(built, exact)
+    results[name].update(tune_s=time.perf_counter() - start, knob=knob,
+                         build_recall=measured[0])  # fmt: skip
+    old = f"{name}@old"
+    results[old] = {key: results[name][key] for key in ("n", "truth") if key in results[name]}
+    results[old]["knob"] = old_knob
+    searchers.append(Faiss(name, built, tombstoned=True, knob=knob))
+    searchers.append(Faiss(old, built, tombstoned=True, knob=old_knob))
 
 
 def time_single(searchers: list, queries: np.ndarray) -> dict[str, list[float]]:
@@ -368,7 +389,7 @@ def main() -> None:
         build_s = time.perf_counter() - start
         results["ivfpq"] = {"n": n, "build_s": build_s, "rss_bytes": rss_bytes() - before,
                             "bytes_per_vector": types.bytes_per_vector("ivfpq", dim)}  # fmt: skip
-        searchers.append(Faiss("ivfpq", built, tombstoned=True))
+        add_tuned(searchers, results, "ivfpq", built, view, {"nprobe": types.IVF_NPROBE})
     if "hnsw" in wanted:
         m = min(n, args.hnsw_n)
         before = rss_bytes()
@@ -380,6 +401,7 @@ def main() -> None:
         build_s = time.perf_counter() - start
         results["hnsw"] = {"n": m, "build_s": build_s, "rss_bytes": rss_bytes() - before,
                            "bytes_per_vector": types.bytes_per_vector("hnsw", dim)}  # fmt: skip
+        old_knob = {"ef_search": VectorIndex.HNSW_EF_SEARCH}
         if m < n:  # its own truth over the rows it holds
             _, sub_truth = faiss.knn(queries, view[:m], K, faiss.METRIC_INNER_PRODUCT)
             results["hnsw"]["truth"] = sub_truth
@@ -388,13 +410,15 @@ def main() -> None:
             sub_flat.index.add(view[:m])
             results["flat@hnsw_n"] = {"n": m}
             searchers.append(sub_flat)
-        searchers.append(Faiss("hnsw", built, tombstoned=True))
+        add_tuned(searchers, results, "hnsw", built, view[:m], old_knob)
     for s in searchers[1:]:
-        want_truth = results[s.name].pop("truth", truth)
+        want_truth = results[s.name].get("truth", truth)
         if s.name != "flat@hnsw_n":
             found = s.search(queries[: args.queries])
             results[s.name]["recall_at_10"] = recall(found, want_truth[: args.queries])
             results[s.name]["batch64_ms"] = time_batch(s, queries) * 1000
+    for r in results.values():
+        r.pop("truth", None)
     if len(searchers) > 1:
         single = time_single(searchers, queries[: args.single])
         flat_again = statistics.median(single.pop("flat")) * 1000
@@ -426,6 +450,11 @@ def main() -> None:
             continue
         ref = r.get("flat_single_same_run_ms", flat_ms)
         label = name + (f" (k_factor {r['k_factor']:g})" if "k_factor" in r else "")
+        if "knob" in r:
+            label += " (" + ", ".join(f"{k} {v}" for k, v in r["knob"].items()) + ")"
+            if "tune_s" in r:
+                label += f", tuned in {r['tune_s']:.1f} s to build recall {r['build_recall']:.3f}"
+
         print(f"| {label} | {r['n']:,} | {r.get('build_s', nan):.1f} | "
               f"{r.get('rss_bytes', 0) / 2**20:.0f} | {r.get('bytes_per_vector', '')} | "
               f"{r['single_p50_ms']:.2f} | {r['single_p50_ms'] / ref:.3f} | "

@@ -157,7 +157,7 @@ def save(
     directory: Path, *, model_id: str, dim: int, next_id: int, created_at: str,
     metas: Mapping[int, ItemMeta], vectors: np.ndarray, live_rows: np.ndarray | None,
     graph: Any = None, graph_rows: np.ndarray | None = None, hnsw_params: Mapping | None = None,
-    recall: tuple[float | None, int] = (1.0, 0),
+    recall: tuple[float | None, int] = (1.0, 0), search_knob: Mapping | None = None,
 ) -> None:  # fmt: skip
     """Write one generation of files, then atomically point the manifest at it.
 
@@ -165,7 +165,8 @@ def save(
     (``None``: all of them) are written (decoded fp32 for the compact types). With ``graph``
     (any non-flat structure: HNSW, sq8, fp16, IVF-PQ) the structure itself is saved too, with
     ``graph_rows`` (the id of each of its rows) and ``hnsw_params`` (how an HNSW was built),
-    so a load need not rebuild it. ``recall`` is (recall@10, queries it was measured on).
+    so a load need not rebuild it. ``recall`` is (recall@10, queries it was measured on);
+    ``search_knob`` the efSearch / nprobe tuned to reach it (HNSW, IVF-PQ), applied on load.
     """
     kind = "flat" if graph is None else types.type_of(graph)
     directory.mkdir(parents=True, exist_ok=True)
@@ -215,6 +216,8 @@ def save(
         }
         if kind == "hnsw":
             manifest["hnsw"] = dict(hnsw_params or {})
+        if search_knob:
+            manifest["search_knob"] = dict(search_knob)
         _write_lines(tmp, [json.dumps(manifest, indent=2)])
         _fsync_dir(directory)
         os.replace(tmp, directory / MANIFEST_NAME)

@@ -21,7 +21,9 @@ Types, smallest collection first (``choose``):
 Recall@10 is measured against exact search over the fp32 vectors at hand when a structure
 is built (``measure_recall``): a sample of the stored vectors are the queries; for the
 compact types each query's own row is left out of both lists (it would be found trivially),
-for HNSW and IVF-PQ nothing is excluded. Several GPUs: ``to_gpus`` shards an exact index
+for HNSW and IVF-PQ the same (each query's own row out) while ``tune_search`` sweeps their
+search knob - efSearch, nprobe - up to ``TARGET_RECALL``; the value it keeps is stored in the
+manifest (``search_knob``) and applied on load. Several GPUs: ``to_gpus`` shards an exact index
 over all of them.
 """
 
@@ -47,9 +49,19 @@ RECALL_SAMPLE = 1000
 RECALL_K = 10
 PQ_BYTES = 64  # bytes per vector of the PQ code (dim must be divisible by it)
 PQ_MIN_DSUB = 4  # at least this many dimensions per sub-quantizer (1-D k-means stalls)
-IVF_NPROBE = 32
+IVF_NPROBE = 32  # before tuning, and for indexes saved without a tuned value
+# approximate types: the search knob is raised until recall@10 (own row left out) reaches
+# this: HNSW at 1 M x 512 had 0.94 at efSearch 128 (docs/scale.md section 2); 0.95 keeps 9.5
+# of 10 true neighbours, near what a visitor tells from exact, at a few ms a query
+TARGET_RECALL = 0.95
+HNSW_EF_SEARCHES = (64, 128, 256, 512, 1024)  # smallest first
+IVF_NPROBES = (16, 32, 64, 128, 256, 512, 1024)  # smallest first; capped at nlist
+# a step that gains less than this is a plateau (IVF-PQ's recall is capped by its 64-byte
+# code, not by nprobe): the sweep stops and keeps the smaller value, which costs less time
+PLATEAU_GAIN = 0.005
+TRAIN_PER_LIST = 39  # faiss's minimum k-means points per centroid (it warns below it)
 OPQ_ITERATIONS = 4  # rotation refinements; the default 50 costs minutes for little recall
-TRAIN_ROWS = 65_536  # rows k-means and PQ train on (a seeded sample above that)
+TRAIN_ROWS = 65_536  # rows the PQ trains on, at least (a seeded sample above that)
 HNSW_GRAPH_BYTES_PER_M = 8  # ~2*M int32 links per vector on level 0
 # compact types tried in order when one is asked for: the first that keeps its recall stays
 COMPACT_CHAIN = {"fastscan": ("fastscan", "sq8", "fp16"), "sq8": ("sq8", "fp16"), "fp16": ("fp16",)}
@@ -221,7 +233,10 @@ def remove_rows(index: Any, rows: np.ndarray) -> int:
 
 def build_ivfpq(vectors: np.ndarray, dim: int) -> Any:
     """OPQ-rotated IVF-PQ: ``PQ_BYTES`` bytes per vector, ~4 sqrt(n) lists, direct map on
-    (so a row's vector can be decoded for ``vector()`` and saves)."""
+    (so a row's vector can be decoded for ``vector()`` and saves). k-means trains on
+    ``TRAIN_PER_LIST`` rows per list (faiss's minimum; 65,536 left 4,000 lists at 1 M
+    under-trained), at least ``TRAIN_ROWS``, at most n. nprobe starts at ``IVF_NPROBE``:
+    ``tune_search`` sets it."""
     faiss = runtime.faiss()
     started = time.perf_counter()
     n = len(vectors)
@@ -231,15 +246,16 @@ def build_ivfpq(vectors: np.ndarray, dim: int) -> Any:
     opq = faiss.downcast_VectorTransform(index.chain.at(0))
     opq.niter, opq.niter_pq = OPQ_ITERATIONS, OPQ_ITERATIONS  # 50 x 4 by default: minutes
     train = vectors
-    if n > TRAIN_ROWS:  # PQ and k-means need far fewer rows than that to train
-        pick = np.random.default_rng(0).choice(n, TRAIN_ROWS, replace=False)
+    rows = max(TRAIN_ROWS, TRAIN_PER_LIST * nlist)
+    if n > rows:  # a seeded sample: k-means needs no more than that
+        pick = np.random.default_rng(0).choice(n, rows, replace=False)
         train = vectors[np.sort(pick)]
     index.train(train)
     ivf(index).make_direct_map()
     index.add(vectors)
     ivf(index).nprobe = IVF_NPROBE
-    log.info("Built IVF-PQ (nlist %d) over %d vectors in %.1f s", nlist, n,
-             time.perf_counter() - started)  # fmt: skip
+    log.info("Built IVF-PQ (nlist %d, trained on %d rows) over %d vectors in %.1f s", nlist,
+             len(train), n, time.perf_counter() - started)  # fmt: skip
     return index
 
 
@@ -268,16 +284,79 @@ def decoded(index: Any) -> np.ndarray:
     return out
 
 
+def search_knob(index: Any) -> dict[str, int]:
+    """The search knob an HNSW graph or IVF-PQ index is set to, for the manifest."""
+    if type_of(index) == "hnsw":
+        return {"ef_search": int(index.hnsw.efSearch)}
+    return {"nprobe": int(ivf(index).nprobe)}
+
+
+def apply_knob(index: Any, knob: Any) -> None:
+    """Set a saved ``search_knob`` on ``index``; a missing or malformed one (an index saved
+    before tuning) leaves the defaults: efSearch ``HNSW_EF_SEARCH``, nprobe ``IVF_NPROBE``."""
+    knob = knob if isinstance(knob, dict) else {}
+    if type_of(index) == "hnsw":
+        value = knob.get("ef_search")
+        if isinstance(value, int) and not isinstance(value, bool) and value > 0:
+            index.hnsw.efSearch = value
+    else:
+        value = knob.get("nprobe")
+        good = isinstance(value, int) and not isinstance(value, bool) and value > 0
+        ivf(index).nprobe = min(value, ivf(index).nlist) if good else IVF_NPROBE
+
+
+def _knob_values(index: Any) -> list[int]:
+    """The values ``tune_search`` tries, smallest first: efSearch, or nprobe up to nlist."""
+    if type_of(index) == "hnsw":
+        return list(HNSW_EF_SEARCHES)
+    nlist = int(ivf(index).nlist)
+    return sorted({min(value, nlist) for value in IVF_NPROBES})
+
+
+def _set_knob(index: Any, value: int) -> None:
+    if type_of(index) == "hnsw":
+        index.hnsw.efSearch = value
+    else:
+        ivf(index).nprobe = value
+
+
+def tune_search(
+    index: Any, exact_vectors: np.ndarray, *, target: float = TARGET_RECALL
+) -> tuple[dict[str, int], tuple[float, int]]:
+    """Set an HNSW graph's efSearch or an IVF-PQ index's nprobe to the smallest of
+    ``HNSW_EF_SEARCHES`` / ``IVF_NPROBES`` whose recall@10 (own row left out, like the
+    compact types: a stand-in for a new query) reaches ``target``; else the largest tried,
+    where a step gaining less than ``PLATEAU_GAIN`` ends the sweep at the value before it.
+    Returns (``search_knob``, its recall)."""
+    truth = exact_neighbours(exact_vectors, skip_self=True)
+    best: tuple[int, tuple[float, int]] | None = None
+    for value in _knob_values(index):
+        _set_knob(index, value)
+        recall = recall_against(index, exact_vectors, truth, skip_self=True)
+        knob_name = next(iter(search_knob(index)))
+        log.info("%s %s %d: recall@10 %.3f", type_of(index), knob_name, value, recall[0])
+        if recall[0] >= target:
+            best = (value, recall)
+            break
+        if best is not None and recall[0] - best[1][0] < PLATEAU_GAIN:
+            break  # no gain worth the time: keep the smaller value
+        best = (value, recall)
+    if best is not None:  # None only if no value was tried (cannot happen: both lists are set)
+        _set_knob(index, best[0])
+    return search_knob(index), best[1] if best is not None else (0.0, 0)
+
+
 def search_params(index: Any, k: int, *, ef_search: int, live_fraction: float, sel: Any):
-    """faiss search parameters for a tombstoned structure: HNSW efSearch or IVF nprobe, both
-    grown with the share of dead rows, and the selector that hides them."""
+    """faiss search parameters for a tombstoned structure: HNSW efSearch (``ef_search``) or
+    the index's own (tuned) IVF nprobe, both grown with the share of dead rows, and the
+    selector that hides them."""
     faiss = runtime.faiss()
     if type_of(index) == "hnsw":
         params = faiss.SearchParametersHNSW()
         params.efSearch = int(max(ef_search, 2 * k) / live_fraction)
     else:
         params = faiss.SearchParametersIVF()
-        params.nprobe = int(min(IVF_NPROBE / live_fraction, ivf(index).nlist))
+        params.nprobe = int(min(ivf(index).nprobe / live_fraction, ivf(index).nlist))
     if sel is not None:
         params.sel = sel
     if isinstance(index, faiss.IndexPreTransform):

@@ -65,7 +65,9 @@ class VectorIndex:
     kernels, types and storage are pure functions in their own modules.
     """
 
-    # M=32, efConstruction=80, efSearch>=128: recall@10 >= 0.95 on the unit tests' clustered data
+    # M=32, efConstruction=80: recall@10 >= 0.95 on the unit tests' clustered data. efSearch is
+    # tuned at build to a recall target (types.tune_search); 128 is what an index saved before
+    # that is searched with
     HNSW_M = 32
     HNSW_EF_CONSTRUCTION = 80
     HNSW_EF_SEARCH = 128
@@ -98,6 +100,7 @@ class VectorIndex:
         self.memory_budget_bytes = memory_budget_bytes
         self._recall: tuple[float | None, int] = (1.0, 0)  # (recall@10, queries measured on)
         self._compact_refused_at = 0  # size at which compact storage last missed its recall
+        self._ef_search = self.HNSW_EF_SEARCH  # the graph's tuned efSearch (types.tune_search)
         self._lock = threading.RLock()
         self._flat: Any = None  # IndexFlatIP / IndexScalarQuantizer (host copy on GPU)
         self._hnsw: Any = None  # IndexHNSWFlat or IVF-PQ while approximate (CPU only)
@@ -206,9 +209,10 @@ class VectorIndex:
         )  # fmt: skip
 
     def _build(self, kind: str) -> None:
-        """(Re)build the live rows as ``kind`` and measure its recall@10 vs exact. A compact
-        type that misses ``types.COMPACT_MIN_RECALL`` (and each type after it in
-        ``types.COMPACT_CHAIN``) leaves the index flat."""
+        """(Re)build the live rows as ``kind`` and measure its recall@10 vs exact (HNSW, IVF-PQ:
+        while their search knob is tuned to ``types.TARGET_RECALL``). A compact type that
+        misses ``types.COMPACT_MIN_RECALL`` (and each type after it in ``types.COMPACT_CHAIN``)
+        leaves the index flat."""
         exact = self._live_vectors()
         if kind == "flat":
             return self._to_flat()
@@ -229,10 +233,12 @@ class VectorIndex:
             )  # fmt: skip
         else:
             built = types.build_ivfpq(exact, self.dim)
-        recall = types.measure_recall(exact, built)
+        knob, recall = types.tune_search(built, exact)
         self._install(hnsw=built)
         self._recall = recall
-        log.info("%s over %d items: recall@10 %.3f", kind, len(exact), recall[0])
+        if kind == "hnsw":
+            self._ef_search = knob["ef_search"]
+        log.info("%s over %d items: recall@10 %.3f at %s", kind, len(exact), recall[0], knob)
         return None
 
     def _rebalance(self) -> None:
@@ -400,7 +406,7 @@ class VectorIndex:
             live_bits = kernels.without_rows(bits, excluded_rows) if excluded else bits
         return kernels.search_hnsw(
             self._hnsw, q, want, alive=self._alive, dead=self._dead, live_bits=live_bits,
-            excluded_rows=excluded_rows, ef_search=self.HNSW_EF_SEARCH,
+            excluded_rows=excluded_rows, ef_search=self._ef_search,
         )  # fmt: skip
 
     def _search_path(self, nq: int) -> str:
@@ -431,7 +437,9 @@ class VectorIndex:
                 "search_threads": runtime.cpu_count(),
             }
             if self.kind == "hnsw":
-                extra.update(hnsw_m=self.HNSW_M, ef_search=self.HNSW_EF_SEARCH)
+                extra.update(hnsw_m=self.HNSW_M, ef_search=self._ef_search)
+            elif self.kind == "ivfpq":
+                extra.update(nprobe=int(types.ivf(self._hnsw).nprobe))
             return IndexStats(
                 count=len(self._metas), dim=self.dim, kind=self.kind, model_id=self.model_id,
                 on_gpu=self.on_gpu, directory=str(directory), extra=extra,
@@ -457,6 +465,7 @@ class VectorIndex:
                 graph=self._hnsw if self.kind == "flat" or self._hnsw is not None else self._flat,
                 graph_rows=self._row_ids, recall=self._recall,
                 hnsw_params={"M": self.HNSW_M, "ef_construction": self.HNSW_EF_CONSTRUCTION},
+                search_knob=types.search_knob(self._hnsw) if self._hnsw is not None else None,
             )  # fmt: skip
 
     @classmethod
@@ -493,8 +502,12 @@ class VectorIndex:
         if saved.graph is not None:
             recall = manifest.get("recall_at_10")
             index._recall = (recall, int(manifest.get("recall_measured_on") or 0))
-        if index.kind == "hnsw":
-            index._hnsw.hnsw.efSearch = cls.HNSW_EF_SEARCH
+        if index._hnsw is not None:  # the knob tuned at build; an older manifest: the defaults
+            if index.kind == "hnsw":
+                index._hnsw.hnsw.efSearch = cls.HNSW_EF_SEARCH
+            types.apply_knob(index._hnsw, manifest.get("search_knob"))
+            if index.kind == "hnsw":
+                index._ef_search = int(index._hnsw.hnsw.efSearch)
         index.use_gpu = use_gpu
         if wants_gpu:
             index._attach_gpu()
