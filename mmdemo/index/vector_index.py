@@ -5,7 +5,10 @@ metadata per item, searches them by inner product (= cosine), and saves itself a
 next to a ``manifest.json`` that names the model that made the vectors, so an index is
 never searched with vectors from another model.
 
-This module holds the state and its lifecycle; the rest is pure functions beside it. The
+This module holds the state and its lifecycle; the rest is pure functions beside it
+(validation, kernels, storage, types, runtime). Why ~520 lines in one file: every method
+here reads or changes the same locked state (the faiss structure, ids, metadata, live
+bitmap, recall), and splitting it would spread that one lock's invariants over modules. The
 design choices (and why), each explained in full where it is implemented:
 
 * **The type follows the size** (``types.choose``, ``VectorIndex._rebalance``): exact

@@ -40,6 +40,12 @@ The pipeline, and why each step runs where it does:
 So the index (ids, metadata, vectors) is the one the local engine would have built. Each
 run logs where its time went ("Ray stages: ..."): the benchmark's per-stage breakdown.
 ``import ray`` happens only inside these functions: the app never needs it.
+
+Why one file of ~590 lines: the driver, the decode tasks and the embed actor are one
+pipeline whose steps must agree on the batch format, the known-hash skip and the shard
+names, and Ray ships the task and actor code to workers by module; the pure PIL + numpy
+preprocessing already lives apart (``ray_preprocess``). Split next: the worker side
+(stand-in, prepare_batch, EmbedActor) into its own module, once the GPU path has run.
 """
 
 from __future__ import annotations
