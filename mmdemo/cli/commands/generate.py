@@ -81,14 +81,15 @@ def run(args: argparse.Namespace) -> int:
     partial = out.with_name(out.name + ".part")
     result.image.save(partial, format="PNG")
     partial.replace(out)
+    steps = f"{result.steps_done} step{'' if result.steps_done == 1 else 's'}"
     if result.stopped != "done":
-        warn(f"note: stopped by the {result.stopped} limit after {result.steps_done} steps")
+        warn(f"note: stopped by the {result.stopped} limit after {steps}")
     if args.json:
         print_json({**result.to_json(), "out": str(out)})
         return 0
     print_lines(
         [
-            f"{out} ({result.width}x{result.height}, {result.steps_done} steps, seed "
+            f"{out} ({result.width}x{result.height}, {steps}, seed "
             f"{result.seed}, {result.seconds:.1f} s, {result.model})",
         ]
     )

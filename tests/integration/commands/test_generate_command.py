@@ -22,6 +22,13 @@ def test_generate_writes_a_png_and_names_it(tmp_path):
     with Image.open(out) as drawn:
         assert drawn.format == "PNG" and drawn.size == (128, 128)  # tiny draws at 1/4
     assert "Loading" in result.stderr and "random test weights" in result.stderr
+
+
+def test_one_step_is_said_in_the_singular(tmp_path):
+    out = tmp_path / "one.png"
+    result = run_main("generate", "a red fox", "--out", str(out), "--steps", "1")
+    assert result.returncode == 0, result.stderr
+    assert "1 step," in result.stdout and "1 steps" not in result.stdout
     assert "safety checker" in result.stderr
     again = run_main("generate", "a red fox", "--out", str(out))
     assert again.returncode == 2 and "--force" in again.stderr  # refused, file kept
