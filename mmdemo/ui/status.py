@@ -81,6 +81,8 @@ register(
         "task.classify": ("Classify", "分类"),
         "task.sentiment_head": ("Early-fusion sentiment head", "早期融合情感模型"),
         "task.match": ("Re-rank (image-text matching)", "重新排序（图文匹配）"),
+        "task.chat": ("Chat about an image", "图片对话"),
+        "task.generate": ("Draw from text", "画图"),
         "banner.mismatch": (
             "⚠️ **The saved gallery was built by another model: re-embed it (in the Gallery "
             "tab) before searching.**",

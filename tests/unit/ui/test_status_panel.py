@@ -114,3 +114,14 @@ def test_the_panel_shows_model_memory_only_when_a_budget_or_ttl_is_set(budget_se
     plain_server = ModelServer(Settings(preset="tiny", device="cpu"))
     plain = status_markdown(plain_server, make_gallery(plain_server, tmp_path / "b"), language="en")
     assert "model memory" not in plain and "- **memory**:" in plain
+
+
+def test_every_registered_task_has_a_name_in_both_languages():
+    """The models list names each task in the visitor's language (the chat and generate rows
+    once read "chat:" on the Chinese page)."""
+    from mmdemo.models.registry import list_tasks
+    from mmdemo.ui.status import task_name
+
+    for task in list_tasks():
+        assert task_name(task, "en") != task, task
+        assert task_name(task, "zh") != task_name(task, "en"), task
