@@ -12,8 +12,12 @@ the driver's model loads.
 The pipeline, and why each step runs where it does:
 
 1. The driver lists the files exactly as the local engine does (``find_images``: same filter,
-   same order) and numbers them (``ray.data.from_items``, one block per batch), so the
-   merge can restore that order.
+   same order) and cuts them into numbered batches of ``batch_size``, one Ray Data row
+   (and block) per batch (``from_items``; ``map_batches(batch_size=1)``): one decode task
+   per batch, as the local engine batches, and the merge can restore the order. Why not
+   one row per file: Ray Data then bundles its ~31-row blocks up to the batch size, i.e.
+   1,000 files into 20 tasks of 32 or 62 files - fewer, later blocks to overlap with the
+   model (docs/scale.md §1).
 2. Start-up is overlapped: while ``ray.init`` and Ray Data's set-up run in the main thread, a
    driver thread loads the model and opens the index (the gallery needs both: dim, model
    id, known hashes); the decode workers warm up meanwhile.
@@ -41,11 +45,9 @@ So the index (ids, metadata, vectors) is the one the local engine would have bui
 run logs where its time went ("Ray stages: ..."): the benchmark's per-stage breakdown.
 ``import ray`` happens only inside these functions: the app never needs it.
 
-Why one file of ~590 lines: the driver, the decode tasks and the embed actor are one
-pipeline whose steps must agree on the batch format, the known-hash skip and the shard
-names, and Ray ships the task and actor code to workers by module; the pure PIL + numpy
-preprocessing already lives apart (``ray_preprocess``). Split next: the worker side
-(stand-in, prepare_batch, EmbedActor) into its own module, once the GPU path has run.
+The worker side (the stand-in, ``prepare_batch``, ``EmbedActor``: what Ray ships to its
+workers by module) lives in ``ray_workers``, the pure PIL + numpy preprocessing in
+``ray_preprocess``; this module is the driver: start-up, plan, pipeline, merge.
 """
 
 from __future__ import annotations
@@ -55,7 +57,6 @@ import logging
 import math
 import os
 import shutil
-import sys
 import time
 import uuid
 from collections.abc import Sequence
@@ -70,14 +71,21 @@ from mmdemo.core.errors import BadInputError, MissingPackageError
 from mmdemo.core.imaging import find_images
 from mmdemo.core.results import Duplicate, Unreadable
 from mmdemo.core.scale_results import RayIndexReport
-from mmdemo.services.ingest import EmbedOutcome, Progress, model_input_side, prepare_file
+from mmdemo.services.ingest import EmbedOutcome, Progress
+from mmdemo.services.ray_workers import (
+    BAD,
+    KNOWN,
+    EmbedActor,
+    _stand_in,
+    numbered_batches,
+    prepare_batch,
+    warm_worker,
+)
 
 log = logging.getLogger(__name__)
 
 REQUIREMENTS = "requirements-scale.txt"
 ENGINE = "the Ray indexing engine"
-OK, KNOWN, BAD = "ok", "known", "bad"  # what the CPU step made of a file
-_KNOWN_CACHE: dict[str, frozenset] = {}  # per worker process: the known hashes, fetched once
 
 
 def import_ray():
@@ -118,108 +126,6 @@ def start_ray(address: str | None = None, num_cpus: int | None = None) -> float:
     return seconds
 
 
-class _PreprocessOnly:
-    """The embedder's ``preprocess_image`` without its weights: what the CPU tasks carry.
-
-    ``prepare_file`` needs ``transform`` (the decode size) and ``preprocess_image``; both
-    backends' ``preprocess_image`` read only ``self.transform``, and ``_stand_in`` checks on
-    a test image that this stand-in gives the very tensor the embedder gives.
-    """
-
-    def __init__(self, embedder_class: type, transform):
-        self.embedder_class = embedder_class
-        self.transform = transform
-
-    def preprocess_image(self, image):
-        return self.embedder_class.preprocess_image(self, image)
-
-
-def _stand_in(embedder):
-    """A weightless stand-in for ``embedder``'s preprocessing, and its tensor shape.
-
-    First choice: the PIL + numpy twin of its transform (``ray_preprocess``: decode workers
-    then never import torch), used only if it gives the embedder's own tensor bit for bit
-    on probe images of several shapes; else the embedder's ``preprocess_image`` on its
-    transform alone (workers import torch).
-    """
-    import torch
-    from PIL import Image
-
-    from mmdemo.services.ray_preprocess import TwinPreprocess, numpy_twin
-
-    side = model_input_side(embedder) or 224
-    sizes = [(side + 17, side + 5), (side // 2 + 3, side * 2 + 1), (side * 3, side - 7)]
-    probes = [_probe(Image, size, seed) for seed, size in enumerate(sizes)]
-    expected = [embedder.preprocess_image(probe) for probe in probes]
-    transform = getattr(embedder, "transform", None)
-    twin = numpy_twin(transform)
-    if twin is not None:
-        stand_in = TwinPreprocess(twin)
-        try:
-            same = all(
-                np.array_equal(stand_in.preprocess_image(probe), want.numpy())
-                for probe, want in zip(probes, expected, strict=True)
-            )
-        except (ValueError, TypeError):
-            same = False
-        if same:
-            return stand_in, tuple(expected[0].shape)
-        log.info("%s: the numpy preprocessing differs; decode tasks use torch", type(embedder))
-    stand_in = _PreprocessOnly(type(embedder), transform)
-    try:
-        got = [stand_in.preprocess_image(probe) for probe in probes]
-    except Exception as err:  # a backend whose preprocessing needs more than its transform
-        raise RuntimeError(
-            f"{type(embedder).__name__}.preprocess_image needs more than its transform; "
-            "the Ray engine cannot run it on CPU tasks (use --engine local)."
-        ) from err
-    if not all(torch.equal(a, b) for a, b in zip(got, expected, strict=True)):
-        raise RuntimeError(f"{type(embedder).__name__}: stand-in preprocessing differs")
-    return stand_in, tuple(expected[0].shape)
-
-
-def _probe(image_module, size: tuple[int, int], seed: int):
-    """A noisy RGB test image (every pixel differs, so any resampling difference shows)."""
-    pixels = np.random.default_rng(seed).integers(0, 256, (size[1], size[0], 3), np.uint8)
-    return image_module.fromarray(pixels, "RGB")
-
-
-def _known(ref_box: list) -> frozenset:
-    """The index's known hashes, fetched from the object store once per worker process.
-
-    Why boxed in a list: Ray resolves a top-level ``ObjectRef`` argument (deserialising the
-    whole set) for every task; inside a list it stays a reference, fetched here once.
-    """
-    ray = import_ray()
-    key = ref_box[0].hex()
-    if key not in _KNOWN_CACHE:
-        _KNOWN_CACHE.clear()
-        _KNOWN_CACHE[key] = ray.get(ref_box[0])
-    return _KNOWN_CACHE[key]
-
-
-def warm_worker() -> float:
-    """Decode worker warm-up, run while the driver loads the model: the imports of every
-    ``prepare_batch`` with a numpy stand-in (PIL, the twin) and of Ray Data's map tasks
-    (``ray.data``, pyarrow: ~2 s before the first block otherwise), once per process."""
-    started = time.perf_counter()
-    import ray.data  # noqa: F401
-    from PIL import Image  # noqa: F401
-    from ray.data._internal.execution.operators import map_operator  # noqa: F401
-
-    from mmdemo.services import ray_preprocess  # noqa: F401
-
-    return time.perf_counter() - started
-
-
-def _one_torch_thread() -> None:
-    """Small tensor ops in a decode task: one thread each (``ingest._one_torch_thread``);
-    nothing to do (and nothing imported) when the stand-in is torch-free."""
-    torch = sys.modules.get("torch")
-    if torch is not None:
-        torch.set_num_threads(1)
-
-
 def import_ray_data():
     """``ray.data`` (the Data library is a separate extra), or a MissingPackageError."""
     import_ray()
@@ -250,98 +156,6 @@ def prepare_data(ray) -> float:
     context.execution_options.verbose_progress = False
     get_or_create_stats_actor()  # asynchronous: only the actor's creation is sent
     return time.perf_counter() - started
-
-
-def prepare_batch(batch: dict, *, stand_in, shape, max_pixels: int, known_ref: list) -> dict:
-    """CPU task: read, hash, decode, preprocess a batch of files (``ingest.prepare_file``).
-
-    ``batch`` holds ``path`` and ``order`` (the file's place in the listing); the result holds
-    per file its status, reason, hash, name, metadata, float32 tensor and a share of the
-    task's seconds (Ray Data's columns all have one row per file).
-    """
-    started = time.perf_counter()
-    _one_torch_thread()
-    known = _known(known_ref)
-    n = len(batch["path"])
-    tensors = np.zeros((n, *shape), np.float32)
-    status, reason, sha, name, meta = [], [], [], [], []
-    for row, path in enumerate(batch["path"]):
-        item = prepare_file(str(path), stand_in, max_pixels, known.__contains__)
-        name.append(item.name)
-        sha.append(item.sha256 or "")
-        if item.duplicate:
-            status.append(KNOWN)
-        elif item.skipped is not None:
-            status.append(BAD)
-            reason.append(item.skipped.reason)
-        else:
-            status.append(OK)
-            tensors[row] = np.asarray(item.tensor)  # numpy twin or torch tensor
-        reason += [""] * (len(status) - len(reason))
-        meta.append(json.dumps(item.meta) if item.meta else "")
-    return {
-        "order": np.asarray(batch["order"], np.int64),
-        "status": np.array(status),
-        "reason": np.array(reason),
-        "sha256": np.array(sha),
-        "name": np.array(name),
-        "meta": np.array(meta),
-        "tensor": tensors,
-        "seconds": np.full(n, (time.perf_counter() - started) / max(n, 1)),
-    }
-
-
-class EmbedActor:
-    """Model actor (a Ray Data actor-pool UDF): the embedder built once through
-    ``ModelServer``; each call embeds one prepared batch and writes it as one shard."""
-
-    def __init__(self, settings: Settings, scratch: str, threads: int | None, device: str):
-        self.started_at = time.time()  # wall clock: the driver compares it with its own
-        import torch
-
-        from mmdemo.serving import ModelServer
-
-        if threads:
-            torch.set_num_threads(threads)
-        self.embedder = ModelServer(settings.replace(device=device)).get("embed")
-        self.scratch = Path(scratch)
-        self.ready_at = time.time()
-
-    @classmethod
-    def around(cls, embedder, scratch: str | Path) -> EmbedActor:
-        """The same ``embed`` on a model already loaded (the driver's): nothing loads."""
-        self = cls.__new__(cls)
-        self.started_at = self.ready_at = time.time()
-        self.embedder, self.scratch = embedder, Path(scratch)
-        return self
-
-    def embed(self, batch: dict) -> dict:
-        """One decoded batch -> one shard on disk; returns its path, rows and seconds."""
-        import torch
-
-        started = time.perf_counter()
-        ok = batch["status"] == OK
-        vectors = np.zeros((len(ok), self.embedder.dim), np.float32)
-        if ok.any():
-            tensors = torch.from_numpy(np.ascontiguousarray(batch["tensor"][ok]))
-            vectors[ok] = self.embedder.embed_image_tensors(tensors)
-        shard = self.scratch / f"shard-{uuid.uuid4().hex}.npz"
-        text = {
-            key: batch[key].astype(str) for key in ("status", "reason", "sha256", "name", "meta")
-        }
-        np.savez(shard, vectors=vectors, order=batch["order"], **text)  # no pickled objects
-        return {
-            "shard": str(shard),
-            "rows": len(ok),
-            "decode_s": float(np.sum(batch["seconds"])),
-            "embed_s": time.perf_counter() - started,
-            "started_at": self.started_at,
-            "ready_at": self.ready_at,
-        }
-
-    def __call__(self, batch: dict) -> dict:
-        """Ray Data's call: the batch's shard as a one-row block."""
-        return {key: np.array([value]) for key, value in self.embed(batch).items()}
 
 
 def _merge(shards: Sequence[str], known_as) -> tuple[EmbedOutcome, int]:
@@ -519,10 +333,9 @@ def _run_pipeline(
     the driver iterates over their names.
     """
     data = import_ray_data()
-    numbered = [{"path": str(p), "order": i} for i, p in enumerate(paths)]
-    blocks = max(1, math.ceil(len(numbered) / batch_size))
-    dataset = data.from_items(numbered, override_num_blocks=blocks).map_batches(
-        prepare_batch, batch_size=batch_size, batch_format="numpy",
+    numbered = numbered_batches(paths, batch_size)
+    dataset = data.from_items(numbered, override_num_blocks=len(numbered)).map_batches(
+        prepare_batch, batch_size=1, batch_format="numpy",
         num_cpus=layout.decode_cpus, concurrency=layout.decode_slots,
         fn_kwargs={"stand_in": stand_in, "shape": shape, "known_ref": [ray.put(known)],
                    "max_pixels": settings.max_image_pixels},

@@ -7,7 +7,7 @@ ToTensor, Normalize) are PIL calls and elementwise float32 arithmetic, so they c
 replayed step by step with the same PIL calls and the same IEEE operations.
 ``numpy_twin`` builds that replay from a ``Compose``, or returns None for any step it does
 not know; the Ray engine then checks on probe images that the twin gives the embedder's
-own tensor bit for bit before using it (``ray_ingest._stand_in``).
+own tensor bit for bit before using it (``ray_workers._stand_in``).
 """
 
 from __future__ import annotations
