@@ -16,7 +16,11 @@ Types, smallest collection first (``choose``):
   slower than fp32 on this CPU (docs/scale.md section 2).
 * ``hnsw`` - ``IndexHNSWFlat``, approximate, fp32 vectors plus the graph.
 * ``ivfpq`` - ``OPQ,IVF,PQ`` from ``index_factory``: for the largest collections or when
-  HNSW's fp32 vectors would not fit the memory budget (``PQ_BYTES`` bytes per vector).
+  HNSW's fp32 vectors would not fit the memory budget (``PQ_BYTES`` bytes per vector). Its
+  64-byte code alone caps recall@10 near 0.5 on clustered data (docs/scale.md section 2), so
+  where the budget has room it is the first stage of an ``IndexRefine``: ``k * k_factor``
+  candidates re-ranked exactly from fp16 copies (``rerank_fits``; 100k x 512 measured 0.55 ->
+  0.98 at k_factor 16, 0.3 ms a query). Without the room it stays codes only, and says so.
 
 Recall@10 is measured against exact search over the fp32 vectors at hand when a structure
 is built (``measure_recall``): a sample of the stored vectors are the queries; for the
@@ -62,6 +66,9 @@ PLATEAU_GAIN = 0.005
 TRAIN_PER_LIST = 39  # faiss's minimum k-means points per centroid (it warns below it)
 OPQ_ITERATIONS = 4  # rotation refinements; the default 50 costs minutes for little recall
 TRAIN_ROWS = 65_536  # rows the PQ trains on, at least (a seeded sample above that)
+# IVF-PQ's re-rank: candidates per wanted hit, smallest first; tuned after nprobe (which is
+# swept at the largest), one step above the smallest that reaches TARGET_RECALL (the margin)
+IVF_K_FACTORS = (4, 8, 16, 32, 64)
 HNSW_GRAPH_BYTES_PER_M = 8  # ~2*M int32 links per vector on level 0
 # compact types tried in order when one is asked for: the first that keeps its recall stays
 COMPACT_CHAIN = {"fastscan": ("fastscan", "sq8", "fp16"), "sq8": ("sq8", "fp16"), "fp16": ("fp16",)}
@@ -90,16 +97,23 @@ def fastscan_bytes(dim: int) -> int:
     return fastscan_codes(dim) // 2
 
 
-def bytes_per_vector(index_type: str, dim: int, *, hnsw_m: int = 32) -> int:
-    """RAM per stored vector, for the memory budget and the 100 M plan."""
+def bytes_per_vector(index_type: str, dim: int, *, hnsw_m: int = 32, rerank: bool = False) -> int:
+    """RAM per stored vector, for the memory budget and the 100 M plan (``rerank``: IVF-PQ
+    with its fp16 re-rank copies; without, its smallest form, what ``choose`` fits)."""
     return {
         "flat": 4 * dim,
         "sq8": dim,
         "fp16": 2 * dim,
         "fastscan": 2 * dim + fastscan_bytes(dim),
         "hnsw": 4 * dim + HNSW_GRAPH_BYTES_PER_M * hnsw_m,
-        "ivfpq": pq_bytes(dim) + 8,  # code + its id in the inverted list
+        "ivfpq": pq_bytes(dim) + 8 + (2 * dim if rerank else 0),  # code, list id, fp16 copy
     }[index_type]
+
+
+def rerank_fits(n: int, dim: int, memory_budget_bytes: float | None) -> bool:
+    """Whether ``n`` IVF-PQ rows can keep fp16 copies for the re-rank within the budget."""
+    budget = memory_budget_bytes
+    return budget is None or n * bytes_per_vector("ivfpq", dim, rerank=True) <= budget
 
 
 def choose(
@@ -142,7 +156,8 @@ def type_of(index: Any) -> str:
     if isinstance(index, faiss.IndexHNSW):
         return "hnsw"
     if isinstance(index, faiss.IndexRefine):
-        return "fastscan"
+        base = faiss.downcast_index(index.base_index)
+        return "fastscan" if isinstance(base, faiss.IndexPQFastScan) else "ivfpq"
     if isinstance(index, faiss.IndexScalarQuantizer):
         return "fp16" if index.sq.qtype == faiss.ScalarQuantizer.QT_fp16 else "sq8"
     if isinstance(index, faiss.IndexFlat):
@@ -231,12 +246,19 @@ def remove_rows(index: Any, rows: np.ndarray) -> int:
     return removed
 
 
-def build_ivfpq(vectors: np.ndarray, dim: int) -> Any:
+def reranked(index: Any) -> bool:
+    """Whether an IVF-PQ structure re-ranks its candidates from fp16 copies."""
+    return isinstance(index, runtime.faiss().IndexRefine) and type_of(index) == "ivfpq"
+
+
+def build_ivfpq(vectors: np.ndarray, dim: int, *, rerank: bool = True) -> Any:
     """OPQ-rotated IVF-PQ: ``PQ_BYTES`` bytes per vector, ~4 sqrt(n) lists, direct map on
     (so a row's vector can be decoded for ``vector()`` and saves). k-means trains on
     ``TRAIN_PER_LIST`` rows per list (faiss's minimum; 65,536 left 4,000 lists at 1 M
     under-trained), at least ``TRAIN_ROWS``, at most n. nprobe starts at ``IVF_NPROBE``:
-    ``tune_search`` sets it."""
+    ``tune_search`` sets it. ``rerank``: wrapped in an ``IndexRefine`` over fp16 copies of
+    the rows (2 bytes a dimension more; ``vector()`` and saves then decode those, not the
+    lossy PQ code), k_factor at the largest of ``IVF_K_FACTORS`` until tuned."""
     faiss = runtime.faiss()
     started = time.perf_counter()
     n = len(vectors)
@@ -254,14 +276,34 @@ def build_ivfpq(vectors: np.ndarray, dim: int) -> Any:
     ivf(index).make_direct_map()
     index.add(vectors)
     ivf(index).nprobe = IVF_NPROBE
-    log.info("Built IVF-PQ (nlist %d, trained on %d rows) over %d vectors in %.1f s", nlist,
-             len(train), n, time.perf_counter() - started)  # fmt: skip
+    if rerank:
+        index = _refined(index, vectors, dim)
+    log.info("Built IVF-PQ (nlist %d, trained on %d rows%s) over %d vectors in %.1f s", nlist,
+             len(train), ", fp16 re-rank" if rerank else "", n,
+             time.perf_counter() - started)  # fmt: skip
+    return index
+
+
+def _refined(base: Any, vectors: np.ndarray, dim: int) -> Any:
+    """``base`` (trained, filled) as the first stage of an ``IndexRefine`` over fp16 rows."""
+    faiss = runtime.faiss()
+    fine = faiss.IndexScalarQuantizer(
+        dim, faiss.ScalarQuantizer.QT_fp16, faiss.METRIC_INNER_PRODUCT
+    )
+    fine.add(vectors)
+    index = faiss.IndexRefine(base, fine)
+    index.own_fields = True
+    base.this.disown()
+    fine.this.disown()
+    index.k_factor = float(IVF_K_FACTORS[-1])
     return index
 
 
 def ivf(index: Any) -> Any:
-    """The IVF inside an OPQ pre-transform."""
+    """The IVF inside an OPQ pre-transform (and the re-rank around it)."""
     faiss = runtime.faiss()
+    if isinstance(index, faiss.IndexRefine):
+        index = faiss.downcast_index(index.base_index)
     if isinstance(index, faiss.IndexPreTransform):
         return faiss.extract_index_ivf(index)
     return faiss.downcast_index(index)
@@ -273,11 +315,13 @@ def decoded(index: Any) -> np.ndarray:
     n = int(index.ntotal)
     if n == 0:
         return np.empty((0, int(index.d)), dtype=np.float32)
-    out = (
-        index.reconstruct_n(0, n)
-        if type_of(index) != "ivfpq"
-        else index.reconstruct_batch(np.arange(n, dtype=np.int64))
-    )
+    faiss = runtime.faiss()
+    if isinstance(index, faiss.IndexRefine):  # the fp16 copies, not the lossy first stage
+        out = faiss.downcast_index(index.refine_index).reconstruct_n(0, n)
+    elif type_of(index) != "ivfpq":
+        out = index.reconstruct_n(0, n)
+    else:
+        out = index.reconstruct_batch(np.arange(n, dtype=np.int64))
     out = np.ascontiguousarray(out, dtype=np.float32)
     norms = np.linalg.norm(out, axis=1, keepdims=True)
     out /= np.maximum(norms, 1e-12)  # decoding error must not leave non-unit rows
@@ -288,6 +332,8 @@ def search_knob(index: Any) -> dict[str, int]:
     """The search knob an HNSW graph or IVF-PQ index is set to, for the manifest."""
     if type_of(index) == "hnsw":
         return {"ef_search": int(index.hnsw.efSearch)}
+    if reranked(index):
+        return {"nprobe": int(ivf(index).nprobe), "k_factor": int(index.k_factor)}
     return {"nprobe": int(ivf(index).nprobe)}
 
 
@@ -303,6 +349,10 @@ def apply_knob(index: Any, knob: Any) -> None:
         value = knob.get("nprobe")
         good = isinstance(value, int) and not isinstance(value, bool) and value > 0
         ivf(index).nprobe = min(value, ivf(index).nlist) if good else IVF_NPROBE
+        if reranked(index):
+            value = knob.get("k_factor")
+            good = isinstance(value, int) and not isinstance(value, bool) and 0 < value <= 1024
+            index.k_factor = float(value if good else IVF_K_FACTORS[-1])
 
 
 def _knob_values(index: Any) -> list[int]:
@@ -327,6 +377,8 @@ def tune_search(
     ``HNSW_EF_SEARCHES`` / ``IVF_NPROBES`` whose recall@10 (own row left out, like the
     compact types: a stand-in for a new query) reaches ``target``; else the largest tried,
     where a step gaining less than ``PLATEAU_GAIN`` ends the sweep at the value before it.
+    A re-ranked IVF-PQ sweeps nprobe at its largest k_factor, then keeps the k_factor one
+    step above the smallest that still reaches the recall at that nprobe (``_tune_k_factor``).
     Returns (``search_knob``, its recall)."""
     truth = exact_neighbours(exact_vectors, skip_self=True)
     best: tuple[int, tuple[float, int]] | None = None
@@ -341,9 +393,30 @@ def tune_search(
         if best is not None and recall[0] - best[1][0] < PLATEAU_GAIN:
             break  # no gain worth the time: keep the smaller value
         best = (value, recall)
-    if best is not None:  # None only if no value was tried (cannot happen: both lists are set)
-        _set_knob(index, best[0])
-    return search_knob(index), best[1] if best is not None else (0.0, 0)
+    if best is None:  # only if no value was tried (cannot happen: both lists are set)
+        return search_knob(index), (0.0, 0)
+    _set_knob(index, best[0])
+    if reranked(index):
+        return search_knob(index), _tune_k_factor(index, exact_vectors, truth, best[1], target)
+    return search_knob(index), best[1]
+
+
+def _tune_k_factor(index: Any, exact_vectors: np.ndarray, truth, at_largest, target: float):
+    """The re-rank's k_factor: one step above the smallest of ``IVF_K_FACTORS`` reaching
+    ``target`` (new queries do a little worse than stored ones), or the largest (where the
+    recall is ``at_largest``) when none below it does. Returns the recall it has."""
+    factors = IVF_K_FACTORS
+    for step, k_factor in enumerate(factors[:-1]):
+        index.k_factor = float(k_factor)
+        recall = recall_against(index, exact_vectors, truth, skip_self=True)
+        log.info("ivfpq k_factor %d: recall@10 %.3f", k_factor, recall[0])
+        if recall[0] >= target:
+            index.k_factor = float(factors[step + 1])
+            if step + 1 == len(factors) - 1:
+                return at_largest
+            return recall_against(index, exact_vectors, truth, skip_self=True)
+    index.k_factor = float(factors[-1])
+    return at_largest
 
 
 def search_params(index: Any, k: int, *, ef_search: int, live_fraction: float, sel: Any):
@@ -359,12 +432,28 @@ def search_params(index: Any, k: int, *, ef_search: int, live_fraction: float, s
         params.nprobe = int(min(ivf(index).nprobe / live_fraction, ivf(index).nlist))
     if sel is not None:
         params.sel = sel
-    if isinstance(index, faiss.IndexPreTransform):
+    inner = params
+    if isinstance(_first_stage(index), faiss.IndexPreTransform):
         outer = faiss.SearchParametersPreTransform()
         outer.index_params = params
         outer._inner = params  # keep the inner object alive as long as the outer one
-        return outer
+        params = outer
+    if isinstance(index, faiss.IndexRefine):  # the candidates come from the first stage
+        refine = faiss.IndexRefineSearchParameters()
+        refine.k_factor = index.k_factor
+        refine.base_index_params = params
+        refine._base = params
+        refine._inner = inner
+        return refine
     return params
+
+
+def _first_stage(index: Any) -> Any:
+    """The structure a re-ranked index takes its candidates from (itself otherwise)."""
+    faiss = runtime.faiss()
+    if isinstance(index, faiss.IndexRefine):
+        return faiss.downcast_index(index.base_index)
+    return index
 
 
 def measure_recall(exact_vectors: np.ndarray, index: Any, *, sample: int = RECALL_SAMPLE,

@@ -235,7 +235,8 @@ class VectorIndex:
                 ef_construction=self.HNSW_EF_CONSTRUCTION, ef_search=self.HNSW_EF_SEARCH,
             )  # fmt: skip
         else:
-            built = types.build_ivfpq(exact, self.dim)
+            rerank = types.rerank_fits(len(exact), self.dim, self.memory_budget_bytes)
+            built = types.build_ivfpq(exact, self.dim, rerank=rerank)
         knob, recall = types.tune_search(built, exact)
         self._install(hnsw=built)
         self._recall = recall
@@ -414,6 +415,9 @@ class VectorIndex:
 
     def _search_path(self, nq: int) -> str:
         """Which kernel a batch of ``nq`` queries takes (logged, and printed by the benchmark)."""
+        if self._hnsw is not None and types.reranked(self._hnsw):
+            k_factor = self._hnsw.k_factor
+            return f"faiss {self.kind} (approximate), k x {k_factor:g} re-ranked from fp16"
         if self._hnsw is not None:
             return f"faiss {self.kind} (approximate)"
         if self._gpu is None and self.kind == "fastscan":
@@ -432,7 +436,9 @@ class VectorIndex:
                 "next_id": self._next_id,
                 "approx_threshold": self.approx_threshold,
                 "tombstones": self._dead,
-                "vector_bytes": len(self._alive) * types.bytes_per_vector(self.kind, self.dim),
+                "vector_bytes": len(self._alive) * types.bytes_per_vector(
+                    self.kind, self.dim, rerank=types.reranked(self._hnsw)
+                ),
                 "index_type": self.kind,
                 "recall_at_10": self._recall[0],
                 "recall_measured_on": self._recall[1],
@@ -442,7 +448,7 @@ class VectorIndex:
             if self.kind == "hnsw":
                 extra.update(hnsw_m=self.HNSW_M, ef_search=self._ef_search)
             elif self.kind == "ivfpq":
-                extra.update(nprobe=int(types.ivf(self._hnsw).nprobe))
+                extra.update(types.search_knob(self._hnsw), rerank=types.reranked(self._hnsw))
             return IndexStats(
                 count=len(self._metas), dim=self.dim, kind=self.kind, model_id=self.model_id,
                 on_gpu=self.on_gpu, directory=str(directory), extra=extra,

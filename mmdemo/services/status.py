@@ -23,9 +23,15 @@ class IndexType:
     when it was built (``None``: saved before recall was measured; flat is exact by
     definition, measured on 0 queries)."""
 
-    kind: str  # flat | sq8 | fp16 | hnsw | ivfpq
+    kind: str  # flat | fastscan | sq8 | fp16 | hnsw | ivfpq
     recall_at_10: float | None
     measured_on: int
+    rerank: bool = False  # IVF-PQ's candidates re-ranked from fp16 copies
+
+    @property
+    def name(self) -> str:
+        """The kind, told apart where IVF-PQ re-ranks (``ivfpq_rerank``): the names' key."""
+        return f"{self.kind}_rerank" if self.rerank else self.kind
 
     @property
     def exact(self) -> bool:
@@ -39,6 +45,7 @@ class IndexType:
             kind=str(extra.get("index_type") or stats.kind),
             recall_at_10=None if recall is None else float(recall),
             measured_on=int(extra.get("recall_measured_on") or 0),
+            rerank=bool(extra.get("rerank")),
         )
 
     def to_json(self) -> dict:
@@ -47,6 +54,7 @@ class IndexType:
             "exact": self.exact,
             "recall_at_10": self.recall_at_10,
             "recall_measured_on": self.measured_on,
+            "rerank": self.rerank,
         }
 
 

@@ -122,6 +122,10 @@ register(
         ),
         "index_type.hnsw": ("approximate (HNSW)", "近似（HNSW）"),
         "index_type.ivfpq": ("approximate, compressed (OPQ + IVF-PQ)", "近似压缩（OPQ + IVF-PQ）"),
+        "index_type.ivfpq_rerank": (
+            "approximate (OPQ + IVF-PQ, re-ranked from fp16)",
+            "近似（OPQ + IVF-PQ，经 fp16 重排序）",
+        ),
         "status.recall": (
             " — recall@10 {recall}, measured on {queries} queries when it was built",
             " — recall@10 为 {recall}（建立时用 {queries} 个查询测得）",
@@ -214,7 +218,7 @@ def status_markdown(
             say(
                 "status.index",
                 count=stats.count,
-                kind=index_type_name(report.index_type.kind, lang),
+                kind=index_type_name(report.index_type.name, lang),
                 where="GPU" if stats.on_gpu else "CPU",
                 dim=stats.dim,
             )

@@ -9,7 +9,7 @@ import json
 import numpy as np
 
 from mmdemo.index import VectorIndex, types
-from tests.support.vectors import MODEL, brute_force, hit_ids, make_metas, unit
+from tests.support.vectors import MODEL, brute_force, clustered, hit_ids, make_metas, unit
 
 DIM, N = 64, 3000
 
@@ -59,3 +59,34 @@ def test_ivfpq_nprobe_is_tuned_within_nlist_and_used_by_search():
     assert params._inner.nprobe == knob["nprobe"]  # inside the OPQ pre-transform
     types.apply_knob(built, None)
     assert types.ivf(built).nprobe == types.IVF_NPROBE
+
+
+def test_ivfpq_re_rank_k_factor_is_tuned_with_a_margin_stored_and_reloaded(tmp_path):
+    rng = np.random.default_rng(5)
+    data = clustered(rng, 3000, 32, clusters=30)
+    index = VectorIndex(32, MODEL, use_gpu=False, approx_threshold=100, ivfpq_threshold=1000)
+    index.add(data, make_metas(3000))
+    extra = index.stats().extra
+    assert index.kind == "ivfpq" and extra["rerank"] is True
+    factors = types.IVF_K_FACTORS
+    chosen = factors.index(extra["k_factor"])
+    truth = types.exact_neighbours(data, skip_self=True)
+    graph = index._hnsw
+    if chosen > 0:  # one step below the kept one is the smallest that reached the target
+        graph.k_factor = float(factors[chosen - 1])
+        below = types.recall_against(graph, data, truth, skip_self=True)[0]
+        assert below >= types.TARGET_RECALL or chosen == len(factors) - 1
+        graph.k_factor = float(factors[chosen])
+    assert extra["recall_at_10"] >= types.TARGET_RECALL
+    index.save(tmp_path)
+    manifest = json.loads((tmp_path / "manifest.json").read_text())
+    assert manifest["search_knob"] == {"nprobe": extra["nprobe"], "k_factor": extra["k_factor"]}
+    limits = {"approx_threshold": 100, "ivfpq_threshold": 1000}
+    loaded = VectorIndex.load(tmp_path, use_gpu=False, **limits)
+    assert loaded.stats().extra["k_factor"] == extra["k_factor"] == int(loaded._hnsw.k_factor)
+    manifest["search_knob"] = {"nprobe": extra["nprobe"], "k_factor": "lots"}  # hand-edited
+    (tmp_path / "manifest.json").write_text(json.dumps(manifest))
+    old = VectorIndex.load(tmp_path, use_gpu=False, **limits)
+    assert old.stats().extra["k_factor"] == factors[-1]
+    hits = old.search(data[:50], 10)
+    assert [hit_ids(row)[0] for row in hits] == list(range(50))  # each finds itself first

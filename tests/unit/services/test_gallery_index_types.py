@@ -71,6 +71,7 @@ def test_a_low_threshold_gives_the_gallery_that_type_with_its_recall(server, tmp
     assert report.index_type.kind == kind and report.index_type.recall_at_10 == recall
     assert report.to_json()["index_type"] == {
         "type": kind, "exact": kind != "hnsw", "recall_at_10": recall, "recall_measured_on": 6,
+        "rerank": False,
     }  # fmt: skip
     panel = status_markdown(server, again, language="en")
     line = next(row for row in panel.splitlines() if row.startswith("- **index**"))
@@ -138,7 +139,7 @@ def test_the_ivfpq_threshold_gives_ivfpq_with_its_recall_shown(server, tmp_path)
     assert 0.0 < saved["recall_at_10"] <= 1.0
     panel = status_markdown(server, ivf, language="en")
     assert re.search(
-        r"approximate, compressed \(OPQ \+ IVF-PQ\) search on CPU, 64-d — recall@10 "
+        r"approximate \(OPQ \+ IVF-PQ, re-ranked from fp16\) search on CPU, 64-d — recall@10 "
         rf"{saved['recall_at_10']:.2f}, measured on 1,000 queries",
         panel,
     ), panel
