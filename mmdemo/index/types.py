@@ -396,9 +396,10 @@ def tune_search(
     if best is None:  # only if no value was tried (cannot happen: both lists are set)
         return search_knob(index), (0.0, 0)
     _set_knob(index, best[0])
-    if reranked(index):
-        return search_knob(index), _tune_k_factor(index, exact_vectors, truth, best[1], target)
-    return search_knob(index), best[1]
+    recall = best[1]
+    if reranked(index):  # before search_knob reads the index: this sets its k_factor
+        recall = _tune_k_factor(index, exact_vectors, truth, recall, target)
+    return search_knob(index), recall
 
 
 def _tune_k_factor(index: Any, exact_vectors: np.ndarray, truth, at_largest, target: float):

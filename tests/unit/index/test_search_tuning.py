@@ -78,6 +78,14 @@ def test_ivfpq_re_rank_k_factor_is_tuned_with_a_margin_stored_and_reloaded(tmp_p
         assert below >= types.TARGET_RECALL or chosen == len(factors) - 1
         graph.k_factor = float(factors[chosen])
     assert extra["recall_at_10"] >= types.TARGET_RECALL
+    # tune_search's answer is the index's state (a caller that re-applies it gets the same)
+    knob, recall = types.tune_search(graph, data)
+    assert (
+        knob
+        == types.search_knob(graph)
+        == {"nprobe": extra["nprobe"], "k_factor": extra["k_factor"]}
+    )
+    assert recall == types.recall_against(graph, data, truth, skip_self=True)
     index.save(tmp_path)
     manifest = json.loads((tmp_path / "manifest.json").read_text())
     assert manifest["search_knob"] == {"nprobe": extra["nprobe"], "k_factor": extra["k_factor"]}
