@@ -413,6 +413,10 @@ class VectorIndex:
             excluded_rows=excluded_rows, ef_search=self._ef_search,
         )  # fmt: skip
 
+    def _bytes_per_row(self) -> int:
+        """RAM a row of the current structure takes (IVF-PQ: with or without fp16 copies)."""
+        return types.bytes_per_vector(self.kind, self.dim, rerank=types.reranked(self._hnsw))
+
     def _search_path(self, nq: int) -> str:
         """Which kernel a batch of ``nq`` queries takes (logged, and printed by the benchmark)."""
         if self._hnsw is not None and types.reranked(self._hnsw):
@@ -436,9 +440,7 @@ class VectorIndex:
                 "next_id": self._next_id,
                 "approx_threshold": self.approx_threshold,
                 "tombstones": self._dead,
-                "vector_bytes": len(self._alive) * types.bytes_per_vector(
-                    self.kind, self.dim, rerank=types.reranked(self._hnsw)
-                ),
+                "vector_bytes": len(self._alive) * self._bytes_per_row(),
                 "index_type": self.kind,
                 "recall_at_10": self._recall[0],
                 "recall_measured_on": self._recall[1],
