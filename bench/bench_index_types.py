@@ -392,11 +392,11 @@ def main() -> None:
             "n": n,
             "build_s": build_s,
             "rss_bytes": rss_bytes() - before,
-            "bytes_per_vector": types.bytes_per_vector("ivfpq", dim, rerank=True),
+            "bytes_per_vector": types.bytes_per_vector("ivfpq", dim, rerank="fp16"),
         }
         add_tuned(searchers, results, "ivfpq", built, view, {"nprobe": types.IVF_NPROBE})
         # its first stage alone, at the tuned nprobe: what a budget with no room for the
-        # fp16 copies gets (``types.rerank_fits``), on the same structure
+        # re-rank copies gets (``types.rerank_choice``), on the same structure
         codes = faiss.downcast_index(built.base_index)
         results["ivfpq codes only"] = {
             "n": n,

@@ -46,9 +46,10 @@ class Settings:
     # range; below approx_threshold's 50k flat is a few ms anyway - the fast scan pays off
     # when approx_threshold is raised to keep near-exact search to ~1 M: docs/scale.md
     # section 2); above index_ivfpq_threshold, OPQ+IVF-PQ (candidates re-ranked from fp16
-    # copies: 1,096 bytes a 512-d vector instead of HNSW's ~2.3 KB; 72 when the budget has no
-    # room for the copies, at about half the recall); index_memory_gb: the vectors' budget, a
-    # smaller type is chosen when the one the size asks for would not fit (None: no budget).
+    # copies: 1,096 bytes a 512-d vector instead of HNSW's ~2.3 KB; 8-bit copies, 584, or the
+    # 72-byte codes alone at about half the recall, as the budget allows); index_memory_gb: the
+    # vectors' budget, a smaller type is chosen when the one the size asks for would not fit
+    # (None: no budget).
     index_compact_threshold: int | None = None
     index_ivfpq_threshold: int | None = 2_000_000
     index_memory_gb: float | None = None

@@ -19,8 +19,9 @@ Types, smallest collection first (``choose``):
   HNSW's fp32 vectors would not fit the memory budget (``PQ_BYTES`` bytes per vector). Its
   64-byte code alone caps recall@10 near 0.5 on clustered data (docs/scale.md section 2), so
   where the budget has room it is the first stage of an ``IndexRefine``: ``k * k_factor``
-  candidates re-ranked exactly from fp16 copies (``rerank_fits``; 100k x 512 measured 0.55 ->
-  0.98 at k_factor 16, 0.3 ms a query). Without the room it stays codes only, and says so.
+  candidates re-ranked from fp16 copies, else 8-bit ones (``rerank_choice``; 1 M x 512:
+  0.46 -> 0.98 with fp16 at 2.7 ms a query). Without room for either it stays codes only,
+  and says so.
 
 Recall@10 is measured against exact search over the fp32 vectors at hand when a structure
 is built (``measure_recall``): a sample of the stored vectors are the queries; for the
@@ -69,6 +70,7 @@ TRAIN_ROWS = 65_536  # rows the PQ trains on, at least (a seeded sample above th
 # IVF-PQ's re-rank: candidates per wanted hit, smallest first; tuned after nprobe (which is
 # swept at the largest), one step above the smallest that reaches TARGET_RECALL (the margin)
 IVF_K_FACTORS = (4, 8, 16, 32, 64)
+RERANK_COPIES = ("fp16", "sq8")  # what IVF-PQ re-ranks from, best first (2 or 1 byte a dim)
 HNSW_GRAPH_BYTES_PER_M = 8  # ~2*M int32 links per vector on level 0
 # compact types tried in order when one is asked for: the first that keeps its recall stays
 COMPACT_CHAIN = {"fastscan": ("fastscan", "sq8", "fp16"), "sq8": ("sq8", "fp16"), "fp16": ("fp16",)}
@@ -97,23 +99,30 @@ def fastscan_bytes(dim: int) -> int:
     return fastscan_codes(dim) // 2
 
 
-def bytes_per_vector(index_type: str, dim: int, *, hnsw_m: int = 32, rerank: bool = False) -> int:
+def bytes_per_vector(
+    index_type: str, dim: int, *, hnsw_m: int = 32, rerank: str | None = None
+) -> int:
     """RAM per stored vector, for the memory budget and the 100 M plan (``rerank``: IVF-PQ
-    with its fp16 re-rank copies; without, its smallest form, what ``choose`` fits)."""
+    with "fp16" or "sq8" re-rank copies; without, its smallest form, what ``choose`` fits)."""
     return {
         "flat": 4 * dim,
         "sq8": dim,
         "fp16": 2 * dim,
         "fastscan": 2 * dim + fastscan_bytes(dim),
         "hnsw": 4 * dim + HNSW_GRAPH_BYTES_PER_M * hnsw_m,
-        "ivfpq": pq_bytes(dim) + 8 + (2 * dim if rerank else 0),  # code, list id, fp16 copy
+        # code, its id in the list, the re-rank copy
+        "ivfpq": pq_bytes(dim) + 8 + {None: 0, "fp16": 2 * dim, "sq8": dim}[rerank],
     }[index_type]
 
 
-def rerank_fits(n: int, dim: int, memory_budget_bytes: float | None) -> bool:
-    """Whether ``n`` IVF-PQ rows can keep fp16 copies for the re-rank within the budget."""
-    budget = memory_budget_bytes
-    return budget is None or n * bytes_per_vector("ivfpq", dim, rerank=True) <= budget
+def rerank_choice(n: int, dim: int, memory_budget_bytes: float | None) -> str | None:
+    """The copies ``n`` IVF-PQ rows re-rank from: the first of ``RERANK_COPIES`` that fits
+    the budget (no budget: fp16), else ``None`` (codes only)."""
+    for copies in RERANK_COPIES:
+        needed = n * bytes_per_vector("ivfpq", dim, rerank=copies)
+        if memory_budget_bytes is None or needed <= memory_budget_bytes:
+            return copies
+    return None
 
 
 def choose(
@@ -247,18 +256,27 @@ def remove_rows(index: Any, rows: np.ndarray) -> int:
 
 
 def reranked(index: Any) -> bool:
-    """Whether an IVF-PQ structure re-ranks its candidates from fp16 copies."""
+    """Whether an IVF-PQ structure re-ranks its candidates from copies of the rows."""
     return isinstance(index, runtime.faiss().IndexRefine) and type_of(index) == "ivfpq"
 
 
-def build_ivfpq(vectors: np.ndarray, dim: int, *, rerank: bool = True) -> Any:
+def rerank_from(index: Any) -> str | None:
+    """What an IVF-PQ structure re-ranks from: "fp16", "sq8", or ``None`` (codes only)."""
+    if not reranked(index):
+        return None
+    faiss = runtime.faiss()
+    fine = faiss.downcast_index(index.refine_index)
+    return "fp16" if fine.sq.qtype == faiss.ScalarQuantizer.QT_fp16 else "sq8"
+
+
+def build_ivfpq(vectors: np.ndarray, dim: int, *, rerank: str | None = "fp16") -> Any:
     """OPQ-rotated IVF-PQ: ``PQ_BYTES`` bytes per vector, ~4 sqrt(n) lists, direct map on
     (so a row's vector can be decoded for ``vector()`` and saves). k-means trains on
     ``TRAIN_PER_LIST`` rows per list (faiss's minimum; 65,536 left 4,000 lists at 1 M
     under-trained), at least ``TRAIN_ROWS``, at most n. nprobe starts at ``IVF_NPROBE``:
-    ``tune_search`` sets it. ``rerank``: wrapped in an ``IndexRefine`` over fp16 copies of
-    the rows (2 bytes a dimension more; ``vector()`` and saves then decode those, not the
-    lossy PQ code), k_factor at the largest of ``IVF_K_FACTORS`` until tuned."""
+    ``tune_search`` sets it. ``rerank`` ("fp16" / "sq8"): wrapped in an ``IndexRefine`` over
+    copies of the rows (2 / 1 bytes a dimension more; ``vector()`` and saves then decode
+    those, not the lossy PQ code), k_factor at the largest of ``IVF_K_FACTORS`` until tuned."""
     faiss = runtime.faiss()
     started = time.perf_counter()
     n = len(vectors)
@@ -276,20 +294,21 @@ def build_ivfpq(vectors: np.ndarray, dim: int, *, rerank: bool = True) -> Any:
     ivf(index).make_direct_map()
     index.add(vectors)
     ivf(index).nprobe = IVF_NPROBE
-    if rerank:
-        index = _refined(index, vectors, dim)
+    if rerank is not None:
+        index = _refined(index, vectors, dim, rerank)
     log.info("Built IVF-PQ (nlist %d, trained on %d rows%s) over %d vectors in %.1f s", nlist,
-             len(train), ", fp16 re-rank" if rerank else "", n,
+             len(train), f", {rerank} re-rank" if rerank else "", n,
              time.perf_counter() - started)  # fmt: skip
     return index
 
 
-def _refined(base: Any, vectors: np.ndarray, dim: int) -> Any:
-    """``base`` (trained, filled) as the first stage of an ``IndexRefine`` over fp16 rows."""
+def _refined(base: Any, vectors: np.ndarray, dim: int, copies: str) -> Any:
+    """``base`` (trained, filled) as the first stage of an ``IndexRefine`` over fp16 or
+    8-bit copies of the rows (the 8-bit quantizer trains its ranges on them first)."""
     faiss = runtime.faiss()
-    fine = faiss.IndexScalarQuantizer(
-        dim, faiss.ScalarQuantizer.QT_fp16, faiss.METRIC_INNER_PRODUCT
-    )
+    qtype = faiss.ScalarQuantizer.QT_fp16 if copies == "fp16" else faiss.ScalarQuantizer.QT_8bit
+    fine = faiss.IndexScalarQuantizer(dim, qtype, faiss.METRIC_INNER_PRODUCT)
+    fine.train(vectors)
     fine.add(vectors)
     index = faiss.IndexRefine(base, fine)
     index.own_fields = True

@@ -235,7 +235,7 @@ class VectorIndex:
                 ef_construction=self.HNSW_EF_CONSTRUCTION, ef_search=self.HNSW_EF_SEARCH,
             )  # fmt: skip
         else:
-            rerank = types.rerank_fits(len(exact), self.dim, self.memory_budget_bytes)
+            rerank = types.rerank_choice(len(exact), self.dim, self.memory_budget_bytes)
             built = types.build_ivfpq(exact, self.dim, rerank=rerank)
         knob, recall = types.tune_search(built, exact)
         self._install(hnsw=built)
@@ -414,14 +414,14 @@ class VectorIndex:
         )  # fmt: skip
 
     def _bytes_per_row(self) -> int:
-        """RAM a row of the current structure takes (IVF-PQ: with or without fp16 copies)."""
-        return types.bytes_per_vector(self.kind, self.dim, rerank=types.reranked(self._hnsw))
+        """RAM a row of the current structure takes (IVF-PQ: with its re-rank copy, if any)."""
+        return types.bytes_per_vector(self.kind, self.dim, rerank=types.rerank_from(self._hnsw))
 
     def _search_path(self, nq: int) -> str:
         """Which kernel a batch of ``nq`` queries takes (logged, and printed by the benchmark)."""
         if self._hnsw is not None and types.reranked(self._hnsw):
-            k_factor = self._hnsw.k_factor
-            return f"faiss {self.kind} (approximate), k x {k_factor:g} re-ranked from fp16"
+            k_factor, copies = self._hnsw.k_factor, types.rerank_from(self._hnsw)
+            return f"faiss {self.kind} (approximate), k x {k_factor:g} re-ranked from {copies}"
         if self._hnsw is not None:
             return f"faiss {self.kind} (approximate)"
         if self._gpu is None and self.kind == "fastscan":
@@ -450,7 +450,8 @@ class VectorIndex:
             if self.kind == "hnsw":
                 extra.update(hnsw_m=self.HNSW_M, ef_search=self._ef_search)
             elif self.kind == "ivfpq":
-                extra.update(types.search_knob(self._hnsw), rerank=types.reranked(self._hnsw))
+                extra.update(types.search_knob(self._hnsw))
+                extra.update(rerank_from=types.rerank_from(self._hnsw))
             return IndexStats(
                 count=len(self._metas), dim=self.dim, kind=self.kind, model_id=self.model_id,
                 on_gpu=self.on_gpu, directory=str(directory), extra=extra,

@@ -26,12 +26,13 @@ class IndexType:
     kind: str  # flat | fastscan | sq8 | fp16 | hnsw | ivfpq
     recall_at_10: float | None
     measured_on: int
-    rerank: bool = False  # IVF-PQ's candidates re-ranked from fp16 copies
+    rerank_from: str | None = None  # IVF-PQ: "fp16" / "sq8" copies its candidates re-rank from
 
     @property
     def name(self) -> str:
-        """The kind, told apart where IVF-PQ re-ranks (``ivfpq_rerank``): the names' key."""
-        return f"{self.kind}_rerank" if self.rerank else self.kind
+        """The kind, told apart by what IVF-PQ re-ranks from (``ivfpq_rerank_fp16``): the key
+        of its name in the panel."""
+        return f"{self.kind}_rerank_{self.rerank_from}" if self.rerank_from else self.kind
 
     @property
     def exact(self) -> bool:
@@ -45,7 +46,7 @@ class IndexType:
             kind=str(extra.get("index_type") or stats.kind),
             recall_at_10=None if recall is None else float(recall),
             measured_on=int(extra.get("recall_measured_on") or 0),
-            rerank=bool(extra.get("rerank")),
+            rerank_from=extra.get("rerank_from") or None,
         )
 
     def to_json(self) -> dict:
@@ -54,7 +55,7 @@ class IndexType:
             "exact": self.exact,
             "recall_at_10": self.recall_at_10,
             "recall_measured_on": self.measured_on,
-            "rerank": self.rerank,
+            "rerank_from": self.rerank_from,
         }
 
 

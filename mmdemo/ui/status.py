@@ -122,9 +122,13 @@ register(
         ),
         "index_type.hnsw": ("approximate (HNSW)", "近似（HNSW）"),
         "index_type.ivfpq": ("approximate, compressed (OPQ + IVF-PQ)", "近似压缩（OPQ + IVF-PQ）"),
-        "index_type.ivfpq_rerank": (
+        "index_type.ivfpq_rerank_fp16": (
             "approximate (OPQ + IVF-PQ, re-ranked from fp16)",
-            "近似（OPQ + IVF-PQ，经 fp16 重排序）",
+            "近似（OPQ + IVF-PQ，经 fp16 副本重排序）",
+        ),
+        "index_type.ivfpq_rerank_sq8": (
+            "approximate (OPQ + IVF-PQ, re-ranked from 8-bit copies)",
+            "近似（OPQ + IVF-PQ，经 8 位副本重排序）",
         ),
         "status.recall": (
             " — recall@10 {recall}, measured on {queries} queries when it was built",

@@ -47,8 +47,8 @@ def run(args: argparse.Namespace) -> int:
         recall = idx.extra.get("recall_at_10")
         measured_on = idx.extra.get("recall_measured_on", 0)
         index_type = idx.extra.get("index_type", idx.kind)
-        if idx.extra.get("rerank"):
-            index_type += " (re-ranked from fp16)"
+        if idx.extra.get("rerank_from"):
+            index_type += f" (re-ranked from {idx.extra['rerank_from']})"
         if recall is not None and measured_on:
             lines.append(
                 f"index type: {index_type}, recall@10 {recall:.3f} "

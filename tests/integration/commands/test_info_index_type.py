@@ -29,7 +29,7 @@ def test_a_low_threshold_builds_hnsw_and_info_shows_its_recall(indexed, tmp_path
     assert data["index"]["kind"] == "hnsw"
     assert data["index_type"] == {
         "type": "hnsw", "exact": False, "recall_at_10": recall, "recall_measured_on": 4,
-        "rerank": False,
+        "rerank_from": None,
     }  # fmt: skip
 
 

@@ -67,7 +67,7 @@ def test_ivfpq_re_rank_k_factor_is_tuned_with_a_margin_stored_and_reloaded(tmp_p
     index = VectorIndex(32, MODEL, use_gpu=False, approx_threshold=100, ivfpq_threshold=1000)
     index.add(data, make_metas(3000))
     extra = index.stats().extra
-    assert index.kind == "ivfpq" and extra["rerank"] is True
+    assert index.kind == "ivfpq" and extra["rerank_from"] == "fp16"
     factors = types.IVF_K_FACTORS
     chosen = factors.index(extra["k_factor"])
     truth = types.exact_neighbours(data, skip_self=True)

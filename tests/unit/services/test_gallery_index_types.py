@@ -71,7 +71,7 @@ def test_a_low_threshold_gives_the_gallery_that_type_with_its_recall(server, tmp
     assert report.index_type.kind == kind and report.index_type.recall_at_10 == recall
     assert report.to_json()["index_type"] == {
         "type": kind, "exact": kind != "hnsw", "recall_at_10": recall, "recall_measured_on": 6,
-        "rerank": False,
+        "rerank_from": None,
     }  # fmt: skip
     panel = status_markdown(server, again, language="en")
     line = next(row for row in panel.splitlines() if row.startswith("- **index**"))

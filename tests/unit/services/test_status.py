@@ -67,7 +67,7 @@ def test_status_has_the_keys_info_json_printed(tmp_path):
     assert data["index"]["on_gpu"] is False
     assert data["index_type"] == {  # plain flat: exact, nothing measured
         "type": "flat", "exact": True, "recall_at_10": 1.0, "recall_measured_on": 0,
-        "rerank": False,
+        "rerank_from": None,
     }  # fmt: skip
     assert data["models"] and all(set(m) == MODEL_KEYS for m in data["models"])
     embed = next(m for m in data["models"] if m["task"] == "embed")
