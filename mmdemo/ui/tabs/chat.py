@@ -6,6 +6,11 @@ backend's worker at its next token and frees the chat slot. Replies run in their
 (``MODEL_QUEUE["chat"]``) with ``settings.chat_concurrency`` at once, so a long reply never
 holds up searches; a further one is refused at once ("busy") rather than queued for minutes.
 
+Why the question is shown by a step of its own (checked, appended, the box cleared; no
+queue) before the answer's queued step, as Gradio's ChatInterface does: Stop cancels only
+the answer, so a question stopped before its first token stays in the conversation, where
+Regenerate can answer it; a question that fails its checks stays in the box, unchanged.
+
 On a preset without a chat model (lite) no chat is built: one plain line says why, and the
 image can be captioned or asked about with lite's own models instead - never a fake chat.
 ``/chat`` (API only) streams the growing answer text for an image, a message and a history.
@@ -201,13 +206,27 @@ def build_chat(ctx: TabContext) -> None:
         name = tasks.choice(model_name, "The chat model")
         return chat.chat_stream(server, picture, turns, options, name)
 
-    def respond(upload, said, history, temperature, top_p, max_tokens, model_name):
-        """The chatbot with the growing answer, the message box, the status line."""
+    def show_question(upload, said, history):
+        """The question checked (image there, text and history within limits) and shown,
+        the box cleared; on bad input nothing changes and the toast says why."""
+        try:
+            if not upload:
+                raise BadInputError("No image: upload the image your question is about.")
+            chat.conversation(history, said)
+        except Exception as err:
+            toast(err)
+        shown = shown_messages(history)
+        if said and said.strip():
+            shown.append({"role": "user", "content": said.strip()})
+        return shown, ""
+
+    def respond(upload, history, temperature, top_p, max_tokens, model_name):
+        """The answer to the question last in ``history`` (put there by ``show_question``,
+        or left by Regenerate): the chatbot with the growing answer and the status line.
+        The message box is left alone: the visitor may be typing the next question."""
         try:
             shown = shown_messages(history)
-            turns = chat.conversation(history, said)
-            if said and said.strip():
-                shown.append({"role": "user", "content": said.strip()})
+            turns = chat.conversation(history, "")
             stream = answer_stream(upload, turns, temperature, top_p, max_tokens, model_name)
         except Exception as err:
             toast(err)
@@ -215,14 +234,14 @@ def build_chat(ctx: TabContext) -> None:
         try:
             for item in stream:
                 if isinstance(item, chat.ChatLoading):
-                    yield shown, "", loading_line(item)
+                    yield shown, loading_line(item)
                 elif isinstance(item, ChatReply):
                     final = [*shown, {"role": "assistant", "content": item.text}]
-                    yield final, "", done_line(item)
+                    yield final, done_line(item)
                 else:
                     answer += item
                     partial = [*shown, {"role": "assistant", "content": answer}]
-                    yield partial, "", text("chat.writing")
+                    yield partial, text("chat.writing")
         except Exception as err:
             toast(err)
         finally:
@@ -233,7 +252,7 @@ def build_chat(ctx: TabContext) -> None:
         shown = shown_messages(history)
         while shown and shown[-1]["role"] == "assistant":
             shown.pop()
-        yield from respond(upload, "", shown, temperature, top_p, max_tokens, model_name)
+        yield from respond(upload, shown, temperature, top_p, max_tokens, model_name)
 
     def api_chat(upload, said, history, temperature=0.7, top_p=0.9, max_tokens=256, name=None):
         """/chat: the answer text as it grows, then the finished reply's JSON."""
@@ -263,16 +282,22 @@ def build_chat(ctx: TabContext) -> None:
     settings = [temperature, top_p, max_tokens, model]
     asked = gr.on(
         [send.click, message.submit],
+        show_question,
+        [image, message, chatbot],
+        [chatbot, message],
+        api_visibility="private",
+        queue=False,
+    ).success(
         respond,
-        [image, message, chatbot, *settings],
-        [chatbot, message, status],
+        [image, chatbot, *settings],
+        [chatbot, status],
         api_visibility="private",
         **queue,
     )
     redone = again.click(
         regenerate,
         [image, chatbot, *settings],
-        [chatbot, message, status],
+        [chatbot, status],
         api_visibility="private",
         **queue,
     )
