@@ -260,6 +260,17 @@ class VectorIndex:
         elif self._hnsw is not None and self._dead > self.REBUILD_DEAD_FRACTION * len(self._alive):
             log.info("%d of %d rows removed: rebuilding %s", self._dead, len(self._alive), have)
             self._build(have)
+        elif self._rerank_over_budget():  # grown past the budget: smaller copies, or none
+            log.info("%d rows: IVF-PQ's %s re-rank copies pass the memory budget: rebuilding",
+                     len(self._alive), types.rerank_from(self._hnsw))  # fmt: skip
+            self._build(have)
+
+    def _rerank_over_budget(self) -> bool:
+        """Whether an IVF-PQ index's re-rank copies, grown by adds, no longer fit the budget
+        (the build chose them for fewer rows; the codes alone are never re-chosen)."""
+        if self.memory_budget_bytes is None or types.rerank_from(self._hnsw) is None:
+            return False
+        return len(self._alive) * self._bytes_per_row() > self.memory_budget_bytes
 
     # -- mutations --------------------------------------------------------------------------
     def add(self, vectors: np.ndarray, metas: Sequence[dict]) -> list[int | None]:

@@ -281,3 +281,18 @@ def test_sharded_gpu_search_is_exact(data):
     truth, _ = brute_force(data, np.arange(N), data[:50], 10)
     found = [hit_ids(r) for r in index.search(data[:50], 10)]
     assert np.mean([len(set(t) & set(f)) / 10 for t, f in zip(truth, found, strict=True)]) >= 0.999
+
+
+@pytest.mark.slow  # IVF-PQ training, twice
+def test_ivfpq_grown_past_its_budget_is_rebuilt_with_smaller_copies(data):
+    # 64-d: fp16 copies make 152 bytes a row, 8-bit ones 88: 1,200 rows fit with fp16, 2,000 not
+    budget = 1200 * 152
+    index = VectorIndex(DIM, MODEL, use_gpu=False, memory_budget_bytes=budget, **LIMITS["ivfpq"])
+    index.add(data[:1200], make_metas(1200))
+    assert index.kind == "ivfpq" and index.stats().extra["rerank_from"] == "fp16"
+    index.add(data[1200:2000], make_metas(800, start=1200))
+    extra = index.stats().extra
+    assert extra["rerank_from"] == "sq8" and extra["vector_bytes"] <= budget
+    assert len(index) == 2000 and extra["recall_measured_on"] == 1000  # measured again
+    hits = index.search(data[1500:1510], 1)
+    assert [hit_ids(row)[0] for row in hits] == list(range(1500, 1510))
