@@ -148,7 +148,10 @@ def test_lite_bundled_numbers_are_docs_quality_held_out_numbers(lite_report):
     assert zero["zh"].accuracy == pytest.approx(5 / 6)
     sentiment = {s.language: s for s in report.sentiment}
     assert (sentiment["en"].n, round(sentiment["en"].accuracy, 3)) == (190, 0.632)
-    assert (sentiment["zh"].n, round(sentiment["zh"].accuracy, 3)) == (70, 0.843)
+    # one held-out line, 这部电影太感人了，我看哭了。, sits 0.01 from the positive / negative
+    # boundary: negative on the Intel Xeon VM the docs were measured on (59 of 70, 84.3 %),
+    # positive on an AMD EPYC VM (60 of 70); docs/quality.md section 4b says so
+    assert sentiment["zh"].n == 70 and round(sentiment["zh"].accuracy * 70) in (59, 60)
     assert sum(map(sum, sentiment["zh"].confusion)) == 70
     assert not report.random_weights and report.preset == "lite"
     assert steps[0][0] == 0.0 and steps[-1][0] == 1.0  # progress reported from start to end

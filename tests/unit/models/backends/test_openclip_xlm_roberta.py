@@ -21,7 +21,7 @@ from mmdemo.models.hub.preset_weights import download_preset, missing_weights
 from mmdemo.models.registry import BackendSpec, add_backend, get_backend, remove_backend
 from mmdemo.services.gallery import Gallery
 from mmdemo.serving import ModelServer
-from tests.support.fake_hub import FakeHub, go_offline, use_hub
+from tests.support.fake_hub import CLIP_ONLY, FakeHub, go_offline, use_hub
 from tests.support.images import write_test_image
 
 TWIN = "embed=openclip-xlm-roberta-tiny"
@@ -186,8 +186,7 @@ def test_the_full_size_architecture_downloads_and_loads_offline(tmp_path, monkey
     repo = spec.option("hub").rstrip("/")
     settings = Settings(
         preset="full",
-        backends=f"embed={spec.name},caption=label-caption,vqa=routed-vqa,sentiment=vader,"
-        "match=blip-itm-tiny",
+        backends=CLIP_ONLY.replace("embed=openclip-vit-b-32", f"embed={spec.name}"),
         cache_dir=tmp_path / "weights",
         index_default_gallery=False,
     )
