@@ -382,6 +382,13 @@ def main(argv: list[str] | None = None) -> int:
         help="MMDEMO_GALLERY_MODE of the app (per-visitor: what a public Space runs)",
     )
     parser.add_argument("--log", type=Path, help="keep the app's log at this path")
+    parser.add_argument(
+        "--app-env",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="an extra variable for app.py, e.g. MMDEMO_MALLOC_MMAP_THRESHOLD_KB=1024",
+    )
     args = parser.parse_args(argv)
     if (
         args.users < 1
@@ -416,6 +423,9 @@ def main(argv: list[str] | None = None) -> int:
         MMDEMO_GALLERY_MODE=run.gallery_mode,
         GRADIO_TEMP_DIR=str(work / "uploads"),
     )
+    env.update(item.split("=", 1) for item in args.app_env)
+    if args.app_env:
+        print(f"app env: {', '.join(args.app_env)}")
     try:
         with AppProcess(work, **env) as app:
             run.started_s = app.started_s
