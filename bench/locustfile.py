@@ -361,7 +361,8 @@ def check_index_add(endpoint: str, data, total: int | None = None, **status_chec
         ok = isinstance(report, str) and re.match(r"added 1, skipped 0|added 0, skipped 1", report)
         _expect(bool(ok), endpoint, "1 image added (or skipped as a duplicate)", data)
     else:
-        want = f"added 1, skipped 0 duplicate(s), 0 unreadable; index now holds {total} image(s)"
+        # the page's report is a sentence (ui/tabs/gallery.report_markdown: a full stop)
+        want = f"added 1, skipped 0 duplicate(s), 0 unreadable; index now holds {total} image(s)."
         _expect(report == want, endpoint, repr(want), data)
     check_status(endpoint, status, **status_checks)
 
