@@ -24,7 +24,7 @@ Types, smallest collection first (``choose``):
   and says so.
 
 Recall@10 is measured against exact search over the fp32 vectors at hand when a structure
-is built (``measure_recall``): a sample of the stored vectors are the queries; for the
+is built (the ``recall`` module): a sample of the stored vectors are the queries; for the
 compact types each query's own row is left out of both lists (it would be found trivially),
 for HNSW and IVF-PQ the same (each query's own row out) while ``tune_search`` sweeps their
 search knob - efSearch, nprobe - up to ``TARGET_RECALL``; the value it keeps is stored in the
@@ -42,6 +42,7 @@ from typing import Any
 import numpy as np
 
 from mmdemo.index import runtime
+from mmdemo.index.recall import exact_neighbours, recall_against
 
 log = logging.getLogger(__name__)
 
@@ -50,8 +51,6 @@ COMPACT = ("fastscan", "sq8", "fp16")
 EXACT = ("flat", *COMPACT)  # scanned in full: removal keeps row order
 TOMBSTONED = ("hnsw", "ivfpq")  # cannot delete rows: removed rows are hidden
 COMPACT_MIN_RECALL = 0.99
-RECALL_SAMPLE = 1000
-RECALL_K = 10
 PQ_BYTES = 64  # bytes per vector of the PQ code (dim must be divisible by it)
 PQ_MIN_DSUB = 4  # at least this many dimensions per sub-quantizer (1-D k-means stalls)
 IVF_NPROBE = 32  # before tuning, and for indexes saved without a tuned value
@@ -474,59 +473,6 @@ def _first_stage(index: Any) -> Any:
     if isinstance(index, faiss.IndexRefine):
         return faiss.downcast_index(index.base_index)
     return index
-
-
-def measure_recall(exact_vectors: np.ndarray, index: Any, *, sample: int = RECALL_SAMPLE,
-                   k: int = RECALL_K, skip_self: bool = False) -> tuple[float, int]:  # fmt: skip
-    """Recall@k of ``index`` against exact search over ``exact_vectors`` (fp32, the same
-    rows in the same order): ``min(sample, n)`` stored vectors as queries, seeded.
-    ``skip_self``: each query's own row is left out of both lists, a stand-in for a new
-    query (finding oneself is easy for a compact code; the compact types are judged so)."""
-    truth = exact_neighbours(exact_vectors, sample=sample, k=k, skip_self=skip_self)
-    return recall_against(index, exact_vectors, truth, skip_self=skip_self)
-
-
-def exact_neighbours(
-    exact_vectors: np.ndarray, *, sample: int = RECALL_SAMPLE, k: int = RECALL_K,
-    skip_self: bool = False,
-) -> tuple[np.ndarray, np.ndarray]:  # fmt: skip
-    """(query rows, their exact top-k rows) for ``measure_recall``: one exact search, reused
-    while ``build_compact_checked`` tries several k_factors (no copy of the vectors)."""
-    faiss = runtime.faiss()
-    n = len(exact_vectors)
-    k = min(k, n - 1 if skip_self else n)
-    rows = np.sort(np.random.default_rng(0).choice(n, min(sample, n), replace=False))
-    if k <= 0:
-        return rows, np.empty((len(rows), 0), dtype=np.int64)
-    queries = np.ascontiguousarray(exact_vectors[rows])
-    _, truth = faiss.knn(queries, exact_vectors, k + int(skip_self), faiss.METRIC_INNER_PRODUCT)
-    return rows, _without_self(truth, rows, k) if skip_self else truth
-
-
-def recall_against(
-    index: Any, exact_vectors: np.ndarray, truth: tuple[np.ndarray, np.ndarray], *,
-    skip_self: bool = False,
-) -> tuple[float, int]:  # fmt: skip
-    """Recall of ``index`` against ``exact_neighbours``' answer."""
-    rows, best = truth
-    k = best.shape[1]
-    if len(rows) == 0 or k == 0:
-        return 1.0, len(rows)
-    queries = np.ascontiguousarray(exact_vectors[rows])
-    _, found = index.search(queries, k + int(skip_self))
-    if skip_self:
-        found = _without_self(found, rows, k)
-    hits = sum(len(set(a) & set(b)) for a, b in zip(best.tolist(), found.tolist(), strict=True))
-    return hits / (k * len(rows)), len(rows)
-
-
-def _without_self(found: np.ndarray, rows: np.ndarray, k: int) -> np.ndarray:
-    """Each row of ``found`` without the query's own row, cut to ``k``."""
-    out = np.empty((len(found), k), dtype=np.int64)
-    for i, (listed, own) in enumerate(zip(found, rows, strict=True)):
-        kept = listed[listed != own]
-        out[i] = np.pad(kept[:k], (0, max(0, k - len(kept))), constant_values=-1)
-    return out
 
 
 def to_gpus(index: Any, gpus: int) -> Any:

@@ -6,7 +6,7 @@ next to a ``manifest.json`` that names the model that made the vectors, so an in
 never searched with vectors from another model.
 
 This module holds the state and its lifecycle; the rest is pure functions beside it
-(validation, kernels, storage, types, runtime). Why ~520 lines in one file: every method
+(validation, kernels, storage, types, recall, runtime). Why ~540 lines in one file: every method
 here reads or changes the same locked state (the faiss structure, ids, metadata, live
 bitmap, recall), and splitting it would spread that one lock's invariants over modules. The
 design choices (and why), each explained in full where it is implemented:
@@ -17,7 +17,7 @@ design choices (and why), each explained in full where it is implemented:
   ``approx_threshold`` - kept only where its recall@10 measured against the fp32 vectors is
   >= 0.99 - then
   ``IndexHNSWFlat``, then OPQ+IVF-PQ above ``ivfpq_threshold`` or when the memory budget
-  is too small. Every switch measures recall@10 vs exact (``types.measure_recall``); the
+  is too small. Every switch measures recall@10 vs exact (the ``recall`` module); the
   manifest and ``stats()`` carry it. Shrinking switches back.
 * **Removal.** Flat and compact indexes delete rows in place (order kept). HNSW and IVF-PQ
   keep a removed row as a tombstone hidden by a bitmap of live rows

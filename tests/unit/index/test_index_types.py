@@ -13,7 +13,7 @@ import json
 import numpy as np
 import pytest
 
-from mmdemo.index import VectorIndex, runtime, storage, types
+from mmdemo.index import VectorIndex, recall, runtime, storage, types
 from tests.support.vectors import MODEL, brute_force, clustered, hit_ids, make_metas
 
 DIM = 64  # divisible by the PQ code size
@@ -137,11 +137,11 @@ def test_ivfpq_re_ranks_from_the_best_copies_the_budget_has_room_for(tmp_path, d
         assert (f"re-ranked from {copies}" if copies else "approximate)") in index._search_path(1)
         built[copies] = index
     queries = data[::30]
-    recall = {copies: _recall(index, data, queries) for copies, index in built.items()}
-    assert recall["fp16"] >= 0.9 and recall["sq8"] >= 0.85
-    assert min(recall["fp16"], recall["sq8"]) > recall[None] + 0.1  # the re-rank is what lifts it
+    found = {copies: _recall(index, data, queries) for copies, index in built.items()}
+    assert found["fp16"] >= 0.9 and found["sq8"] >= 0.85
+    assert min(found["fp16"], found["sq8"]) > found[None] + 0.1  # the re-rank is what lifts it
     for copies, index in built.items():  # the panel tells the truth
-        assert abs(index.stats().extra["recall_at_10"] - recall[copies]) < 0.1
+        assert abs(index.stats().extra["recall_at_10"] - found[copies]) < 0.1
     built["sq8"].save(tmp_path / "sq8")  # 8-bit copies decode for saves and vector()
     again = VectorIndex.load(tmp_path / "sq8", use_gpu=False, **LIMITS["ivfpq"])
     assert again.stats().extra["rerank_from"] == "sq8" and len(again) == N
@@ -158,11 +158,11 @@ def test_fastscan_meets_its_goal_at_build_and_keeps_a_margin(data):
     built = index._flat
     factors = types.FASTSCAN_K_FACTORS
     chosen = factors.index(built.k_factor)
-    truth = types.exact_neighbours(data, skip_self=True)
+    truth = recall.exact_neighbours(data, skip_self=True)
 
     def recall_at(k_factor: int) -> float:
         built.k_factor = float(k_factor)
-        return types.recall_against(built, data, truth, skip_self=True)[0]
+        return recall.recall_against(built, data, truth, skip_self=True)[0]
 
     assert recall_at(factors[chosen]) == index.recall_at_10 >= types.COMPACT_MIN_RECALL
     if chosen >= 1:  # one step below is where it first reached the recall...
@@ -195,7 +195,7 @@ def test_an_index_saved_as_sq8_or_fp16_loads_as_it_was(tmp_path, data):
 
 def test_without_self_drops_the_query_row_and_pads():
     found = np.array([[5, 1, 2], [3, 4, 9], [7, 7, 8]])
-    out = types._without_self(found, np.array([5, 9, 7]), 2)
+    out = recall.without_self(found, np.array([5, 9, 7]), 2)
     assert out.tolist() == [[1, 2], [3, 4], [8, -1]]
 
 

@@ -8,7 +8,7 @@ import json
 
 import numpy as np
 
-from mmdemo.index import VectorIndex, types
+from mmdemo.index import VectorIndex, recall, types
 from tests.support.vectors import MODEL, brute_force, clustered, hit_ids, make_metas, unit
 
 DIM, N = 64, 3000
@@ -53,8 +53,8 @@ def test_ivfpq_nprobe_is_tuned_within_nlist_and_used_by_search():
     rng = np.random.default_rng(4)
     data = unit(rng.standard_normal((2000, 32)))
     built = types.build_ivfpq(data, 32)
-    knob, recall = types.tune_search(built, data)
-    assert 0 < knob["nprobe"] <= types.ivf(built).nlist and 0.0 <= recall[0] <= 1.0
+    knob, measured = types.tune_search(built, data)
+    assert 0 < knob["nprobe"] <= types.ivf(built).nlist and 0.0 <= measured[0] <= 1.0
     params = types.search_params(built, 10, ef_search=0, live_fraction=1.0, sel=None)
     assert params._inner.nprobe == knob["nprobe"]  # inside the OPQ pre-transform
     types.apply_knob(built, None)
@@ -70,22 +70,22 @@ def test_ivfpq_re_rank_k_factor_is_tuned_with_a_margin_stored_and_reloaded(tmp_p
     assert index.kind == "ivfpq" and extra["rerank_from"] == "fp16"
     factors = types.IVF_K_FACTORS
     chosen = factors.index(extra["k_factor"])
-    truth = types.exact_neighbours(data, skip_self=True)
+    truth = recall.exact_neighbours(data, skip_self=True)
     graph = index._hnsw
     if chosen > 0:  # one step below the kept one is the smallest that reached the target
         graph.k_factor = float(factors[chosen - 1])
-        below = types.recall_against(graph, data, truth, skip_self=True)[0]
+        below = recall.recall_against(graph, data, truth, skip_self=True)[0]
         assert below >= types.TARGET_RECALL or chosen == len(factors) - 1
         graph.k_factor = float(factors[chosen])
     assert extra["recall_at_10"] >= types.TARGET_RECALL
     # tune_search's answer is the index's state (a caller that re-applies it gets the same)
-    knob, recall = types.tune_search(graph, data)
+    knob, measured = types.tune_search(graph, data)
     assert (
         knob
         == types.search_knob(graph)
         == {"nprobe": extra["nprobe"], "k_factor": extra["k_factor"]}
     )
-    assert recall == types.recall_against(graph, data, truth, skip_self=True)
+    assert measured == recall.recall_against(graph, data, truth, skip_self=True)
     index.save(tmp_path)
     manifest = json.loads((tmp_path / "manifest.json").read_text())
     assert manifest["search_knob"] == {"nprobe": extra["nprobe"], "k_factor": extra["k_factor"]}
