@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.support.browser import GALLERY, open_tab, screenshot
+from tests.support.browser import ERROR_TOAST, GALLERY, open_tab, screenshot
 
 pytestmark = pytest.mark.browser
 
@@ -61,9 +61,19 @@ def test_chat_flow(page, width):
     assert not page.page_errors, f"uncaught errors in the page: {page.page_errors}"
 
 
-def test_chat_in_chinese(zh_page):
+def test_chat_in_chinese(zh_page, tmp_path):
     page = zh_page
     open_tab(page, "图片对话")
+    # a text file named .png: refused in Chinese, the question kept in the box, nothing shown
+    fake = tmp_path / "not_a_photo.png"
+    fake.write_text("<script>alert(1)</script> not a PNG")
+    page.locator("#chat-image input[type=file]").set_input_files(str(fake))
+    ask(page, "这是什么？")
+    page.locator(ERROR_TOAST).filter(has_text="不是受支持格式的图片").first.wait_for()
+    page.locator("#chat-status").get_by_text("没有回答").wait_for(state="visible")
+    box = page.locator("#chat-message textarea, #chat-message input").first
+    assert box.input_value() == "这是什么？" and "这是什么？" not in page.locator(BOT).inner_text()
+    box.fill("")
     page.locator("#chat-image input[type=file]").set_input_files(str(GALLERY / "china_temple.jpg"))
     page.locator("#chat-model input").click()
     page.get_by_role("option", name="Qwen2-VL").first.click()

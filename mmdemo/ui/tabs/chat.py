@@ -6,10 +6,12 @@ backend's worker at its next token and frees the chat slot. Replies run in their
 (``MODEL_QUEUE["chat"]``) with ``settings.chat_concurrency`` at once, so a long reply never
 holds up searches; a further one is refused at once ("busy") rather than queued for minutes.
 
-Why the question is shown by a step of its own (checked, appended, the box cleared; no
-queue) before the answer's queued step, as Gradio's ChatInterface does: Stop cancels only
-the answer, so a question stopped before its first token stays in the conversation, where
-Regenerate can answer it; a question that fails its checks stays in the box, unchanged.
+Why the question is shown by a step of its own (checked, appended, the box cleared; in an
+unlimited queue of its own, so it never waits for a chat slot, and errors reach the visitor
+as the toast every tab shows) before the answer's step in the chat queue, as Gradio's
+ChatInterface does: Stop cancels only the answer, so a question stopped before its first
+token stays in the conversation, where Regenerate can answer it; a question that fails its
+checks stays in the box, unchanged.
 
 On a preset without a chat model (lite) no chat is built: one plain line says why, and the
 image can be captioned or asked about with lite's own models instead - never a fake chat.
@@ -207,11 +209,14 @@ def build_chat(ctx: TabContext) -> None:
         return chat.chat_stream(server, picture, turns, options, name)
 
     def show_question(upload, said, history):
-        """The question checked (image there, text and history within limits) and shown,
-        the box cleared; on bad input nothing changes and the toast says why."""
+        """The question checked (the image decodes through the safe loader, text and history
+        within limits) and shown, the box cleared; on bad input nothing changes and the
+        toast says why. The answer step decodes the image again: milliseconds, beside
+        seconds of generation, and no decoded image is kept between the steps."""
         try:
             if not upload:
                 raise BadInputError("No image: upload the image your question is about.")
+            ctx.upload_image(upload)
             chat.conversation(history, said)
         except Exception as err:
             toast(err)
@@ -280,14 +285,18 @@ def build_chat(ctx: TabContext) -> None:
         concurrency_id=MODEL_QUEUE["chat"],
     )
     settings = [temperature, top_p, max_tokens, model]
-    asked = gr.on(
+    question_shown = gr.on(
         [send.click, message.submit],
         show_question,
         [image, message, chatbot],
         [chatbot, message],
         api_visibility="private",
-        queue=False,
-    ).success(
+        preprocess=False,  # the upload reaches our safe loader, never Gradio's own decode
+        show_progress="hidden",  # instant; a refusal is the toast, not an "Error" over the box
+        concurrency_limit=None,  # no model: never waits behind the answers' slots
+        concurrency_id="chat-question",
+    )
+    asked = question_shown.success(
         respond,
         [image, chatbot, *settings],
         [chatbot, status],
@@ -308,7 +317,7 @@ def build_chat(ctx: TabContext) -> None:
         api_name="chat",
         **queue,
     )
-    for failed in (asked, redone):
+    for failed in (question_shown, asked, redone):  # "No answer"; the toast says why
         failed.failure(lambda: text("chat.failed"), None, status, api_visibility="private")
     stop.click(None, None, None, cancels=[asked, redone, api_event], api_visibility="private")
     clear.click(

@@ -1,4 +1,4 @@
-"""The Chat tab's wiring: the question is shown by an unqueued step of its own, the answer
+"""The Chat tab's wiring: the question is shown by a step of its own with no slot limit, the answer
 by a queued one after it, and Stop cancels only the answers (a question stopped before its
 first token stays in the conversation; the browser test sends and stops at once)."""
 
@@ -31,9 +31,14 @@ def by_name(fns, name: str):
 def test_the_question_is_shown_unqueued_then_answered_in_the_chat_queue(fns):
     shown_at, show = by_name(fns, "show_question")
     answer_at, answer = by_name(fns, "respond")
-    assert show.queue is False  # no slot to wait for: the question appears at once
+    # no slot to wait for: the question appears at once (queued, so a refusal is a toast)
+    assert show.concurrency_limit is None and show.concurrency_id != MODEL_QUEUE["chat"]
+    assert show.preprocess is False and answer.preprocess is False  # our safe loader decodes
     assert answer.trigger_after == shown_at and answer.trigger_only_on_success
     assert answer.queue and answer.concurrency_id == MODEL_QUEUE["chat"]
+    assert show.show_progress == "hidden"  # a refusal is the toast, not "Error" over the box
+    failures = [fn for fn in fns.values() if fn.trigger_only_on_failure]
+    assert {fn.trigger_after for fn in failures} >= {shown_at, answer_at}  # "No answer" shown
     stops = [fn for fn in fns.values() if fn.cancels and answer_at in fn.cancels]
     assert len(stops) == 1
     assert shown_at not in stops[0].cancels
