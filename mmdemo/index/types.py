@@ -197,11 +197,7 @@ def _build_fastscan(vectors: np.ndarray, dim: int) -> Any:
     fine = faiss.IndexScalarQuantizer(
         dim, faiss.ScalarQuantizer.QT_fp16, faiss.METRIC_INNER_PRODUCT
     )
-    index = faiss.IndexRefine(base, fine)
-    index.own_fields = True  # the refine index frees both when it goes
-    base.this.disown()
-    fine.this.disown()
-    index.k_factor = FASTSCAN_K_FACTORS[0]
+    index = _refine(base, fine, FASTSCAN_K_FACTORS[0])
     if len(vectors):
         train = vectors
         if len(vectors) > TRAIN_ROWS:
@@ -309,11 +305,17 @@ def _refined(base: Any, vectors: np.ndarray, dim: int, copies: str) -> Any:
     fine = faiss.IndexScalarQuantizer(dim, qtype, faiss.METRIC_INNER_PRODUCT)
     fine.train(vectors)
     fine.add(vectors)
-    index = faiss.IndexRefine(base, fine)
+    return _refine(base, fine, IVF_K_FACTORS[-1])
+
+
+def _refine(base: Any, fine: Any, k_factor: float) -> Any:
+    """``IndexRefine(base, fine)`` owning both (it frees them when it goes), at ``k_factor``:
+    ``k * k_factor`` candidates from ``base``, re-ranked by ``fine``'s closer copies."""
+    index = runtime.faiss().IndexRefine(base, fine)
     index.own_fields = True
     base.this.disown()
     fine.this.disown()
-    index.k_factor = float(IVF_K_FACTORS[-1])
+    index.k_factor = float(k_factor)
     return index
 
 
