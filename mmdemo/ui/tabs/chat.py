@@ -199,11 +199,15 @@ def build_chat(ctx: TabContext) -> None:
 
     ctx.in_language([named, message, model, *sets.values()], render)
 
-    def answer_stream(upload, turns, temperature, top_p, max_tokens, model_name):
-        """Checks first (image, options, model: refused before any slot), then the stream."""
+    def picture_of(upload):
+        """The uploaded image through the safe loader, or a BadInputError saying what to do."""
         if not upload:
             raise BadInputError("No image: upload the image your question is about.")
-        picture, _ = ctx.upload_image(upload)
+        return ctx.upload_image(upload)[0]
+
+    def answer_stream(upload, turns, temperature, top_p, max_tokens, model_name):
+        """Checks first (image, options, model: refused before any slot), then the stream."""
+        picture = picture_of(upload)
         options = chat.chat_options(temperature, top_p, max_tokens)
         name = tasks.choice(model_name, "The chat model")
         return chat.chat_stream(server, picture, turns, options, name)
@@ -214,9 +218,7 @@ def build_chat(ctx: TabContext) -> None:
         toast says why. The answer step decodes the image again: milliseconds, beside
         seconds of generation, and no decoded image is kept between the steps."""
         try:
-            if not upload:
-                raise BadInputError("No image: upload the image your question is about.")
-            ctx.upload_image(upload)
+            picture_of(upload)
             chat.conversation(history, said)
         except Exception as err:
             toast(err)
