@@ -43,6 +43,9 @@ RESULTS_LOADED_JS = """() => {
     if (!gallery) return false;
     return [...gallery.querySelectorAll('img')].some(img => img.complete && img.naturalWidth > 0);
 }"""
+# the overview's "How it works" fold exists only once the page's load event has rendered it
+# (before, the overview is empty or shows Gradio's "processing | 1.8s" timer)
+PAGE_LOADED_JS = "() => document.querySelector('#mmdemo-overview details summary') !== null"
 # Gradio shows gr.Error as a toast with the "error" class.
 ERROR_TOAST = '[data-testid="toast-body"].error, .toast-body.error'
 TOAST_MESSAGE = '[data-testid="toast-text"], .toast-message-text'
@@ -96,6 +99,10 @@ def open_page(browser, server, locale: str | None = None) -> Iterator:
     page.on("pageerror", lambda err: page_errors.append(str(err)))
     page.goto(server.url, wait_until="domcontentloaded")
     page.wait_for_selector(QUERY)
+    # Ready means the load event has finished, not just that the boxes exist: it fills the
+    # overview with its fold, and every box with the language's defaults (zh labels...). A
+    # test that clicked Classify before it ran scored English labels on a busy machine.
+    page.wait_for_function(PAGE_LOADED_JS)
     page.page_errors = page_errors
     try:
         yield page
